@@ -1,0 +1,383 @@
+"""The pipeline end to end: plan the chunks, judge them, ground, aggregate, report.
+
+``plan_analysis`` is pure and cheap (it also gives the cost estimate used by budgets);
+``run_analysis`` does the calls. Both ``analyse`` and ``eval`` go through here, so the
+evaluation harness measures exactly what users get.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from ._version import __version__
+from .aggregation import CriterionEvidence, aggregate
+from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
+from .errors import ContextLengthExceededError, LLMTransientError
+from .grounding import GroundedQuote, ground_quote
+from .injection import detect_injection
+from .judge import ChunkOutcome, JudgeSettings, judge_chunk
+from .language import detect_language
+from .lexical import LexicalTagger
+from .limiter import AdaptiveLimiter
+from .llm.base import LLM, Usage
+from .pricing import estimate_cost, model_info
+from .prompting import PromptBuilder, prompt_fingerprint
+from .report.model import (
+    LEXICAL_BANNER,
+    ChunkReport,
+    Coverage,
+    Report,
+    UsageReport,
+    Warning,
+)
+from .roles import RoleAssignment
+from .rubric import Rubric
+from .schema import ChunkAnswer, answer_model
+from .tokens import TokenCounter, get_counter
+from .transcript import Transcript
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "AnalysisResult",
+    "AnalysisSettings",
+    "Estimate",
+    "Event",
+    "Plan",
+    "plan_analysis",
+    "run_analysis",
+]
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+MAX_SPLIT_DEPTH = 2
+Tagger = Literal["llm", "lexical"]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Everything that shapes an analysis besides the transcript and rubric."""
+
+    model: str = DEFAULT_MODEL
+    tagger: Tagger = "llm"
+    chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    concurrency: int = 4
+    temperature: float = 0.0
+    max_output_tokens: int = 4000
+    max_reasks: int = 1
+    seed: int | None = None
+
+    def fingerprint_settings(self) -> dict[str, object]:
+        return {
+            "model": self.model, "tagger": self.tagger, "temperature": self.temperature,
+            "max_output_tokens": self.max_output_tokens, "max_reasks": self.max_reasks,
+            "seed": self.seed, "chunk_tokens": self.chunking.chunk_tokens,
+            "overlap_tokens": self.chunking.overlap_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress, for --verbose and the web page. Carries no transcript text."""
+
+    kind: Literal["planned", "chunk_started", "chunk_done", "rechunk", "done"]
+    total: int
+    chunk: int | None = None
+    status: str = ""
+    detail: str = ""
+
+
+EventCallback = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+
+
+@dataclass
+class Plan:
+    transcript: Transcript
+    roles: RoleAssignment
+    rubric: Rubric
+    settings: AnalysisSettings
+    chunks: list[Chunk]
+    budget: int
+    counter: TokenCounter
+    builder: PromptBuilder
+    answer_model: type[ChunkAnswer]
+    fingerprint: str
+    static_tokens: int
+
+    def estimate(self) -> Estimate:
+        """Calls and tokens before anything is sent (completion tokens at the reserve)."""
+        if self.settings.tagger == "lexical":
+            return Estimate(0, 0, 0, 0.0)
+        prompt = sum(self.static_tokens + ch.tokens for ch in self.chunks)
+        completion = len(self.chunks) * min(self.settings.max_output_tokens, 2500)
+        cost = estimate_cost(self.settings.model, Usage(prompt_tokens=prompt, completion_tokens=completion))
+        return Estimate(len(self.chunks), prompt, completion, cost)
+
+
+@dataclass
+class AnalysisResult:
+    report: Report
+    outcomes: list[ChunkOutcome]
+
+
+def plan_analysis(
+    transcript: Transcript, roles: RoleAssignment, rubric: Rubric, settings: AnalysisSettings
+) -> Plan:
+    counter = get_counter(settings.model)
+    builder = PromptBuilder(rubric)
+    static = builder.static_prompt_tokens(counter.count)
+    budget = compute_budget(
+        settings.chunking, context_window=model_info(settings.model).context_window,
+        prompt_tokens=static,
+    )
+    chunks = chunk_transcript(
+        transcript, roles, budget=budget, count_tokens=counter.count,
+        overlap_tokens=settings.chunking.overlap_tokens,
+    )
+    return Plan(
+        transcript=transcript, roles=roles, rubric=rubric, settings=settings, chunks=chunks,
+        budget=budget, counter=counter, builder=builder, answer_model=answer_model(rubric),
+        fingerprint=prompt_fingerprint(rubric, settings.fingerprint_settings()),
+        static_tokens=static,
+    )
+
+
+def _split(chunk: Chunk) -> list[Chunk] | None:
+    own = [ln for ln in chunk.lines if not ln.overlap]
+    if len(own) < 2:
+        return None
+    mid = len(own) // 2
+    halves = [own[:mid], own[mid:]]
+    return [
+        Chunk(index=chunk.index, lines=tuple(h), tokens=max(1, chunk.tokens * len(h) // len(own)))
+        for h in halves
+    ]
+
+
+async def _judge_all(
+    plan: Plan, llm: LLM, *, repeat_index: int, on_event: EventCallback | None
+) -> tuple[list[ChunkOutcome], AdaptiveLimiter]:
+    s = plan.settings
+    limiter = AdaptiveLimiter(s.concurrency)
+    judge_settings = JudgeSettings(
+        model=s.model, temperature=s.temperature, max_output_tokens=s.max_output_tokens,
+        max_reasks=s.max_reasks, seed=s.seed,
+    )
+    total = len(plan.chunks)
+
+    def emit(event: Event) -> None:
+        if on_event is not None:
+            on_event(event)
+
+    async def process(chunk: Chunk, depth: int = 0) -> list[ChunkOutcome]:
+        async with limiter.slot():
+            emit(Event("chunk_started", total, chunk.index))
+            try:
+                outcome = await judge_chunk(
+                    llm, plan.builder, plan.answer_model, chunk, settings=judge_settings,
+                    interviewers=plan.roles.interviewers, total_chunks=total,
+                    repeat_index=repeat_index,
+                )
+            except ContextLengthExceededError as e:
+                outcome = ChunkOutcome(chunk=chunk, status="failed", detail=f"context length: {e.message}")
+            except LLMTransientError as e:
+                limiter.report(pushed_back=True)
+                outcome = ChunkOutcome(chunk=chunk, status="failed", detail=e.message)
+            else:
+                limiter.report(pushed_back=outcome.retries > 0)
+        if outcome.status in ("truncated",) or outcome.detail.startswith("context length"):
+            halves = _split(chunk) if depth < MAX_SPLIT_DEPTH else None
+            if halves:
+                emit(Event("rechunk", total, chunk.index, outcome.status, "splitting into two smaller chunks"))
+                parts = await asyncio.gather(*(process(h, depth + 1) for h in halves))
+                spent = outcome  # keep the tokens of the failed attempt in the totals
+                first = parts[0][0]
+                first.usage = first.usage + spent.usage
+                first.calls += spent.calls
+                return [o for p in parts for o in p]
+        emit(Event("chunk_done", total, chunk.index, outcome.status, outcome.detail))
+        return [outcome]
+
+    results = await asyncio.gather(*(process(ch) for ch in plan.chunks))
+    return [o for r in results for o in r], limiter
+
+
+def _lexical_outcomes(plan: Plan) -> list[ChunkOutcome]:
+    tagger = LexicalTagger(
+        plan.rubric,
+        interview_has_probing_questions=LexicalTagger.probing_anywhere(plan.rubric, plan.chunks),
+    )
+    return [ChunkOutcome(chunk=ch, status="ok", assessments=tagger.judge(ch)) for ch in plan.chunks]
+
+
+def _ground(outcomes: list[ChunkOutcome], warnings: list[Warning]) -> list[dict[str, CriterionEvidence]]:
+    per_chunk: list[dict[str, CriterionEvidence]] = []
+    dropped: Counter[str] = Counter()
+    downgraded = 0
+    for outcome in outcomes:
+        if not outcome.ok or outcome.assessments is None:
+            continue
+        evidence: dict[str, CriterionEvidence] = {}
+        for cid, a in outcome.assessments.items():
+            grounded: list[GroundedQuote] = []
+            for q in a.evidence:
+                checked = ground_quote(q.turn, q.text, outcome.chunk.lines)
+                if isinstance(checked, GroundedQuote):
+                    grounded.append(checked)
+                else:
+                    dropped[checked.reason] += 1
+                    warnings.append(Warning(
+                        kind="quote_dropped", turn=checked.turn, quote=checked.text[:300],
+                        message=f"{cid}: quote dropped ({_REASONS[checked.reason]})",
+                    ))
+            verdict = a.verdict
+            if verdict == "shown" and not grounded:
+                verdict, downgraded = "insufficient_evidence", downgraded + 1
+            evidence[cid] = CriterionEvidence(verdict, a.confidence, a.reasoning, grounded)
+        per_chunk.append(evidence)
+    if downgraded:
+        warnings.append(Warning(
+            kind="quote_dropped",
+            message=f"{downgraded} 'shown' verdict(s) had no verifiable quote and became "
+            "'insufficient evidence'.",
+        ))
+    return per_chunk
+
+
+_REASONS = {
+    "not_found": "not found in the candidate's words in that part of the transcript",
+    "interviewer": "the interviewer said it, not the candidate",
+    "too_short": "too short to verify",
+    "error": "could not be checked",
+}
+
+
+async def run_analysis(
+    plan: Plan,
+    llm: LLM | None,
+    *,
+    source_name: str,
+    repeat_index: int = 0,
+    on_event: EventCallback | None = None,
+    extra_warnings: list[Warning] | None = None,
+    batch_pricing: bool = False,
+) -> AnalysisResult:
+    """Judge every chunk and build the report.
+
+    Raises:
+        LLMError: a failure that makes every chunk fail the same way (auth, model not
+            found, a request the service refuses): no partial noise, just the error.
+    """
+    started = time.monotonic()
+    s = plan.settings
+    if on_event:
+        on_event(Event("planned", len(plan.chunks)))
+    limiter: AdaptiveLimiter | None = None
+    if s.tagger == "lexical" or llm is None:
+        outcomes = _lexical_outcomes(plan)
+    else:
+        outcomes, limiter = await _judge_all(plan, llm, repeat_index=repeat_index, on_event=on_event)
+
+    warnings: list[Warning] = list(extra_warnings or [])
+    if s.tagger == "lexical" or llm is None:
+        warnings.insert(0, Warning(kind="lexical_baseline", message=LEXICAL_BANNER))
+    roles = plan.roles
+    if roles.method == "inferred":
+        warnings.append(Warning(
+            kind="candidate_inferred",
+            message=f"The candidate ({roles.candidate!r}) was inferred, not given: {roles.reason} "
+            f"(confidence {roles.confidence:.2f}). Pass --candidate NAME if this is wrong.",
+        ))
+    for w in plan.transcript.warnings:
+        warnings.append(Warning(kind="parse", message=w))
+    if not plan.counter.exact and plan.counter.note and s.tagger == "llm":
+        warnings.append(Warning(kind="token_estimate", message=plan.counter.note))
+    for hit in detect_injection(plan.transcript):
+        who = "the candidate" if hit.speaker == roles.candidate else hit.speaker
+        warnings.append(Warning(
+            kind="prompt_injection", turn=hit.turn, quote=hit.quote,
+            message=f"Suspected prompt injection by {who} ({hit.kind}). It was treated as "
+            "interview content, not as an instruction; read this part yourself.",
+        ))
+
+    per_chunk = _ground(outcomes, warnings)
+    findings = aggregate(plan.rubric, per_chunk)
+
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        reasons = Counter(o.status for o in failed)
+        warnings.append(Warning(
+            kind="partial",
+            message=f"Partial result: {len(failed)} of {len(outcomes)} chunk(s) could not be "
+            "judged (" + ", ".join(f"{n} {k}" for k, n in reasons.items()) + "). Verdicts cover "
+            "only the rest of the interview.",
+        ))
+    candidate_turns = {t.index for t in plan.transcript.turns if t.speaker == roles.candidate}
+    covered = {ln.turn for o in outcomes if o.ok for ln in o.chunk.candidate_lines}
+    usage = Usage()
+    for o in outcomes:
+        usage = usage + o.usage
+    model_label = s.model if s.tagger == "llm" and llm is not None else "lexical-baseline"
+    cost = 0.0 if model_label == "lexical-baseline" else estimate_cost(s.model, usage, batch=batch_pricing)
+    language = detect_language(t.text for t in plan.transcript.turns if t.speaker == roles.candidate)
+    report = Report(
+        tool_version=__version__,
+        analysis_id=uuid.uuid4().hex[:12],
+        created_at=datetime.now(UTC),
+        source_name=source_name,
+        source_format=plan.transcript.source_format,
+        language=language,
+        tagger="lexical" if model_label == "lexical-baseline" else "llm",
+        model=model_label,
+        prompt_version=plan.fingerprint,
+        rubric_name=plan.rubric.name,
+        rubric_version=plan.rubric.version,
+        roles=roles,
+        turns=len(plan.transcript.turns),
+        duration_s=plan.transcript.duration,
+        strengths=[f for f in findings if f.kind == "strength"],
+        red_flags=[f for f in findings if f.kind == "red_flag"],
+        coverage=Coverage(
+            chunks_total=len(outcomes),
+            chunks_ok=len(outcomes) - len(failed),
+            chunks_failed=len(failed),
+            candidate_turns=len(candidate_turns),
+            candidate_turns_covered=len(candidate_turns & covered),
+            chunks=[
+                ChunkReport(
+                    index=i, turns=o.chunk.turn_range, tokens=o.chunk.tokens, status=o.status,
+                    detail=o.detail, calls=o.calls, retries=o.retries, cache_hits=o.cache_hits,
+                )
+                for i, o in enumerate(outcomes)
+            ],
+        ),
+        usage=UsageReport(
+            calls=sum(o.calls for o in outcomes),
+            cache_hits=sum(o.cache_hits for o in outcomes),
+            retries=sum(o.retries for o in outcomes),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cached_prompt_tokens=usage.cached_tokens,
+            estimated_cost_usd=None if cost is None else round(cost, 6),
+            token_count_exact=plan.counter.exact,
+            wall_time_s=round(time.monotonic() - started, 3),
+        ),
+        warnings=warnings,
+    )
+    if on_event:
+        on_event(Event("done", len(outcomes), status="partial" if failed else "ok"))
+    del limiter
+    return AnalysisResult(report=report, outcomes=outcomes)

@@ -1,0 +1,56 @@
+"""Shared CLI plumbing: consoles, logging, exit codes, loading a transcript with roles."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from rich.console import Console
+
+from ..ingest import DEFAULT_MAX_BYTES, read_transcript
+from ..roles import RoleAssignment, assign_roles
+from ..transcript import Transcript
+
+__all__ = [
+    "EXIT_GATE_FAILED",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "err_console",
+    "load_with_roles",
+    "setup_logging",
+]
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_PARTIAL = 3
+EXIT_GATE_FAILED = 11
+EXIT_INTERRUPTED = 130
+
+err_console = Console(stderr=True, soft_wrap=True)
+
+# Loggers that could carry request bodies (and so transcript text) at DEBUG.
+_CHATTY = ("openai", "httpx", "httpcore", "httpx2")
+
+
+def setup_logging(verbose: bool, *, log_transcript: bool = False, debug: bool = False) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    for name in _CHATTY:
+        # The SDK logs request bodies at DEBUG: transcript text stays out unless asked for.
+        logging.getLogger(name).setLevel(logging.DEBUG if (debug and log_transcript) else logging.WARNING)
+
+
+def load_with_roles(
+    path: Path,
+    *,
+    input_format: str | None,
+    candidate: str | None,
+    all_speech: bool,
+    max_file_mb: float | None = None,
+) -> tuple[Transcript, RoleAssignment]:
+    max_bytes = int(max_file_mb * 1_048_576) if max_file_mb else DEFAULT_MAX_BYTES
+    transcript = read_transcript(path, input_format=input_format, max_bytes=max_bytes)
+    roles = assign_roles(transcript, candidate=candidate, all_speech_is_candidate=all_speech)
+    return transcript, roles

@@ -1,0 +1,147 @@
+"""The one exception hierarchy of transcript-judge.
+
+Every error the tool raises on purpose is a :class:`TranscriptJudgeError`. SDK
+errors (openai, httpx) are wrapped at exactly one boundary, ``llm/openai_client.py``,
+with ``raise ... from e``, so callers never see them.
+
+```
+TranscriptJudgeError                 exit code
+├── UserError                        (misuse: the user can fix it)
+│   ├── InputError                   4   unreadable, empty, binary, too large, not speech
+│   │   └── NoCandidateError         5   no candidate turns, or the candidate can't be attributed
+│   ├── RubricError                  6   a malformed rubric file (names the field)
+│   ├── DatasetError                 6   a malformed evaluation dataset (names the line and field)
+│   ├── ConfigError                  7   a missing key, a bad flag combination
+│   └── BudgetExceededError          8   the estimated run is over --max-cost / --max-tokens
+└── LLMError                         9   (the model service failed)
+    ├── LLMAuthError                     401/403: no retry
+    ├── LLMModelNotFoundError            404: no retry
+    ├── LLMBadRequestError               other 400s that re-chunking can't fix
+    │   └── ContextLengthExceededError   (handled by re-chunking; a chunk outcome if that fails)
+    ├── LLMTransientError                429/5xx/timeouts that outlived the SDK's retries
+    │                                    (a failed chunk, so the run is partial)
+    └── ReplayMissError              10  --replay has no recording for a request
+```
+
+Other exit codes: 0 success; 1 an unexpected internal error; 2 a command-line usage
+error; 3 a partial result (the report was written, some chunks failed); 11 the
+evaluation gate failed; 130 interrupted (completed chunks are kept).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BudgetExceededError",
+    "ConfigError",
+    "ContextLengthExceededError",
+    "DatasetError",
+    "InputError",
+    "LLMAuthError",
+    "LLMBadRequestError",
+    "LLMError",
+    "LLMModelNotFoundError",
+    "LLMTransientError",
+    "NoCandidateError",
+    "ReplayMissError",
+    "RubricError",
+    "TranscriptJudgeError",
+    "UserError",
+]
+
+
+class TranscriptJudgeError(Exception):
+    """Base class of every error transcript-judge raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UserError(TranscriptJudgeError):
+    """Something the user can fix: the input, a flag, a file."""
+
+
+class InputError(UserError):
+    """The transcript can't be read as a transcript."""
+
+    exit_code = 4
+
+
+class NoCandidateError(InputError):
+    """No candidate turns were found, or they can't be attributed safely."""
+
+    exit_code = 5
+
+
+class RubricError(UserError):
+    """A rubric file is malformed. The message names the field."""
+
+    exit_code = 6
+
+
+class DatasetError(UserError):
+    """An evaluation dataset is malformed. The message names the line and field."""
+
+    exit_code = 6
+
+
+class ConfigError(UserError):
+    """Configuration is missing or contradictory."""
+
+    exit_code = 7
+
+
+class BudgetExceededError(UserError):
+    """The run's estimate is over the budget the user set."""
+
+    exit_code = 8
+
+
+class LLMError(TranscriptJudgeError):
+    """The model service failed in a way the tool could not recover from."""
+
+    exit_code = 9
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class LLMAuthError(LLMError):
+    """401/403: the key is missing, wrong or lacks access. Never retried."""
+
+
+class LLMModelNotFoundError(LLMError):
+    """404: the model or deployment doesn't exist. Never retried."""
+
+
+class LLMBadRequestError(LLMError):
+    """A 400 the tool can't fix by itself."""
+
+
+class ContextLengthExceededError(LLMBadRequestError):
+    """The prompt didn't fit the model's context window; the caller re-chunks smaller."""
+
+
+class LLMTransientError(LLMError):
+    """Rate limits, 5xx and timeouts that outlived the SDK's retries."""
+
+
+class ReplayMissError(LLMError):
+    """``--replay`` found no recording for a request; nothing was sent anywhere."""
+
+    exit_code = 10

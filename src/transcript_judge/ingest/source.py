@@ -1,0 +1,116 @@
+"""Reading bytes safely: size limit, encoding detection, binary detection."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ..errors import InputError
+
+__all__ = ["DEFAULT_MAX_BYTES", "Source", "decode_text", "load_source"]
+
+#: Transcripts above this size are refused. A 3-hour interview is ~300 KB of text;
+#: speech-to-text JSON with word timings is ~10x that. 25 MB leaves a wide margin.
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """The raw bytes of an upload, with its name, decoded lazily."""
+
+    data: bytes
+    name: str = "<input>"
+    _notes: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
+
+    @cached_property
+    def text(self) -> str:
+        """The decoded text, with BOM stripped and line endings normalised to ``\\n``.
+
+        Raises:
+            InputError: the bytes are binary, not text.
+        """
+        text, note = decode_text(self.data, self.name)
+        if note:
+            self._notes.append(note)
+        return text
+
+    @property
+    def notes(self) -> list[str]:
+        """Warnings from decoding (e.g. a cp1252 fallback)."""
+        return list(self._notes)
+
+
+def load_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+    """Read a file in bounded memory: never more than ``max_bytes + 1`` bytes."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"{path.name} is {size / 1_048_576:.1f} MB; the limit is "
+                f"{max_bytes / 1_048_576:.0f} MB.",
+                hint="Split the transcript, or raise the limit with --max-file-mb.",
+            )
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError as e:
+        raise InputError(f"No such file: {path}") from e
+    except IsADirectoryError as e:
+        raise InputError(f"{path} is a directory, not a transcript file.") from e
+    except PermissionError as e:
+        raise InputError(f"Permission denied reading {path}.") from e
+    if len(data) > max_bytes:  # the file grew while we read it
+        raise InputError(f"{path.name} is larger than the {max_bytes // 1_048_576} MB limit.")
+    return Source(data=data, name=path.name)
+
+
+def _looks_binary(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    sample = text[:8192]
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    return controls / len(sample) > 0.01
+
+
+def decode_text(data: bytes, name: str = "<input>") -> tuple[str, str | None]:
+    """Decode transcript bytes.
+
+    UTF-8 with or without BOM, UTF-16 with a BOM, else cp1252 (with a note).
+
+    Returns:
+        The text with ``\\r\\n`` and ``\\r`` normalised to ``\\n``, and a note when
+        the encoding was a guess.
+    """
+    note: str | None = None
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise InputError(f"{name} starts with a UTF-16 mark but isn't valid UTF-16.") from e
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            if _looks_binary(data[:8192].decode("latin-1")):
+                raise InputError(
+                    f"{name} looks like a binary file, not a transcript.",
+                    hint="Export the transcript as .vtt, .srt, .txt, .json or .docx.",
+                ) from None
+            text = data.decode("cp1252", errors="replace")
+            note = f"{name} is not UTF-8; decoded it as Windows-1252 (cp1252)."
+    text = text.lstrip("\ufeff")
+    if _looks_binary(text):
+        raise InputError(
+            f"{name} looks like a binary file, not a transcript.",
+            hint="Export the transcript as .vtt, .srt, .txt, .json or .docx.",
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), note

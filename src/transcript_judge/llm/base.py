@@ -1,0 +1,74 @@
+"""The one seam in front of the LLM: a request, a result, and the protocol.
+
+Everything that talks to a model (the OpenAI client, the fake, the cache, the recorder)
+implements :class:`LLM`. The rest of the tool sees only these types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["LLM", "ChatRequest", "ChatResult", "FinishReason", "Usage"]
+
+FinishReason = Literal["stop", "length", "content_filter", "refusal", "tool_calls", "other"]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+        )
+
+
+class ChatRequest(BaseModel):
+    """Everything that shapes a response. Its :meth:`key` keys the cache and recordings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    messages: tuple[dict[str, str], ...]
+    schema_name: str
+    json_schema: dict[str, Any]
+    temperature: float = 0.0
+    max_output_tokens: int = 4000
+    seed: int | None = None
+    repeat_index: int = Field(default=0, description="Which repeat of an eval this is for.")
+
+    def key(self) -> str:
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class ChatResult(BaseModel):
+    """One model answer, whatever it was: content, refusal, truncation or filter."""
+
+    content: str | None
+    refusal: str | None = None
+    finish_reason: FinishReason = "stop"
+    usage: Usage = Field(default_factory=Usage)
+    model: str = ""
+    request_id: str | None = None
+    latency_s: float = 0.0
+    retries: int = 0
+    structured_mode: Literal["json_schema", "json_object", "none"] = "json_schema"
+    cache_hit: bool = False
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """Anything that can answer a :class:`ChatRequest`.
+
+    Implementations raise only :class:`~transcript_judge.errors.LLMError` subclasses.
+    """
+
+    async def complete(self, request: ChatRequest) -> ChatResult: ...

@@ -1,0 +1,54 @@
+"""A fake LLM for tests and demos: answers from a queue or a function, records requests."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .base import ChatRequest, ChatResult, Usage
+
+__all__ = ["FakeLLM"]
+
+Responder = Callable[[ChatRequest], ChatResult | Awaitable[ChatResult] | Exception]
+
+
+class FakeLLM:
+    """Answers requests from what was enqueued, or from ``responder``.
+
+    Example:
+        >>> fake = FakeLLM()
+        >>> fake.enqueue_json({"systems_thinking": {...}})  # doctest: +SKIP
+    """
+
+    def __init__(self, responder: Responder | None = None) -> None:
+        self._queue: deque[ChatResult | Exception] = deque()
+        self._responder = responder
+        self.requests: list[ChatRequest] = []
+
+    def enqueue(self, *items: ChatResult | Exception) -> FakeLLM:
+        self._queue.extend(items)
+        return self
+
+    def enqueue_json(self, payload: Any, *, prompt_tokens: int = 1000, completion_tokens: int = 200) -> FakeLLM:
+        return self.enqueue(
+            ChatResult(
+                content=json.dumps(payload),
+                usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+                model="fake",
+            )
+        )
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        self.requests.append(request)
+        if self._queue:
+            item = self._queue.popleft()
+        elif self._responder is not None:
+            produced = self._responder(request)
+            item = await produced if isinstance(produced, Awaitable) else produced
+        else:
+            raise AssertionError("FakeLLM has no queued response for this request")
+        if isinstance(item, Exception):
+            raise item
+        return item

@@ -1,0 +1,117 @@
+"""Step 9: the report as JSON, Markdown, self-contained HTML, or a terminal summary.
+
+HTML is rendered with autoescaping on, so transcript text can't inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import ConfigError
+from ..transcript import Turn, format_timestamp
+from .model import LEXICAL_BANNER, Report
+
+__all__ = ["Format", "format_for_path", "render", "render_terminal"]
+
+Format = Literal["json", "md", "html"]
+VERDICT_LABEL = {"shown": "shown", "not_shown": "not shown", "insufficient_evidence": "insufficient evidence"}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
+
+
+def _md(text: object) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+@cache
+def _env(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("transcript_judge.report", "templates"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html"]) if autoescape else False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = _md
+    return env
+
+
+def _cost(report: Report) -> str:
+    c = report.usage.estimated_cost_usd
+    if c is None:
+        return "cost unknown (no price for this model; set TJ_PRICE_INPUT/TJ_PRICE_OUTPUT)"
+    return f"estimated ${c:.4f}"
+
+
+def _context(report: Report, turns: Sequence[Turn] | None) -> dict[str, object]:
+    return {
+        "r": report, "banner": LEXICAL_BANNER, "verdict_label": VERDICT_LABEL,
+        "cost": _cost(report), "turns": list(turns or []),
+        "duration": format_timestamp(report.duration_s),
+    }
+
+
+def format_for_path(path: Path, explicit: str | None = None) -> Format:
+    name = (explicit or path.suffix.lstrip(".")).lower()
+    aliases: dict[str, Format] = {"json": "json", "md": "md", "markdown": "md", "html": "html", "htm": "html"}
+    if name not in aliases:
+        raise ConfigError(
+            f"Can't tell the report format from {path.name!r}.",
+            hint="Use a .json, .md or .html file name, or --format json|md|html.",
+        )
+    return aliases[name]
+
+
+def render(report: Report, fmt: Format, *, turns: Sequence[Turn] | None = None) -> str:
+    if fmt == "json":
+        return report.model_dump_json(indent=2)
+    template = "report.html.j2" if fmt == "html" else "report.md.j2"
+    return _env(fmt == "html").get_template(template).render(**_context(report, turns))
+
+
+def render_terminal(report: Report, console: Console) -> None:
+    """A compact summary for the terminal."""
+    if report.tagger == "lexical":
+        console.print(Panel(Text(LEXICAL_BANNER, style="bold"), border_style="yellow"))
+    r = report
+    console.print(
+        Text.assemble(("Candidate: ", "bold"), r.roles.candidate, f"  ({r.roles.method}: {r.roles.reason})")
+    )
+    console.print(
+        f"Model {r.model} · prompt {r.prompt_version} · {r.coverage.chunks_ok}/{r.coverage.chunks_total} "
+        f"chunks · {r.usage.prompt_tokens}+{r.usage.completion_tokens} tokens · {_cost(r)}",
+        markup=False, highlight=False,
+    )
+    for title, findings, colour in (("Strengths", r.strengths, "green"), ("Red flags", r.red_flags, "red")):
+        table = Table(title=title, title_style=f"bold {colour}", show_lines=False, expand=True)
+        table.add_column("Criterion", no_wrap=True)
+        table.add_column("Verdict", no_wrap=True)
+        table.add_column("Conf.", justify="right")
+        table.add_column("Evidence")
+        for f in findings:
+            style = colour if f.verdict == "shown" else "dim"
+            quote = f.quotes[0] if f.quotes else None
+            evidence = Text(f"[{quote.timestamp} T{quote.turn}] “{quote.text}”" if quote else f.rationale)
+            table.add_row(Text(f.title, style=style), Text(VERDICT_LABEL[f.verdict], style=style),
+                          f"{f.confidence:.2f}", evidence)
+        console.print(table)
+    for w in r.warnings:
+        if w.kind == "lexical_baseline":
+            continue
+        line = Text(f"! {w.kind}: ", style="yellow")
+        line.append(w.message)
+        if w.quote:
+            line.append(f" “{w.quote}”", style="dim")
+        console.print(line)
+    if r.partial:
+        console.print(Text(f"PARTIAL RESULT: {r.coverage.chunks_failed} chunk(s) failed.", style="bold red"))
+    console.print(Text(r.notice, style="italic dim"))

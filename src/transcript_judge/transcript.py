@@ -1,0 +1,120 @@
+"""The parsed transcript: what every reader produces and every later step consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Transcript", "Turn", "Utterance", "format_timestamp", "merge_utterances"]
+
+
+class Utterance(BaseModel):
+    """One cue, segment or paragraph as a reader found it, before merging into turns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    speaker: str | None = Field(description="Speaker label as written in the source, if any.")
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+
+class Turn(BaseModel):
+    """One speaker's uninterrupted stretch of speech."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = Field(description="0-based position in the transcript.")
+    speaker: str = Field(description="Speaker label as written in the source.")
+    text: str
+    start: float | None = Field(default=None, description="Seconds from the start, if known.")
+    end: float | None = Field(default=None, description="Seconds from the start, if known.")
+
+    @property
+    def timestamp(self) -> str:
+        """``hh:mm:ss`` of the start, or ``--:--`` when the source had no times."""
+        return format_timestamp(self.start)
+
+
+class Transcript(BaseModel):
+    """A transcript as turns, with what the reader learnt about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    turns: tuple[Turn, ...]
+    source_format: str = Field(description="The reader that parsed it, e.g. 'webvtt-zoom'.")
+    has_speaker_labels: bool = True
+    title: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def speakers(self) -> list[str]:
+        """Speakers in order of first appearance."""
+        seen: dict[str, None] = {}
+        for turn in self.turns:
+            seen.setdefault(turn.speaker, None)
+        return list(seen)
+
+    def turns_by(self, speaker: str) -> list[Turn]:
+        return [t for t in self.turns if t.speaker == speaker]
+
+    @property
+    def duration(self) -> float | None:
+        ends = [t.end if t.end is not None else t.start for t in self.turns]
+        known = [e for e in ends if e is not None]
+        return max(known) if known else None
+
+
+def format_timestamp(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    total = int(seconds)
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def merge_utterances(
+    utterances: Iterable[Utterance],
+    *,
+    unknown_speaker: str = "Unknown",
+) -> list[Turn]:
+    """Merge consecutive utterances of one speaker into turns.
+
+    Utterances with no speaker inherit the previous speaker (Zoom drops the name on
+    continuation cues); leading ones with no speaker get ``unknown_speaker``.
+    Empty texts are skipped, never turned into empty turns.
+    """
+    turns: list[Turn] = []
+    current: str | None = None
+    texts: list[str] = []
+    start: float | None = None
+    end: float | None = None
+
+    def flush() -> None:
+        if current is not None and texts:
+            turns.append(
+                Turn(index=len(turns), speaker=current, text=" ".join(texts), start=start, end=end)
+            )
+
+    for u in utterances:
+        text = u.text.strip()
+        if not text:
+            continue
+        speaker = u.speaker if u.speaker else (current or unknown_speaker)
+        if speaker != current:
+            flush()
+            current, texts, start, end = speaker, [], u.start, u.end
+        texts.append(text)
+        if u.end is not None:
+            end = u.end
+        if start is None:
+            start = u.start
+    flush()
+    return turns
+
+
+def renumber(turns: Sequence[Turn]) -> tuple[Turn, ...]:
+    """Give turns consecutive indices (after some were dropped)."""
+    return tuple(t.model_copy(update={"index": i}) for i, t in enumerate(turns))

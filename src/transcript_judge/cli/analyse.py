@@ -15,6 +15,7 @@ from ..chunking import ChunkingSettings
 from ..config import resolve_config
 from ..errors import BudgetExceededError, ConfigError
 from ..llm.base import LLM
+from ..llm.factory import build_llm
 from ..llm.openai_client import OpenAIChatLLM
 from ..report import format_for_path, render, render_terminal
 from ..report.model import Report
@@ -115,7 +116,7 @@ def analyse(file: Path, output: Path | None, fmt: str | None, candidate: str | N
         llm: LLM | None = None
         client: OpenAIChatLLM | None = None
         if use_llm:
-            client = OpenAIChatLLM(cfg.client)
+            client = build_llm(cfg.client)
             llm = client
         try:
             return await run_analysis(plan, llm, source_name=file.name,

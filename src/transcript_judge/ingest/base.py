@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from ..errors import InputError
 from ..transcript import Utterance
-from .source import Source
+from .source import NOT_JSON, Source
 
-__all__ = ["Parsed", "Reader", "get_reader", "readers", "register"]
+__all__ = ["Parsed", "Reader", "get_reader", "head_lines", "json_of", "readers", "register"]
+
+#: How much of a file ``sniff`` looks at: enough to see a layout, cheap on 25 MB files.
+SNIFF_CHARS = 64 * 1024
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Reader(Protocol):
 
     name: str
     description: str
+    # Readers may also define ``extensions: tuple[str, ...]`` (e.g. ``(".vtt",)``);
+    # detection uses them only to break ties between equally sure readers.
 
     def sniff(self, source: Source) -> float: ...
 
@@ -56,3 +62,24 @@ def readers() -> list[Reader]:
 
 def get_reader(name: str) -> Reader | None:
     return _REGISTRY.get(name)
+
+
+def head_lines(source: Source, limit: int = 400) -> list[str] | None:
+    """The first ``limit`` non-blank lines of the text, or ``None`` if it isn't text.
+
+    For ``sniff``: looks at most at the first :data:`SNIFF_CHARS` characters.
+    """
+    if source.data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        text = source.text
+    except InputError:
+        return None
+    lines = [ln for ln in text[:SNIFF_CHARS].split("\n") if ln.strip()]
+    return lines[:limit]
+
+
+def json_of(source: Source) -> object | None:
+    """The source's JSON document, or ``None`` when it isn't JSON."""
+    doc = source.json
+    return None if doc is NOT_JSON else doc

@@ -1,58 +1,248 @@
-"""Plain text: ``Name: text`` paragraphs, ``Interviewer:``/``Candidate:``, ``Q:``/``A:``."""
+"""Plain text and Markdown with a speaker label at the start of each turn.
+
+Layouts: ``Name: text``, ``**Name:** text``, ``**Name** [hh:mm:ss] text``,
+``[hh:mm:ss] Name: text``, ``Interviewer:``/``Candidate:``, ``Q:``/``A:``. A turn runs
+until the next label; its text may span several lines or paragraphs.
+
+No library parses these; this is hand-written. What it takes care of:
+
+* A label is believed only if it recurs or reads like a name (see
+  :func:`.speakers.accept_labels`), so ``"So the point is: ..."`` stays speech.
+* Markdown: headings, rules and front matter are not speech (the first heading
+  becomes the title); links keep their text; ``\\[laughter\\]`` escapes and
+  ``**bold**`` are undone; HTML entities are unescaped.
+* Timestamps: ``[04:11]`` at the start of a turn and bare ``00:05:00`` lines (Google
+  Meet) become the start time of the next words.
+* Pseudo-speakers such as ``**Break:**`` and lines before the first label (title,
+  notes) are dropped, the latter with a warning.
+
+:func:`parse_labelled_lines` is shared with :mod:`.meet`.
+"""
 
 from __future__ import annotations
 
-from ..errors import InputError
-from ..transcript import Utterance
-from .base import Parsed
-from .source import Source
-from .speakers import split_speaker_prefix
-from .textclean import clean_text
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-__all__ = ["PlainTextReader"]
+from ..transcript import Utterance
+from .base import Parsed, head_lines
+from .source import Source
+from .speakers import accept_labels, split_speaker_prefix
+from .textclean import clean_markdown, clean_text
+from .timecodes import CLOCK, parse_clock_or_none
+
+__all__ = ["LabelledText", "PlainTextReader", "parse_labelled_lines"]
+
+_T = rf"\\?[\[(](?P<time>{CLOCK})\\?[\])]"
+# **Name** [00:01:02] text   /  **Name** (01:02): text
+_BOLD_NAME_TIME = re.compile(
+    rf"^\s*(?:\*\*|__)(?P<name>[^*_\n]{{1,60}}?)\s*:?\s*(?:\*\*|__)\s*:?\s*{_T}\s*:?\s*(?P<text>.*)$"
+)
+# Name [00:01:02]: text
+_NAME_TIME = re.compile(rf"^\s*(?P<name>[^\[\]():\n]{{1,60}}?)\s+{_T}\s*:\s*(?P<text>.*)$")
+# [00:01:02] Name: text   /   [00:01:02] text
+_TIME_FIRST = re.compile(rf"^\s*{_T}\s*[-–—]?\s*(?P<text>.*)$")
+_BARE_TIME = re.compile(rf"^\s*\\?\[?(?P<time>{CLOCK})\\?\]?\s*$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(?P<text>.*?)\s*#*\s*$")
+_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+_BOLD = re.compile(r"^\s*(?:\*\*|__)")
+# Labels that mark a moment in the show, not a person.
+_PSEUDO = {
+    "break", "music", "intro", "outro", "intro music", "outro music", "ad break", "ad",
+    "pause", "recess", "silence", "applause", "laughter", "crosstalk", "inaudible",
+    "commercial", "commercial break", "sponsor break", "transition",
+}
+
+
+@dataclass
+class LabelledText:
+    """The result of :func:`parse_labelled_lines`."""
+
+    utterances: list[Utterance]
+    title: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    markdown: bool = False
+
+
+@dataclass
+class _Line:
+    name: str | None
+    text: str
+    start: float | None = None
+    bold: bool = False
+
+
+def _split_line(line: str) -> _Line | None:
+    """A line as (candidate label, text, start); ``None`` for a bare timestamp line."""
+    if _BARE_TIME.match(line):
+        return None
+    if m := _BOLD_NAME_TIME.match(line):
+        return _Line(m["name"].strip(), m["text"], parse_clock_or_none(m["time"]), bold=True)
+    if m := _NAME_TIME.match(line):
+        return _Line(m["name"].strip(), m["text"], parse_clock_or_none(m["time"]))
+    start = None
+    if m := _TIME_FIRST.match(line):
+        start, line = parse_clock_or_none(m["time"]), m["text"]
+    name, text = split_speaker_prefix(line)
+    if name is not None:
+        if m := _TIME_FIRST.match(text):  # **Carmen Andoh:** \[04:11\] I don't know...
+            start = start if start is not None else parse_clock_or_none(m["time"])
+            text = m["text"]
+        return _Line(name, text, start, bold=bool(_BOLD.match(line)))
+    return _Line(None, line, start)
+
+
+def _label_counts(lines: Iterable[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for line in lines:
+        split = _split_line(line)
+        if split is not None and split.name:
+            counts[split.name] += 1
+    return counts
+
+
+def parse_labelled_lines(
+    lines: list[str],
+    *,
+    known_names: Iterable[str] = (),
+    warn_preamble: bool = True,
+) -> LabelledText:
+    """Turn labelled lines into utterances.
+
+    Args:
+        lines: the text's lines.
+        known_names: names known to be speakers (e.g. a meeting's attendees), accepted
+            as labels even if they speak only once.
+        warn_preamble: warn when lines before the first label are dropped.
+    """
+    body: list[str] = []
+    title: str | None = None
+    markdown = False
+    in_front_matter = bool(lines) and lines[0].strip() == "---"
+    for i, line in enumerate(lines):
+        if in_front_matter:
+            if i > 0 and line.strip() in ("---", "..."):
+                in_front_matter = False
+            continue
+        if m := _HEADING.match(line):
+            markdown = True
+            title = title or (clean_markdown(m["text"]) or None)
+            body.append("")
+            continue
+        body.append("" if _RULE.match(line) else line)
+
+    counts = _label_counts(ln for ln in body if ln.strip())
+    # Pseudo-speakers ("Break") are accepted as labels here and dropped below.
+    accepted = accept_labels(counts) | (set(known_names) & set(counts))
+    utterances: list[Utterance] = []
+    speaker: str | None = None
+    started = False
+    preamble = 0
+    pending: float | None = None
+    buffer: list[str] = []
+    buffer_start: float | None = None
+    skip_turn = False
+
+    def flush() -> None:
+        nonlocal buffer_start
+        if buffer and not skip_turn:
+            raw = "\n".join(buffer)
+            text = clean_markdown(raw) if markdown or "**" in raw or "\\[" in raw else (
+                clean_text(raw))
+            if text:
+                utterances.append(Utterance(speaker=speaker, text=text, start=buffer_start))
+        buffer.clear()
+        buffer_start = None
+
+    for line in body:
+        if not line.strip():
+            continue
+        split = _split_line(line)
+        if split is None:  # a bare timestamp: when the next words were said
+            pending = parse_clock_or_none(line.strip().strip("\\[]"))
+            continue
+        markdown = markdown or split.bold
+        if split.name is not None and split.name in accepted:
+            flush()
+            started = True
+            skip_turn = split.name.casefold() in _PSEUDO
+            speaker = None if skip_turn else split.name
+            buffer.append(split.text)
+            buffer_start = split.start if split.start is not None else pending
+            pending = None
+            continue
+        if not started:
+            preamble += 1
+            continue
+        text = line if split.name is not None else split.text
+        if split.start is not None or pending is not None:
+            # A timestamp inside a turn starts a new utterance of the same speaker, so
+            # the time is kept; merging joins them back into one turn.
+            flush()
+            buffer_start = split.start if split.start is not None else pending
+            pending = None
+        buffer.append(text)
+    flush()
+
+    warnings = []
+    if preamble and warn_preamble and utterances:
+        warnings.append(f"Skipped {preamble} lines before the first speaker label (title, "
+                        "notes or a header).")
+    return LabelledText(utterances=utterances, title=title, warnings=warnings, markdown=markdown)
+
+
+def _paragraphs(lines: list[str]) -> list[Utterance]:
+    """Unlabelled text as one utterance per paragraph."""
+    out: list[Utterance] = []
+    buffer: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            buffer.append(line)
+        elif buffer:
+            if text := clean_markdown("\n".join(buffer)):
+                out.append(Utterance(speaker=None, text=text))
+            buffer = []
+    return out
 
 
 class PlainTextReader:
+    """Plain text or Markdown with speaker labels."""
+
     name = "plain"
-    description = "Plain text or Markdown: 'Name: text', 'Interviewer:'/'Candidate:', 'Q:'/'A:'"
+    description = (
+        "Plain text or Markdown: 'Name: text', '**Name:** text', '**Name** [hh:mm:ss] text', "
+        "'Interviewer:'/'Candidate:', 'Q:'/'A:'"
+    )
+    extensions = (".txt", ".md", ".markdown", ".text")
 
     def sniff(self, source: Source) -> float:
-        if source.suffix in {".docx", ".json"}:
-            return 0.0
-        try:
-            lines = [ln for ln in source.text.split("\n") if ln.strip()][:400]
-        except InputError:
-            return 0.0
+        lines = head_lines(source)
         if not lines:
             return 0.0
-        labelled = sum(1 for ln in lines if split_speaker_prefix(ln)[0] is not None)
-        share = labelled / len(lines)
-        if labelled >= 2:
-            return 0.3 + 0.5 * min(1.0, share * 2)
-        return 0.1 if source.suffix in {".txt", ".md", ""} else 0.05
+        counts = _label_counts(lines)
+        accepted = accept_labels(counts)
+        labelled = sum(n for name, n in counts.items() if name in accepted)
+        if labelled < 2:
+            # Unlabelled prose: readable only when asked for (--input-format plain),
+            # since it may not be a transcript at all.
+            return 0.0
+        return 0.3 + 0.4 * min(1.0, 2 * labelled / len(lines))
 
     def parse(self, source: Source) -> Parsed:
-        utterances: list[Utterance] = []
-        speaker: str | None = None
-        buffer: list[str] = []
-
-        def flush() -> None:
-            if buffer:
-                text = clean_text("\n".join(buffer))
-                if text:
-                    utterances.append(Utterance(speaker=speaker, text=text))
-            buffer.clear()
-
-        for line in source.text.split("\n"):
-            if not line.strip():
-                continue
-            name, rest = split_speaker_prefix(line)
-            if name is not None:
-                flush()
-                speaker = name
-                buffer.append(rest)
-            else:
-                buffer.append(line)
-        flush()
-        has_labels = any(u.speaker for u in utterances)
-        return Parsed(utterances=utterances, format_name="plain", has_speaker_labels=has_labels)
+        lines = source.lines
+        result = parse_labelled_lines(lines)
+        if not result.utterances:
+            utterances = _paragraphs(lines)
+            return Parsed(
+                utterances=utterances, format_name="plain", has_speaker_labels=False,
+                title=result.title,
+                warnings=["No speaker labels found: read as unattributed text."],
+            )
+        fmt = "markdown" if result.markdown or source.suffix in (".md", ".markdown") else "plain"
+        return Parsed(
+            utterances=result.utterances, format_name=fmt,
+            has_speaker_labels=any(u.speaker for u in result.utterances),
+            title=result.title, warnings=result.warnings,
+        )

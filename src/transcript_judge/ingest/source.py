@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["DEFAULT_MAX_BYTES", "Source", "decode_text", "load_source"]
+__all__ = ["DEFAULT_MAX_BYTES", "NOT_JSON", "Source", "decode_text", "load_source"]
+
+#: What :attr:`Source.json` holds when the text isn't a JSON object or array.
+NOT_JSON: object = object()
 
 #: Transcripts above this size are refused. A 3-hour interview is ~300 KB of text;
 #: speech-to-text JSON with word timings is ~10x that. 25 MB leaves a wide margin.
@@ -39,6 +43,32 @@ class Source:
         if note:
             self._notes.append(note)
         return text
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The decoded text split into lines (raises like :attr:`text`)."""
+        return self.text.split("\n")
+
+    @cached_property
+    def json(self) -> object:
+        """The parsed JSON document, or :data:`NOT_JSON`.
+
+        Parsed once and shared by every JSON reader's ``sniff`` and ``parse``. Only a
+        top-level object or array counts: a bare number or string is not a transcript.
+        """
+        if self.data.startswith(b"PK\x03\x04"):
+            return NOT_JSON
+        try:
+            text = self.text
+        except InputError:
+            return NOT_JSON
+        head = text.lstrip()[:1]
+        if head not in ("{", "["):
+            return NOT_JSON
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+            return NOT_JSON
 
     @property
     def notes(self) -> list[str]:

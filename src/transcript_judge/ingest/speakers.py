@@ -1,39 +1,160 @@
-"""Recognising a speaker label at the start of a line of text."""
+"""Speaker labels: recognising them in text, naming diarized speakers, spotting bots.
+
+Label conventions (documented in the README):
+
+* Named speakers keep the label exactly as the source writes it (``Dr. Melissa Ko``,
+  ``MR. DAVIS``, ``Ashlee Kupor (SL)``).
+* Diarization ids that are strings keep the service's spelling (AssemblyAI ``A``,
+  AWS ``spk_0``, whisperX ``SPEAKER_00``); numeric ids become ``Speaker 0``,
+  ``Speaker 1`` (Deepgram, Rev.ai), keeping the service's 0-based numbering so the
+  label can be found in the source file.
+* Audio channels become ``Channel 1``, ``Channel 2`` (1-based, as audio tools count
+  them): AWS ``ch_0`` is ``Channel 1``.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
-__all__ = ["split_speaker_prefix"]
+__all__ = [
+    "accept_labels",
+    "channel_label",
+    "diarized_label",
+    "is_bot",
+    "is_name_like",
+    "is_unknown_speaker",
+    "split_speaker_prefix",
+    "unique_in_order",
+]
 
 # "Maya Chen: text", "**Maya Chen:** text", "Dr. Melissa Ko: text", "Q: text", "SPEAKER_01: text"
 _PREFIX = re.compile(
-    r"""^\s*(?:\*\*)?
-        (?P<name>[A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u4e00-\u9fff]
+    r"""^\s*(?:\*\*|__)?
+        (?P<name>[A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u3040-\u30ff\u4e00-\u9fff]
                  [\w.'’\-() ]{0,48}?)
-        \s*(?:\*\*)?\s*:\s*(?:\*\*)?\s*(?P<text>.*)$""",
+        \s*(?:\*\*|__)?\s*:(?!//)\s*(?:\*\*|__)?\s*(?P<text>.*)$""",
     re.VERBOSE | re.DOTALL,
 )
+# Words that precede a colon in running speech or document headers, never speakers.
 _NOT_NAMES = {
-    "note", "notes", "http", "https", "www", "warning", "example", "e.g", "i.e", "ps",
+    "note", "notes", "nb", "http", "https", "www", "warning", "example", "e.g", "i.e", "ps",
     "update", "edit", "tl;dr", "step", "answer", "question", "re", "fyi", "so", "and", "but",
     "well", "yes", "no", "ok", "okay", "then", "also", "because", "like", "here", "there",
-    "kind", "language", "style", "title", "date", "time", "attendees", "duration",
+    "kind", "language", "style", "title", "date", "time", "attendees", "duration", "subject",
+    "participants", "location", "agenda", "summary", "transcript", "recording", "meeting",
+    "link", "url", "source", "tags", "author", "published", "episode", "guest", "guests",
+    "host", "hosts", "speakers", "sponsor", "sponsors", "chapter", "chapters", "topic",
+    "topics", "action items", "next steps", "todo", "important", "tip", "hint", "caution",
+    "for example", "in other words", "the answer", "the question", "my answer", "the point",
 }
+# Lower-case words allowed inside a name: "Neil deGrasse Tyson", "Quentin de Beauchesne".
+_PARTICLES = {
+    "de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du", "dos",
+    "das", "bin", "al", "el", "ibn", "zu", "y", "e", "ter", "ten", "degrasse",
+}
+_BOT = re.compile(
+    r"notetaker|note[- ]taker|fireflies|otter\.ai|otterpilot|otter pilot|read\.ai|"
+    r"fathom|tl;?dv|meetgeek|krisp|airgram|sembly|avoma|gong\.io|"
+    r"meeting (?:bot|assistant|notes)|\bbot\b|\brecorder\b|\bAI assistant\b",
+    re.IGNORECASE,
+)
+_UNKNOWN = re.compile(r"^(?:unknown(?: speaker)?(?: \d+)?|speaker \?|\?+|unidentified(?: speaker)?)$",
+                      re.IGNORECASE)
 
 
 def split_speaker_prefix(line: str) -> tuple[str | None, str]:
     """Split ``"Name: text"`` into ``("Name", "text")``; ``(None, line)`` when it isn't one.
 
     A name is at most six words, starts with a letter, and isn't a common word that
-    precedes a colon in running speech ("Note:", "So:").
+    precedes a colon in running speech ("Note:", "So:"). A colon followed directly by
+    digits is a clock time ("at 10:30"), not a label.
     """
     m = _PREFIX.match(line)
     if not m:
         return None, line
-    name = m.group("name").strip()
-    if not name or name.lower() in _NOT_NAMES or len(name.split()) > 6:
+    name = m.group("name").strip().rstrip("*_").strip()
+    text = m.group("text")
+    if not name or name.casefold() in _NOT_NAMES or len(name.split()) > 6:
         return None, line
     if name[0].islower() and len(name) > 2:  # "so he said: ..." is speech, not a label
         return None, line
-    return name, m.group("text").strip()
+    colon = line.index(":", m.end("name"))
+    if name[-1].isdigit() and line[colon + 1 : colon + 2].isdigit():
+        return None, line  # "ended after 00:18:10", "at 10:30": the colon is inside a time
+    return name, text.strip()
+
+
+def is_name_like(name: str) -> bool:
+    """Whether ``name`` reads like a person's label rather than the start of a sentence.
+
+    Up to five words, each capitalised, an initial, a number, a bracketed note such as
+    ``(SL)``, or a name particle (``de``, ``van``). Scripts without case count as
+    capitalised.
+    """
+    words = name.split()
+    if not words or len(words) > 5:
+        return False
+    for word in words:
+        w = word.strip("()[]")
+        if not w:
+            continue
+        if word.startswith("(") or w.isdigit() or w.casefold() in _PARTICLES:
+            continue
+        if w[0].islower():
+            return False
+    return True
+
+
+def accept_labels(counts: Counter[str], *, min_recurring: int = 1) -> set[str]:
+    """Choose which candidate labels found by a line-based reader are real speakers.
+
+    Args:
+        counts: how often each candidate label opened a line or cue.
+        min_recurring: how many different labels must recur (appear twice or more)
+            before any label is believed at all.
+
+    A label that recurs is a speaker. A label seen once is believed only if it reads
+    like a name and the document already has recurring labels, so a single
+    ``"Important caveat: ..."`` sentence in a caption file doesn't invent a speaker.
+    """
+    recurring = {name for name, n in counts.items() if n >= 2}
+    if len(recurring) < min_recurring:
+        return set()
+    once = {name for name, n in counts.items() if n == 1 and is_name_like(name)}
+    return recurring | once
+
+
+def diarized_label(value: object) -> str | None:
+    """A diarization id as a speaker label (see the module docstring)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"Speaker {value}"
+    if isinstance(value, float) and value.is_integer():
+        return f"Speaker {int(value)}"
+    text = str(value).strip()
+    if not text:
+        return None
+    return f"Speaker {text}" if text.isdigit() else text
+
+
+def channel_label(index: int) -> str:
+    """``Channel 1`` for the 0-based channel index 0."""
+    return f"Channel {index + 1}"
+
+
+def is_bot(speaker: str) -> bool:
+    """Whether a label names a notetaker or recording bot rather than a person."""
+    return bool(_BOT.search(speaker))
+
+
+def is_unknown_speaker(speaker: str) -> bool:
+    """Whether a label says the speaker wasn't identified (Otter's ``Unknown Speaker``)."""
+    return bool(_UNKNOWN.match(speaker.strip()))
+
+
+def unique_in_order(items: Iterable[str]) -> list[str]:
+    """Items without repeats, first occurrence first."""
+    return list(dict.fromkeys(items))

@@ -1,79 +1,208 @@
-"""WebVTT: Zoom ``Name: text`` cues and Teams ``<v Name>`` voice tags.
+"""WebVTT: captions, Zoom ``Name: text`` cues, ``<v Name>`` voice tags, YouTube captions.
 
-Parsed with webvtt-py (cue timing, ids, settings, NOTE/STYLE blocks); speaker
-attribution is ours, since webvtt-py reports at most one voice per cue.
+webvtt-py does the parsing: the header and its text, ``Kind:``/``Language:`` metadata,
+NOTE, STYLE and REGION blocks, cue ids (numbers, Teams GUIDs), cue settings, timings
+with or without hours, and cues glued together without a blank line.
+
+Where this module goes beyond webvtt-py:
+
+* Speakers. webvtt-py reports only the first ``<v>`` voice of a cue; we split every
+  voice span (with or without ``</v>``) and drop untagged sound notes such as
+  ``<i>Laughter</i>`` in a voiced cue. Zoom's ``Name: text`` prefix is recognised
+  here too, but believed only when labels recur, so one ``Warning: ...`` caption
+  doesn't invent a speaker.
+* YouTube auto-captions repeat each line in the next cue (a "rolling" display, plus
+  10 ms "flash" cues). When most cues start with the previous cue's last line, the
+  repeats are dropped rather than doubled.
+* ``>>`` marks a change of speaker in broadcast captions, without names. It is
+  removed and reported in a warning: alternating anonymous speakers would be a guess,
+  because the marks are often incomplete.
+* A file that has cue timings but lost its ``WEBVTT`` line is read with a warning.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter, deque
+from dataclasses import dataclass
 
 import webvtt
-from webvtt.errors import MalformedFileError
+from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from ..errors import InputError
-from ..transcript import Utterance
-from .base import Parsed
+from ..transcript import Utterance, format_timestamp
+from .base import Parsed, head_lines
 from .source import Source
-from .speakers import split_speaker_prefix
-from .textclean import clean_text
+from .speakers import accept_labels, split_speaker_prefix
+from .textclean import clean_text, strip_turn_marker
 
-__all__ = ["WebVTTReader", "parse_timestamp"]
+__all__ = ["WebVTTReader"]
 
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>(.*?)(?:</v>|(?=<v[\s.])|\Z)", re.DOTALL)
-_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})$")
-
-
-def parse_timestamp(value: str) -> float:
-    """``hh:mm:ss.mmm`` or ``mm:ss.mmm`` (or with a comma) to seconds."""
-    m = _TIME.match(value.strip())
-    if not m:
-        raise ValueError(f"not a timestamp: {value!r}")
-    h, mnt, s, ms = m.groups()
-    return int(h or 0) * 3600 + int(mnt) * 60 + int(s) + int(ms.ljust(3, "0")) / 1000
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)*[ \t]+([^>]+)>(.*?)(?:</v>|(?=<v[\s.])|\Z)", re.DOTALL)
+_TIMING = re.compile(r"^\s*(?:\d+:)?\d{1,2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{1,2}:\d{2}\.\d{3}")
+# A sound or action note rather than speech: "<i>Laughter</i>", "[applause]", "(laughs)".
+_ANNOTATION = re.compile(r"^\s*(?:<i>[^<]*</i>|\[[^\]]*\]|\([^)]*\))\s*$")
+_ROLLING_SHARE = 0.3
 
 
-def _cue_utterances(raw: str, start: float, end: float) -> list[Utterance]:
-    voices = _VOICE.findall(raw)
-    if voices:
-        return [
-            Utterance(speaker=clean_text(name).strip() or None, text=clean_text(text),
-                      start=start, end=end)
-            for name, text in voices
-        ]
-    text = clean_text(raw)
-    name, rest = split_speaker_prefix(text)
-    return [Utterance(speaker=name, text=rest if name else text, start=start, end=end)]
+@dataclass
+class _Cue:
+    start: float
+    end: float
+    raw: str
+    lines: list[str]  # cleaned, non-empty
+
+
+def _load(source: Source, warnings: list[str]) -> list[_Cue]:
+    text = source.text
+    if not text.lstrip().startswith("WEBVTT"):
+        # Some tools drop the header; the cues themselves are still WebVTT.
+        warnings.append(f"{source.name} has no WEBVTT header line; read it as WebVTT anyway.")
+        text = "WEBVTT\n\n" + text
+    try:
+        vtt = webvtt.from_string(text.lstrip())
+    except (MalformedFileError, MalformedCaptionError) as e:
+        raise InputError(
+            f"{source.name} is not valid WebVTT ({e}).",
+            hint="Export the transcript again, or force another format with --input-format.",
+        ) from e
+    cues = []
+    for c in vtt.captions:
+        raw = c.raw_text
+        lines = [cleaned for ln in raw.split("\n") if (cleaned := clean_text(ln))]
+        cues.append(_Cue(c.start_time.in_milliseconds() / 1000,
+                         c.end_time.in_milliseconds() / 1000, raw, lines))
+    return cues
+
+
+def _is_rolling(cues: list[_Cue]) -> bool:
+    """Whether most cues start by repeating the previous cue's last line (YouTube)."""
+    repeated = total = 0
+    prev_last: str | None = None
+    for cue in cues:
+        if not cue.lines:
+            continue
+        if prev_last is not None:
+            total += 1
+            repeated += cue.lines[0] == prev_last
+        prev_last = cue.lines[-1]
+    return repeated >= 2 and repeated / max(1, total) >= _ROLLING_SHARE
+
+
+def _voice_utterances(cue: _Cue, dropped: list[str]) -> list[Utterance]:
+    """Every ``<v Name>`` span of a cue, plus untagged speech between them."""
+    out: list[Utterance] = []
+    pos = 0
+
+    def untagged(chunk: str) -> None:
+        for line in chunk.split("\n"):
+            if not line.strip():
+                continue
+            if _ANNOTATION.match(line):
+                dropped.append(clean_text(line))
+            elif text := clean_text(line):
+                out.append(Utterance(speaker=None, text=text, start=cue.start, end=cue.end))
+
+    for m in _VOICE.finditer(cue.raw):
+        untagged(cue.raw[pos : m.start()])
+        name, text = clean_text(m.group(1)), clean_text(m.group(2))
+        if text:
+            out.append(Utterance(speaker=name or None, text=text, start=cue.start, end=cue.end))
+        pos = m.end()
+    untagged(cue.raw[pos:])
+    return out
 
 
 class WebVTTReader:
+    """WebVTT captions and transcripts (Zoom, Teams, YouTube, Whisper, generic)."""
+
     name = "webvtt"
-    description = "WebVTT (.vtt): Zoom 'Name: text' cues, Teams <v Name> voice tags"
+    description = (
+        "WebVTT (.vtt): Zoom 'Name: text' cues, Teams <v Name> voice tags, "
+        "YouTube auto-captions, Whisper and other captions"
+    )
+    extensions = (".vtt",)
 
     def sniff(self, source: Source) -> float:
-        if source.suffix == ".docx":
+        lines = head_lines(source, 40)
+        if not lines:
             return 0.0
-        try:
-            head = source.text.lstrip()[:16]
-        except InputError:
-            return 0.0
-        if head.startswith("WEBVTT"):
+        if lines[0].lstrip("\ufeff").startswith("WEBVTT"):
             return 1.0
-        return 0.2 if source.suffix == ".vtt" else 0.0
+        # Headerless: cue timings with '.' milliseconds (SRT uses ',').
+        timings = sum(1 for ln in lines if _TIMING.match(ln))
+        return 0.6 if timings >= 2 else 0.0
 
     def parse(self, source: Source) -> Parsed:
-        try:
-            vtt = webvtt.from_string(source.text)
-        except MalformedFileError as e:
-            raise InputError(f"{source.name} is not valid WebVTT ({e}).") from e
+        warnings: list[str] = []
+        cues = _load(source, warnings)
+        if not any(c.lines for c in cues):
+            raise InputError(
+                f"{source.name} is a WebVTT file with no cues (only a header), so there is "
+                "no speech in it.",
+                hint="Check that transcription was on for the recording and export the "
+                "transcript again.",
+            )
+        voiced = any("<v" in c.raw and _VOICE.search(c.raw) for c in cues)
+        rolling = not voiced and _is_rolling(cues)
+        accepted: set[str] = set()
+        if not voiced:
+            counts = Counter(
+                name for c in cues if c.lines
+                for name, _ in [split_speaker_prefix(" ".join(c.lines))] if name
+            )
+            accepted = accept_labels(counts)
+
         utterances: list[Utterance] = []
-        for cue in vtt:
-            start, end = parse_timestamp(cue.start), parse_timestamp(cue.end)
-            utterances.extend(_cue_utterances(cue.raw_text, start, end))
+        dropped: list[str] = []
+        recent: deque[str] = deque(maxlen=3)
+        repeats = 0
+        markers: list[float] = []
+        for cue in cues:
+            if voiced:
+                utterances.extend(_voice_utterances(cue, dropped))
+                continue
+            lines = cue.lines
+            if rolling:
+                fresh = [ln for ln in lines if ln not in recent]
+                repeats += len(lines) - len(fresh)
+                recent.extend(fresh)
+                lines = fresh
+            text = " ".join(lines)
+            marked, text = strip_turn_marker(text)
+            if marked:
+                markers.append(cue.start)
+            if not text:
+                continue
+            name, rest = split_speaker_prefix(text)
+            if name in accepted:
+                utterances.append(Utterance(speaker=name, text=rest, start=cue.start, end=cue.end))
+            else:
+                utterances.append(Utterance(speaker=None, text=text, start=cue.start, end=cue.end))
+
         has_labels = any(u.speaker for u in utterances)
-        fmt = "webvtt"
-        if any("<v" in c.raw_text for c in vtt):
-            fmt = "webvtt-teams"
+        if voiced:
+            fmt = "webvtt-voice"
         elif has_labels:
             fmt = "webvtt-zoom"
-        return Parsed(utterances=utterances, format_name=fmt, has_speaker_labels=has_labels)
+        elif rolling:
+            fmt = "webvtt-youtube"
+        else:
+            fmt = "webvtt"
+        if rolling and repeats:
+            warnings.append(
+                f"Removed {repeats} repeated caption lines (rolling auto-captions show each "
+                "line twice)."
+            )
+        if markers and not has_labels:
+            warnings.append(
+                f"{len(markers)} changes of speaker are marked only with '>>' (the last at "
+                f"{format_timestamp(markers[-1])}), without names; the marks were removed and "
+                "the speech left unattributed."
+            )
+        if dropped:
+            warnings.append(
+                f"Dropped {len(dropped)} sound notes outside any voice, e.g. {dropped[0]!r}."
+            )
+        return Parsed(utterances=utterances, format_name=fmt, has_speaker_labels=has_labels,
+                      warnings=warnings)

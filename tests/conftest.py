@@ -1,0 +1,65 @@
+"""Test isolation: no real network, no user config, no retry waits."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "transcripts"
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+        return _real_connect(self, address)
+    raise RuntimeError(f"tests may not open network connections (to {host!r})")
+
+
+@pytest.fixture(autouse=True)
+def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    for name in ("OPENAI_API_KEY", "TJ_API_KEY", "OPENAI_BASE_URL", "TJ_BASE_URL", "TJ_MODEL",
+                 "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TJ_CONFIG", "OPENAI_API_VERSION",
+                 "TJ_PRICE_INPUT", "TJ_PRICE_OUTPUT", "TJ_PRICE_CACHED_INPUT", "TJ_CONTEXT_WINDOW"):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path_factory.mktemp("tj_home")
+    monkeypatch.setenv("TJ_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The SDK's retry delays become zero; the delay it would have used is recorded."""
+    from openai._base_client import BaseClient
+
+    waits: list[float] = []
+    original = BaseClient._calculate_retry_timeout
+
+    def fast(self: Any, *args: Any, **kwargs: Any) -> float:
+        waits.append(original(self, *args, **kwargs))
+        return 0.0
+
+    monkeypatch.setattr(BaseClient, "_calculate_retry_timeout", fast)
+    return waits
+
+
+@pytest.fixture
+def retry_waits(_no_retry_waits: list[float]) -> list[float]:
+    return _no_retry_waits
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    return CORPUS

@@ -19,14 +19,14 @@ from typing import Literal
 from ._version import __version__
 from .aggregation import CriterionEvidence, aggregate
 from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
-from .errors import ContextLengthExceededError, LLMTransientError
+from .errors import ContextLengthExceededError, LLMError, LLMTransientError
 from .grounding import GroundedQuote, ground_quote
 from .injection import detect_injection
-from .judge import ChunkOutcome, JudgeSettings, judge_chunk
+from .judge import ChunkOutcome, JudgeSettings, build_request, judge_chunk
 from .language import detect_language
 from .lexical import LexicalTagger
 from .limiter import AdaptiveLimiter
-from .llm.base import LLM, Usage
+from .llm.base import LLM, ChatRequest, Usage
 from .pricing import estimate_cost, model_info
 from .prompting import PromptBuilder, prompt_fingerprint
 from .report.model import (
@@ -72,6 +72,12 @@ class AnalysisSettings:
     max_reasks: int = 1
     seed: int | None = None
 
+    def judge_settings(self) -> JudgeSettings:
+        return JudgeSettings(
+            model=self.model, temperature=self.temperature,
+            max_output_tokens=self.max_output_tokens, max_reasks=self.max_reasks, seed=self.seed,
+        )
+
     def fingerprint_settings(self) -> dict[str, object]:
         return {
             "model": self.model, "tagger": self.tagger, "temperature": self.temperature,
@@ -116,6 +122,15 @@ class Plan:
     answer_model: type[ChunkAnswer]
     fingerprint: str
     static_tokens: int
+
+    def first_requests(self, repeat_index: int = 0) -> list[ChatRequest]:
+        """The request each chunk starts with: what a cache or a recording must hold."""
+        return [
+            build_request(self.builder, ch, settings=self.settings.judge_settings(),
+                          interviewers=self.roles.interviewers, total_chunks=len(self.chunks),
+                          repeat_index=repeat_index)
+            for ch in self.chunks
+        ]
 
     def estimate(self) -> Estimate:
         """Calls and tokens before anything is sent (completion tokens at the reserve)."""
@@ -172,10 +187,7 @@ async def _judge_all(
 ) -> tuple[list[ChunkOutcome], AdaptiveLimiter]:
     s = plan.settings
     limiter = AdaptiveLimiter(s.concurrency)
-    judge_settings = JudgeSettings(
-        model=s.model, temperature=s.temperature, max_output_tokens=s.max_output_tokens,
-        max_reasks=s.max_reasks, seed=s.seed,
-    )
+    judge_settings = s.judge_settings()
     total = len(plan.chunks)
 
     def emit(event: Event) -> None:
@@ -211,8 +223,14 @@ async def _judge_all(
         emit(Event("chunk_done", total, chunk.index, outcome.status, outcome.detail))
         return [outcome]
 
-    results = await asyncio.gather(*(process(ch) for ch in plan.chunks))
-    return [o for r in results for o in r], limiter
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(process(ch)) for ch in plan.chunks]
+    except* LLMError as eg:
+        # A failure every chunk would share (auth, model not found, replay miss): stop the
+        # others and raise the first, plainly.
+        raise eg.exceptions[0] from None
+    return [o for t in tasks for o in t.result()], limiter
 
 
 def _lexical_outcomes(plan: Plan) -> list[ChunkOutcome]:
@@ -223,9 +241,11 @@ def _lexical_outcomes(plan: Plan) -> list[ChunkOutcome]:
     return [ChunkOutcome(chunk=ch, status="ok", assessments=tagger.judge(ch)) for ch in plan.chunks]
 
 
-def _ground(outcomes: list[ChunkOutcome], warnings: list[Warning]) -> list[dict[str, CriterionEvidence]]:
+def _ground(
+    outcomes: list[ChunkOutcome], warnings: list[Warning], tally: Counter[str]
+) -> list[dict[str, CriterionEvidence]]:
     per_chunk: list[dict[str, CriterionEvidence]] = []
-    dropped: Counter[str] = Counter()
+    dropped = tally
     downgraded = 0
     for outcome in outcomes:
         if not outcome.ok or outcome.assessments is None:
@@ -237,8 +257,10 @@ def _ground(outcomes: list[ChunkOutcome], warnings: list[Warning]) -> list[dict[
                 checked = ground_quote(q.turn, q.text, outcome.chunk.lines)
                 if isinstance(checked, GroundedQuote):
                     grounded.append(checked)
+                    tally["grounded"] += 1
                 else:
                     dropped[checked.reason] += 1
+                    dropped["rejected"] += 1
                     warnings.append(Warning(
                         kind="quote_dropped", turn=checked.turn, quote=checked.text[:300],
                         message=f"{cid}: quote dropped ({_REASONS[checked.reason]})",
@@ -313,7 +335,8 @@ async def run_analysis(
             "interview content, not as an instruction; read this part yourself.",
         ))
 
-    per_chunk = _ground(outcomes, warnings)
+    tally: Counter[str] = Counter()
+    per_chunk = _ground(outcomes, warnings, tally)
     findings = aggregate(plan.rubric, per_chunk)
 
     failed = [o for o in outcomes if not o.ok]
@@ -356,6 +379,8 @@ async def run_analysis(
             chunks_failed=len(failed),
             candidate_turns=len(candidate_turns),
             candidate_turns_covered=len(candidate_turns & covered),
+            quotes_grounded=tally["grounded"],
+            quotes_rejected=tally["rejected"],
             chunks=[
                 ChunkReport(
                     index=i, turns=o.chunk.turn_range, tokens=o.chunk.tokens, status=o.status,

@@ -18,7 +18,7 @@ from .llm.base import LLM, ChatRequest, ChatResult, Usage
 from .prompting import PromptBuilder
 from .schema import Assessment, ChunkAnswer, output_json_schema, short_errors, validate_answer
 
-__all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "judge_chunk"]
+__all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "build_request", "judge_chunk"]
 
 OutcomeStatus = Literal[
     "ok", "refused", "truncated", "content_filter", "empty", "invalid", "failed"
@@ -67,6 +67,29 @@ def _clip(text: str, n: int = 200) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def build_request(
+    builder: PromptBuilder,
+    chunk: Chunk,
+    *,
+    settings: JudgeSettings,
+    interviewers: list[str],
+    total_chunks: int,
+    repeat_index: int = 0,
+) -> ChatRequest:
+    """The first request for a chunk (re-asks extend its messages)."""
+    messages = builder.messages(chunk, interviewers=interviewers, total_chunks=total_chunks)
+    return ChatRequest(
+        model=settings.model,
+        messages=tuple(messages),
+        schema_name="chunk_judgement",
+        json_schema=output_json_schema(builder.rubric),
+        temperature=settings.temperature,
+        max_output_tokens=settings.max_output_tokens,
+        seed=settings.seed,
+        repeat_index=repeat_index,
+    )
+
+
 async def judge_chunk(
     llm: LLM,
     builder: PromptBuilder,
@@ -84,17 +107,8 @@ async def judge_chunk(
         LLMError: the service failed (auth, not found, context length, transient). The
             caller decides whether that ends the run, re-chunks, or fails the chunk.
     """
-    messages = builder.messages(chunk, interviewers=interviewers, total_chunks=total_chunks)
-    request = ChatRequest(
-        model=settings.model,
-        messages=tuple(messages),
-        schema_name="chunk_judgement",
-        json_schema=output_json_schema(builder.rubric),
-        temperature=settings.temperature,
-        max_output_tokens=settings.max_output_tokens,
-        seed=settings.seed,
-        repeat_index=repeat_index,
-    )
+    request = build_request(builder, chunk, settings=settings, interviewers=interviewers,
+                            total_chunks=total_chunks, repeat_index=repeat_index)
     outcome = ChunkOutcome(chunk=chunk, status="failed")
     for attempt in range(settings.max_reasks + 1):
         result = await llm.complete(request)

@@ -2,7 +2,8 @@
 
 Formats are readers in a registry (:func:`register`). The format is detected from the
 content (each reader's ``sniff``), the file extension only breaking ties;
-``input_format`` overrides detection.
+``input_format`` overrides detection. Files that are clearly not speech (a Zoom chat
+export, a PDF) are refused before detection, with a message that says what they are.
 """
 
 from __future__ import annotations
@@ -11,10 +12,26 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..transcript import Transcript, merge_utterances
+from .assemblyai import AssemblyAIReader
+from .aws_transcribe import AWSTranscribeReader
 from .base import Parsed, Reader, get_reader, readers, register
+from .court import CourtTranscriptReader
+from .cueblocks import CueBlocksReader
+from .deepgram import DeepgramReader
+from .meet import GoogleMeetReader
+from .otter import OtterReader
 from .plaintext import PlainTextReader
+from .refusals import describe_unknown_json, refuse_non_transcripts
+from .revai import RevAIReader
 from .source import DEFAULT_MAX_BYTES, Source, load_source
+from .speakers import is_bot, unique_in_order
+from .subrip import SubRipReader
+from .timedlines import TimedLinesReader
 from .webvtt import WebVTTReader
+from .whisper_json import WhisperJSONReader
+from .whispertext import WhisperTextReader
+from .word import WordReader
+from .zoomtext import ZoomTextReader
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -29,8 +46,16 @@ __all__ = [
     "register",
 ]
 
-register(WebVTTReader())
-register(PlainTextReader())
+# Registration order breaks ties that the extension doesn't: specific layouts first,
+# the generic "Name: text" reader last.
+for _reader in (
+    WebVTTReader(), SubRipReader(), WordReader(),
+    WhisperJSONReader(), AssemblyAIReader(), DeepgramReader(), AWSTranscribeReader(),
+    RevAIReader(),
+    GoogleMeetReader(), ZoomTextReader(), OtterReader(), CourtTranscriptReader(),
+    WhisperTextReader(), CueBlocksReader(), TimedLinesReader(), PlainTextReader(),
+):
+    register(_reader)
 
 
 def available_formats() -> dict[str, str]:
@@ -38,28 +63,70 @@ def available_formats() -> dict[str, str]:
     return {r.name: r.description for r in readers()}
 
 
+def _extension_matches(reader: Reader, source: Source) -> bool:
+    extensions: tuple[str, ...] = getattr(reader, "extensions", ())
+    return source.suffix in extensions
+
+
 def detect_format(source: Source) -> Reader:
     """The reader most sure it can parse ``source``.
 
     Raises:
-        InputError: no reader recognises it (empty, binary, or not a transcript).
+        InputError: no reader recognises it (empty, binary, not speech, or not a
+            transcript in a supported format).
     """
     if not source.data.strip():
-        raise InputError(f"{source.name} is empty.")
-    scored = sorted(((r.sniff(source), i, r) for i, r in enumerate(readers())), key=lambda x: (-x[0], x[1]))
-    best_score, _, best = scored[0]
+        raise InputError(f"{source.name} is empty.", hint="Upload the exported transcript file.")
+    refuse_non_transcripts(source)
+    scored = sorted(
+        ((r.sniff(source), _extension_matches(r, source), i, r) for i, r in enumerate(readers())),
+        key=lambda x: (-x[0], not x[1], x[2]),
+    )
+    best_score, _, _, best = scored[0]
     if best_score <= 0.0:
+        if message := describe_unknown_json(source):
+            raise InputError(message, hint="Supported JSON: Whisper/whisperX, AssemblyAI, "
+                             "Deepgram, Amazon Transcribe, Rev.ai.")
         _ = source.text  # raises the binary-file error when that's the reason
         raise InputError(
-            f"{source.name} doesn't look like a transcript in any supported format.",
-            hint="Supported: " + ", ".join(available_formats()) + ". Use --input-format to force one.",
+            f"{source.name} doesn't look like a transcript in any supported format: no speaker "
+            "labels, cue timings or timestamps were found.",
+            hint="Supported: " + ", ".join(available_formats()) + ". If it is a transcript "
+            "without speaker labels, pass --input-format plain to read it anyway.",
         )
     return best
 
 
-def parse_source(source: Source, *, input_format: str | None = None) -> Transcript:
-    """Parse a loaded source into a transcript."""
-    if not source.data.strip() or (source.suffix != ".docx" and not source.text.strip()):
+def _check_size(source: Source, max_bytes: int) -> None:
+    if len(source.data) > max_bytes:
+        raise InputError(
+            f"{source.name} is {len(source.data) / 1_048_576:.1f} MB; the limit is "
+            f"{max_bytes / 1_048_576:.0f} MB.",
+            hint="Split the transcript, or raise the limit with --max-file-mb.",
+        )
+
+
+def parse_source(
+    source: Source,
+    *,
+    input_format: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Transcript:
+    """Parse a loaded source into a transcript.
+
+    Args:
+        source: the bytes and file name.
+        input_format: a reader name that overrides detection.
+        max_bytes: the size limit, for sources that didn't come through
+            :func:`load_source` (e.g. web uploads).
+
+    Raises:
+        InputError: the file is too large, empty, binary, not speech, or malformed;
+            the message says which, and the hint what to do.
+    """
+    _check_size(source, max_bytes)
+    is_zip = source.data.startswith(b"PK\x03\x04")
+    if not source.data.strip() or (not is_zip and not source.text.strip()):
         raise InputError(f"{source.name} is empty.", hint="Upload the exported transcript file.")
     if input_format:
         reader = get_reader(input_format)
@@ -71,16 +138,23 @@ def parse_source(source: Source, *, input_format: str | None = None) -> Transcri
     else:
         reader = detect_format(source)
     parsed = reader.parse(source)
-    excluded = set(parsed.excluded_speakers)
-    utterances = [u for u in parsed.utterances if u.speaker not in excluded or u.speaker is None]
+    # Bots are excluded whichever reader found them: in an attendee list or as speakers.
+    excluded = set(parsed.excluded_speakers) | {
+        u.speaker for u in parsed.utterances if u.speaker and is_bot(u.speaker)
+    }
+    utterances = [u for u in parsed.utterances if u.speaker is None or u.speaker not in excluded]
     turns = merge_utterances(utterances)
     if not turns:
         raise InputError(
-            f"{source.name} contains no speech ({parsed.format_name}: no cues or turns with text)."
+            f"{source.name} contains no speech ({parsed.format_name}: no cues or turns with "
+            "text).",
+            hint="Check that the export finished and includes the transcript text.",
         )
     warnings = [*source.notes, *parsed.warnings]
     if excluded:
-        warnings.append("Excluded non-participants: " + ", ".join(sorted(excluded)) + ".")
+        warnings.append(
+            "Excluded non-participants: " + ", ".join(unique_in_order(sorted(excluded))) + "."
+        )
     return Transcript(
         turns=tuple(turns),
         source_format=parsed.format_name,
@@ -99,8 +173,9 @@ def read_transcript(
     """Read and parse a transcript file.
 
     Example:
-        >>> t = read_transcript("fixtures/interview_zoom.vtt")  # doctest: +SKIP
-        >>> t.speakers
+        >>> t = read_transcript("fixtures/formats/zoom_cloud.vtt")  # doctest: +SKIP
+        >>> t.speakers  # doctest: +SKIP
         ['Maya Chen', 'Tom Alvarez']
     """
-    return parse_source(load_source(Path(path), max_bytes=max_bytes), input_format=input_format)
+    return parse_source(load_source(Path(path), max_bytes=max_bytes),
+                        input_format=input_format, max_bytes=max_bytes)

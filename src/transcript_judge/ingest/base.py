@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -9,7 +10,9 @@ from ..errors import InputError
 from ..transcript import Utterance
 from .source import NOT_JSON, Source
 
-__all__ = ["Parsed", "Reader", "get_reader", "head_lines", "json_of", "readers", "register"]
+__all__ = [
+    "Parsed", "Reader", "get_reader", "head_lines", "json_object", "json_of", "readers", "register",
+]
 
 #: How much of a file ``sniff`` looks at: enough to see a layout, cheap on 25 MB files.
 SNIFF_CHARS = 64 * 1024
@@ -83,3 +86,20 @@ def json_of(source: Source) -> object | None:
     """The source's JSON document, or ``None`` when it isn't JSON."""
     doc = source.json
     return None if doc is NOT_JSON else doc
+
+
+def json_object(source: Source, format_name: str) -> Mapping[str, object]:
+    """The source's top-level JSON object, for a reader's ``parse``.
+
+    Raises:
+        InputError: it isn't a JSON object (e.g. ``--input-format`` forced a JSON
+            reader on another kind of file).
+    """
+    doc = json_of(source)
+    if not isinstance(doc, Mapping):
+        raise InputError(
+            f"{source.name} is not a {format_name} JSON document"
+            + (" (it isn't valid JSON)." if doc is None else " (its top level isn't an object)."),
+            hint="Check the file, or let the format be detected without --input-format.",
+        )
+    return doc

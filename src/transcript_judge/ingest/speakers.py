@@ -60,8 +60,9 @@ _BOT = re.compile(
     r"meeting (?:bot|assistant|notes)|\bbot\b|\brecorder\b|\bAI assistant\b",
     re.IGNORECASE,
 )
-_UNKNOWN = re.compile(r"^(?:unknown(?: speaker)?(?: \d+)?|speaker \?|\?+|unidentified(?: speaker)?)$",
-                      re.IGNORECASE)
+_UNKNOWN = re.compile(
+    r"^(?:unknown(?: speaker)?(?: \d+)?|speaker \?|\?+|unidentified(?: speaker)?)$", re.IGNORECASE
+)
 
 
 def split_speaker_prefix(line: str) -> tuple[str | None, str]:

@@ -12,6 +12,12 @@ __all__ = ["clean_markdown", "clean_text", "strip_markup", "strip_turn_marker"]
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d{1,2}:\d{2}(?::\d{2})?[.,]\d{1,3}>")
 # SSA/ASS override blocks that some SRT files carry: {\an8}, {\i1}.
 _ASS = re.compile(r"\{\\[^{}]*\}")
+# Formatting tags that double-escaped exports reveal after unescaping ("&lt;i&gt;"); other
+# "<word>" text that was escaped is literal ("&lt;you&gt;" is the text "<you>").
+_KNOWN_TAG = re.compile(
+    r"</?(?:b|i|u|s|c|v|em|strong|font|span|br|p|ruby|rt|lang|sub|sup)(?:[\s.][^<>]*)?/?>",
+    re.IGNORECASE,
+)
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
@@ -33,8 +39,8 @@ def clean_text(text: str) -> str:
     text = strip_markup(text)
     if "&" in text:
         text = html.unescape(html.unescape(text))
-        # "&lt;b&gt;" unescapes to a tag; strip what the unescaping revealed.
-        text = strip_markup(text) if "<" in text else text
+        # "&lt;b&gt;" unescapes to a tag; strip the formatting tags it revealed.
+        text = _KNOWN_TAG.sub("", text) if "<" in text else text
     text = _WS.sub(" ", text)
     return " ".join(line.strip() for line in text.split("\n") if line.strip())
 

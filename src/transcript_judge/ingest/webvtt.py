@@ -53,7 +53,7 @@ class _Cue:
     lines: list[str]  # cleaned, non-empty
 
 
-def _load(source: Source, warnings: list[str]) -> list[_Cue]:
+def _load(source: Source, warnings: list[str]) -> tuple[list[_Cue], str | None]:
     text = source.text
     if not text.lstrip().startswith("WEBVTT"):
         # Some tools drop the header; the cues themselves are still WebVTT.
@@ -72,7 +72,9 @@ def _load(source: Source, warnings: list[str]) -> list[_Cue]:
         lines = [cleaned for ln in raw.split("\n") if (cleaned := clean_text(ln))]
         cues.append(_Cue(c.start_time.in_milliseconds() / 1000,
                          c.end_time.in_milliseconds() / 1000, raw, lines))
-    return cues
+    # "WEBVTT - Interview with Sam": the header text is the file's title.
+    title = clean_text(vtt.header_text or "").strip(" -–—:") or None
+    return cues, title
 
 
 def _is_rolling(cues: list[_Cue]) -> bool:
@@ -135,7 +137,7 @@ class WebVTTReader:
 
     def parse(self, source: Source) -> Parsed:
         warnings: list[str] = []
-        cues = _load(source, warnings)
+        cues, title = _load(source, warnings)
         if not any(c.lines for c in cues):
             raise InputError(
                 f"{source.name} is a WebVTT file with no cues (only a header), so there is "
@@ -205,4 +207,4 @@ class WebVTTReader:
                 f"Dropped {len(dropped)} sound notes outside any voice, e.g. {dropped[0]!r}."
             )
         return Parsed(utterances=utterances, format_name=fmt, has_speaker_labels=has_labels,
-                      warnings=warnings)
+                      title=title, warnings=warnings)

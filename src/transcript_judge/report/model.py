@@ -81,6 +81,8 @@ class Coverage(BaseModel):
     chunks_failed: int
     candidate_turns: int
     candidate_turns_covered: int
+    quotes_grounded: int = Field(0, description="Quotes the model gave that were verified.")
+    quotes_rejected: int = Field(0, description="Quotes dropped as unverifiable.")
     chunks: list[ChunkReport] = Field(default_factory=list)
 
     @property

@@ -1,0 +1,1 @@
+"""Benchmarks for transcript-judge: numbers, not tests. See ``benchmarks/README.md``."""

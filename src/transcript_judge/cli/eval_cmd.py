@@ -1,0 +1,195 @@
+"""``transcript-judge eval``: measure tagging accuracy on a labelled dataset, compare with a
+baseline, and gate a change."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .._version import __version__
+from ..analysis import AnalysisSettings, Tagger, plan_analysis
+from ..chunking import ChunkingSettings
+from ..config import resolve_config
+from ..errors import ConfigError, ReplayMissError, TranscriptJudgeError
+from ..evaluation.baseline import EvalReport, compare, evaluate_gate, load_baseline, load_gate
+from ..evaluation.dataset import Dataset, load_dataset
+from ..evaluation.recording import RecordingLLM, ReplayLLM
+from ..evaluation.render import render_eval, render_eval_terminal
+from ..evaluation.runner import CaseRun, EvalSettings, run_eval
+from ..evaluation.scoring import score
+from ..llm.base import LLM
+from ..llm.factory import build_llm, close_llm
+from ..report.render import format_for_path
+from ..roles import assign_roles
+from ..rubric import Rubric, load_rubric
+from .common import EXIT_GATE_FAILED, err_console, setup_logging
+
+__all__ = ["eval_cmd", "register"]
+
+DEFAULT_GATE = Path("evals/gate.toml")
+
+
+def _parse_taggers(values: tuple[str, ...]) -> tuple[Tagger, ...]:
+    names: list[Tagger] = []
+    for v in values or ("llm",):
+        for part in v.split(","):
+            part = part.strip()
+            if part not in ("llm", "lexical"):
+                raise click.BadParameter(f"unknown tagger {part!r} (llm or lexical)", param_hint="--tagger")
+            if part not in names:
+                names.append(part)  # type: ignore[arg-type]
+    return tuple(names)
+
+
+def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, settings: EvalSettings) -> tuple[int, int]:
+    """Count the first requests of every case and repeat that have no recording."""
+    missing = total = 0
+    for case in dataset.cases:
+        transcript = dataset.transcripts[case.id]
+        try:
+            roles = assign_roles(transcript, candidate=case.candidate if settings.use_labelled_candidate else None)
+        except TranscriptJudgeError:
+            continue  # that case fails on its own, visibly
+        plan = plan_analysis(transcript, roles, rubric, settings.analysis)
+        for r in range(settings.repeats):
+            for request in plan.first_requests(r):
+                total += 1
+                missing += int(not replay.has(request))
+    return missing, total
+
+
+@click.command("eval")
+@click.option("--dataset", "dataset_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder with dataset.jsonl and the transcripts.")
+@click.option("--model", help="Model name. Env: TJ_MODEL.")
+@click.option("--base-url", help="OpenAI-compatible endpoint. Env: TJ_BASE_URL.")
+@click.option("--config", "config_path", help="Config file (TOML).")
+@click.option("--tagger", "taggers", multiple=True, help="llm, lexical, or both (llm,lexical) side by side.")
+@click.option("--repeats", type=click.IntRange(1, 50), default=1, show_default=True, help="Runs per case (epochs).")
+@click.option("--reducer", type=click.Choice(["majority", "any", "all"]), default="majority", show_default=True)
+@click.option("--concurrency", type=click.IntRange(1, 256), default=4, show_default=True, help="LLM calls in flight.")
+@click.option("--no-cache", is_flag=True, help="Don't read or write the response cache.")
+@click.option("--record", "record_dir", type=click.Path(path_type=Path), help="Record every response here.")
+@click.option("--replay", "replay_dir", type=click.Path(path_type=Path), help="Answer only from recordings; no calls.")
+@click.option("--save-baseline", type=click.Path(path_type=Path), help="Save this run as a baseline.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), help="Compare with a saved baseline.")
+@click.option("--gate", "gate_path", type=click.Path(path_type=Path), help="Gate thresholds (default evals/gate.toml).")
+@click.option("--no-gate", is_flag=True, help="Report only; never fail on thresholds.")
+@click.option("--use-labelled-candidate", is_flag=True, help="Give the labelled candidate instead of inferring it.")
+@click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="A rubric file.")
+@click.option("--chunk-tokens", type=int, help="Transcript tokens per chunk.")
+@click.option("--resamples", type=click.IntRange(100, 100_000), default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report (.json, .md, .html).")
+@click.option("-v", "--verbose", is_flag=True)
+def eval_cmd(dataset_dir: Path, model: str | None, base_url: str | None, config_path: str | None,
+             taggers: tuple[str, ...], repeats: int, reducer: str, concurrency: int, no_cache: bool,
+             record_dir: Path | None, replay_dir: Path | None, save_baseline: Path | None,
+             baseline_path: Path | None, gate_path: Path | None, no_gate: bool,
+             use_labelled_candidate: bool, rubric_path: Path | None, chunk_tokens: int | None,
+             resamples: int, output: Path | None, verbose: bool) -> None:
+    """Measure tagging accuracy on a labelled dataset; compare with a baseline; gate."""
+    setup_logging(verbose)
+    tagger_names = _parse_taggers(taggers)
+    if record_dir and replay_dir:
+        raise ConfigError("--record and --replay can't be used together.")
+    out_format = format_for_path(output) if output else None
+    rubric = load_rubric(rubric_path)
+    dataset = load_dataset(dataset_dir, rubric)
+    cfg = resolve_config(model=model, base_url=base_url, config_path=config_path, chunk_tokens=chunk_tokens)
+    settings = EvalSettings(
+        analysis=AnalysisSettings(model=cfg.client.model, concurrency=min(4, concurrency),
+                                  chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens)),
+        taggers=tagger_names, repeats=repeats, concurrency=concurrency, reducer=reducer,  # type: ignore[arg-type]
+        use_labelled_candidate=use_labelled_candidate,
+    )
+    gate = None if no_gate else load_gate(gate_path) if gate_path else load_gate(DEFAULT_GATE) if DEFAULT_GATE.is_file() else None
+    baseline = load_baseline(baseline_path) if baseline_path else None
+
+    llm: LLM | None = None
+    replay: ReplayLLM | None = None
+    if "llm" in tagger_names:
+        if replay_dir:
+            replay = ReplayLLM(replay_dir)
+            missing, total = _missing_recordings(replay, dataset, rubric, settings)
+            if missing:
+                raise ReplayMissError(
+                    f"{missing} of {total} responses needed for this run are not recorded in {replay_dir}. "
+                    "Nothing was sent and nothing was scored.",
+                    hint=f"The prompt, rubric, model or settings changed since recording. Re-record with "
+                    f"--record {replay_dir} against a live model (or drop --replay).")
+            llm = replay
+        elif not cfg.llm_configured:
+            raise ConfigError(
+                "The llm tagger needs a model, and none is configured.",
+                hint="Set OPENAI_API_KEY or --base-url, use --replay DIR, or run --tagger lexical.")
+        else:
+            llm = build_llm(cfg.client)
+            llm = _with_cache(llm, no_cache)
+            if record_dir:
+                llm = RecordingLLM(llm, record_dir)
+
+    total_runs = sum(len(dataset.cases) * (1 if t == "lexical" else repeats) for t in tagger_names)
+    started = datetime.now(UTC)
+
+    async def go() -> list[CaseRun]:
+        try:
+            with Progress(TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.description}"), console=err_console, transient=True,
+                          disable=not err_console.is_terminal) as progress:
+                task = progress.add_task("", total=total_runs)
+
+                def advance(run: CaseRun) -> None:
+                    progress.update(task, advance=1, description=f"{run.case_id} {run.tagger} r{run.repeat}: {run.status}")
+
+                return await run_eval(dataset, rubric, settings, llm, on_progress=advance)
+        finally:
+            closing = close_llm(llm)
+            if closing is not None:
+                await closing  # type: ignore[misc]
+
+    runs = asyncio.run(go())
+    scores = [score(dataset, rubric, runs, tagger=t, model=cfg.client.model, reducer=reducer,  # type: ignore[arg-type]
+                    resamples=resamples) for t in tagger_names]
+    missing_runs = sum(1 for r in runs if r.status == "missing")
+    report = EvalReport(tool_version=__version__, created_at=started, dataset=str(dataset_dir),
+                        dataset_digest=dataset.digest, model=cfg.client.model, repeats=repeats,
+                        reducer=reducer, taggers=scores, missing_recordings=missing_runs)
+    primary = scores[0]
+    if baseline is not None:
+        report.comparison = compare(baseline, primary, dataset, resamples=resamples)
+        if report.comparison is None:
+            err_console.print(f"warning: the baseline has no {primary.tagger!r} tagger to compare with.", markup=False)
+    if gate is not None:
+        report.gate = evaluate_gate(gate, primary, report.comparison)
+    if save_baseline:
+        baseline_copy = report.model_copy(update={"comparison": None, "gate": None})
+        save_baseline.parent.mkdir(parents=True, exist_ok=True)
+        save_baseline.write_text(baseline_copy.model_dump_json(indent=2), encoding="utf-8")
+        err_console.print(f"baseline saved to {save_baseline}", highlight=False)
+    if output and out_format:
+        output.write_text(render_eval(report, out_format), encoding="utf-8")
+        err_console.print(f"report written to {output}", highlight=False)
+    render_eval_terminal(report, Console(soft_wrap=True))
+    if missing_runs:
+        raise ReplayMissError(f"{missing_runs} run(s) hit a missing recording; the run is incomplete and was not gated.")
+    if report.gate is not None and not report.gate.passed:
+        sys.exit(EXIT_GATE_FAILED)
+
+
+def _with_cache(llm: LLM, no_cache: bool) -> LLM:
+    """Wrap with the response cache when the store is available."""
+    try:
+        from ..llm.cache import cached_llm  # type: ignore[attr-defined]
+    except ImportError:
+        return llm
+    return cached_llm(llm, enabled=not no_cache)  # type: ignore[no-any-return]
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(eval_cmd)

@@ -1,0 +1,120 @@
+"""The evaluation dataset: a folder with ``dataset.jsonl`` and the transcript files.
+
+Each line is one case (the format is a contract; see the README):
+``{"id", "transcript", "candidate", "labels": {criterion: bool}, "evidence": {criterion:
+[quotes]}, "difficulty"?, "notes"?, "counterfactual_of"?}``. Loading validates everything and
+names the line and the field of the first problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+from ..errors import DatasetError, TranscriptJudgeError
+from ..grounding import normalize_with_map
+from ..ingest import read_transcript
+from ..rubric import Rubric
+from ..transcript import Transcript
+
+__all__ = ["Case", "Dataset", "load_dataset"]
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    transcript: str = Field(min_length=1, description="Path relative to the dataset folder.")
+    candidate: str = Field(min_length=1, description="Speaker label as it appears in the file.")
+    labels: dict[str, StrictBool]
+    evidence: dict[str, list[str]] = Field(default_factory=dict)
+    difficulty: Literal["easy", "medium", "hard"] | None = None
+    notes: str | None = None
+    counterfactual_of: str | None = None
+
+
+class Dataset(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    root: Path
+    cases: list[Case]
+    transcripts: dict[str, Transcript]
+    digest: str = Field(description="sha256 of dataset.jsonl and every transcript file.")
+
+    def path_of(self, case: Case) -> Path:
+        return self.root / case.transcript
+
+
+def _fail(line: int, field: str, message: str, path: Path) -> DatasetError:
+    return DatasetError(f"{path.name} line {line}, field {field!r}: {message}")
+
+
+def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
+    """Load and validate a dataset folder.
+
+    Raises:
+        DatasetError: naming the line and the field: unknown criterion ids, a missing
+            transcript file, an evidence quote that is not in the candidate's words,
+            duplicate ids, a ``counterfactual_of`` pointing nowhere.
+    """
+    root = Path(root)
+    path = root / "dataset.jsonl"
+    if not path.is_file():
+        raise DatasetError(f"No dataset.jsonl in {root}.", hint="A dataset is a folder holding dataset.jsonl.")
+    digest = hashlib.sha256()
+    raw = path.read_bytes()
+    digest.update(raw)
+    cases: list[Case] = []
+    transcripts: dict[str, Transcript] = {}
+    seen: dict[str, int] = {}
+    known = set(rubric.ids)
+    for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise _fail(n, "(line)", f"not valid JSON ({e.msg})", path) from e
+        try:
+            case = Case.model_validate(data)
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "(line)"
+            raise _fail(n, loc, err["msg"], path) from e
+        if case.id in seen:
+            raise _fail(n, "id", f"{case.id!r} already used on line {seen[case.id]}", path)
+        seen[case.id] = n
+        for field in ("labels", "evidence"):
+            unknown = set(getattr(case, field)) - known
+            if unknown:
+                raise _fail(n, f"{field}.{sorted(unknown)[0]}",
+                            f"unknown criterion id (the rubric has: {', '.join(rubric.ids)})", path)
+        file = root / case.transcript
+        if not file.is_file():
+            raise _fail(n, "transcript", f"file {case.transcript!r} does not exist", path)
+        digest.update(case.transcript.encode())
+        digest.update(file.read_bytes())
+        try:
+            transcript = read_transcript(file)
+        except TranscriptJudgeError as e:
+            raise _fail(n, "transcript", f"can't be read: {e.message}", path) from e
+        if case.candidate not in transcript.speakers:
+            raise _fail(n, "candidate", f"{case.candidate!r} is not a speaker in {case.transcript} "
+                        f"(speakers: {', '.join(transcript.speakers)})", path)
+        words = normalize_with_map(" \n ".join(t.text for t in transcript.turns_by(case.candidate)))[0]
+        for cid, quotes in case.evidence.items():
+            for q in quotes:
+                if normalize_with_map(q)[0] not in words:
+                    raise _fail(n, f"evidence.{cid}", f"quote {q[:60]!r} is not in the candidate's words", path)
+        cases.append(case)
+        transcripts[case.id] = transcript
+    if not cases:
+        raise DatasetError(f"{path} has no cases.")
+    for case in cases:
+        if case.counterfactual_of and case.counterfactual_of not in seen:
+            raise _fail(seen[case.id], "counterfactual_of", f"no case with id {case.counterfactual_of!r}", path)
+    return Dataset(root=root, cases=cases, transcripts=transcripts, digest=digest.hexdigest())

@@ -1,0 +1,167 @@
+"""Run the analysis pipeline over a dataset: every case, every repeat, every tagger.
+
+The verdicts come from exactly the pipeline ``analyse`` uses (``plan_analysis`` +
+``run_analysis``). Role inference runs as it would for a user; the labelled candidate
+only scores it, unless ``use_labelled_candidate`` is set. A run that fails, or that is
+partial (some chunks failed), is counted apart and never scored as a negative.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from ..analysis import AnalysisSettings, Tagger, plan_analysis, run_analysis
+from ..errors import LLMError, ReplayMissError, TranscriptJudgeError
+from ..llm.base import LLM, ChatRequest, ChatResult
+from ..roles import assign_roles
+from ..rubric import Rubric
+from ..schema import Verdict
+from .dataset import Case, Dataset
+
+__all__ = ["BoundedLLM", "CaseRun", "EvalSettings", "run_eval"]
+
+Reducer = Literal["majority", "any", "all"]
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    analysis: AnalysisSettings
+    taggers: tuple[Tagger, ...] = ("llm",)
+    repeats: int = 1
+    concurrency: int = 4
+    reducer: Reducer = "majority"
+    use_labelled_candidate: bool = False
+
+
+@dataclass
+class CaseRun:
+    """One case, one repeat, one tagger."""
+
+    case_id: str
+    tagger: Tagger
+    repeat: int
+    status: Literal["ok", "partial", "failed", "missing"]
+    error: str = ""
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    quotes: dict[str, list[str]] = field(default_factory=dict)
+    quotes_grounded: int = 0
+    quotes_rejected: int = 0
+    inferred_candidate: str | None = None
+    role_method: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    cost_usd: float | None = 0.0
+    wall_s: float = 0.0
+    prompt_version: str = ""
+
+    @property
+    def scored(self) -> bool:
+        return self.status == "ok"
+
+    def shown(self) -> dict[str, bool]:
+        return {c: v == "shown" for c, v in self.verdicts.items()}
+
+
+class BoundedLLM:
+    """Caps in-flight calls across all cases (``--concurrency``)."""
+
+    def __init__(self, inner: LLM, limit: int) -> None:
+        self.inner = inner
+        self._sem = asyncio.Semaphore(max(1, limit))
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        async with self._sem:
+            return await self.inner.complete(request)
+
+
+ProgressCallback = Callable[[CaseRun], None]
+
+
+async def _run_one(
+    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: Tagger,
+    repeat: int, llm: LLM | None,
+) -> CaseRun:
+    started = time.monotonic()
+    run = CaseRun(case_id=case.id, tagger=tagger, repeat=repeat, status="failed")
+    transcript = dataset.transcripts[case.id]
+    try:
+        roles = assign_roles(
+            transcript, candidate=case.candidate if settings.use_labelled_candidate else None
+        )
+    except TranscriptJudgeError as e:
+        run.error = f"role inference: {e.message}"
+        run.wall_s = time.monotonic() - started
+        return run
+    run.inferred_candidate, run.role_method = roles.candidate, roles.method
+    analysis = replace(settings.analysis, tagger=tagger)
+    try:
+        plan = plan_analysis(transcript, roles, rubric, analysis)
+        result = await run_analysis(plan, llm if tagger == "llm" else None,
+                                    source_name=case.transcript, repeat_index=repeat)
+    except ReplayMissError as e:
+        run.status, run.error = "missing", e.message
+        run.wall_s = time.monotonic() - started
+        return run
+    except LLMError:
+        raise  # auth, model not found, bad request: the whole eval is misconfigured
+    except TranscriptJudgeError as e:
+        run.error = e.message
+        run.wall_s = time.monotonic() - started
+        return run
+    r = result.report
+    run.status = "partial" if r.partial else "ok"
+    if r.partial:
+        run.error = f"{r.coverage.chunks_failed} of {r.coverage.chunks_total} chunks failed"
+    run.verdicts = {f.criterion_id: f.verdict for f in r.findings}
+    run.quotes = {f.criterion_id: [q.text for q in f.quotes] for f in r.findings if f.quotes}
+    run.quotes_grounded, run.quotes_rejected = r.coverage.quotes_grounded, r.coverage.quotes_rejected
+    run.prompt_tokens, run.completion_tokens = r.usage.prompt_tokens, r.usage.completion_tokens
+    run.cached_tokens, run.calls, run.cache_hits = r.usage.cached_prompt_tokens, r.usage.calls, r.usage.cache_hits
+    run.cost_usd = r.usage.estimated_cost_usd
+    run.prompt_version = r.prompt_version
+    run.wall_s = time.monotonic() - started
+    return run
+
+
+async def run_eval(
+    dataset: Dataset,
+    rubric: Rubric,
+    settings: EvalSettings,
+    llm: LLM | None,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> list[CaseRun]:
+    """Every (tagger, case, repeat). The lexical tagger is deterministic: it runs once per
+    case and its result stands for every repeat."""
+    bounded = BoundedLLM(llm, settings.concurrency) if llm is not None else None
+    gate = asyncio.Semaphore(max(1, settings.concurrency))
+
+    async def task(case: Case, tagger: Tagger, repeat: int) -> CaseRun:
+        async with gate:
+            run = await _run_one(case, dataset, rubric, settings, tagger, repeat, bounded)
+        if on_progress:
+            on_progress(run)
+        return run
+
+    jobs = []
+    for tagger in settings.taggers:
+        repeats = 1 if tagger == "lexical" else settings.repeats
+        for case in dataset.cases:
+            for r in range(repeats):
+                jobs.append(task(case, tagger, r))
+    runs = list(await asyncio.gather(*jobs))
+    # replicate the deterministic lexical result across repeats, so reductions line up
+    if settings.repeats > 1:
+        extra = []
+        for run in runs:
+            if run.tagger == "lexical":
+                extra.extend(replace(run, repeat=r, wall_s=0.0) for r in range(1, settings.repeats))
+        runs.extend(extra)
+    return runs

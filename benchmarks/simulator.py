@@ -55,6 +55,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from fastapi import FastAPI, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
 __all__ = ["SimConfig", "SimulatorProcess", "build_answer", "create_app"]
 
 
@@ -230,10 +233,7 @@ def _completion(state: _State, body: dict[str, Any]) -> tuple[dict[str, Any], st
 
 
 def create_app(config: SimConfig) -> Any:
-    """The FastAPI app. Imported lazily so that importing this module stays cheap."""
-    from fastapi import FastAPI, Request, UploadFile
-    from fastapi.responses import JSONResponse, Response
-
+    """The FastAPI app."""
     state = _State(config)
     app = FastAPI()
     app.state.sim = state

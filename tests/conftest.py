@@ -26,9 +26,21 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    for name in ("OPENAI_API_KEY", "TJ_API_KEY", "OPENAI_BASE_URL", "TJ_BASE_URL", "TJ_MODEL",
-                 "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TJ_CONFIG", "OPENAI_API_VERSION",
-                 "TJ_PRICE_INPUT", "TJ_PRICE_OUTPUT", "TJ_PRICE_CACHED_INPUT", "TJ_CONTEXT_WINDOW"):
+    for name in (
+        "OPENAI_API_KEY",
+        "TJ_API_KEY",
+        "OPENAI_BASE_URL",
+        "TJ_BASE_URL",
+        "TJ_MODEL",
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_API_KEY",
+        "TJ_CONFIG",
+        "OPENAI_API_VERSION",
+        "TJ_PRICE_INPUT",
+        "TJ_PRICE_OUTPUT",
+        "TJ_PRICE_CACHED_INPUT",
+        "TJ_CONTEXT_WINDOW",
+    ):
         monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("tj_home")
     monkeypatch.setenv("TJ_HOME", str(home))

@@ -48,12 +48,20 @@ def respond(request: ChatRequest) -> ChatResult:
         if request.repeat_index == 2 and cid == "systems_thinking":
             hit = None  # a deliberate flip on one repeat
         if hit:
-            answer[cid] = {"evidence": [{"turn": hit[0], "text": hit[1]}], "reasoning": "cue present",
-                           "verdict": "shown", "confidence": 0.9}
+            answer[cid] = {
+                "evidence": [{"turn": hit[0], "text": hit[1]}],
+                "reasoning": "cue present",
+                "verdict": "shown",
+                "confidence": 0.9,
+            }
         else:
             answer[cid] = {"evidence": [], "reasoning": "not present", "verdict": "not_shown", "confidence": 0.7}
-    return ChatResult(content=json.dumps(answer), usage=Usage(prompt_tokens=2000, completion_tokens=400),
-                      model="gpt-4.1-mini-2025-04-14", request_id="req_fixture")
+    return ChatResult(
+        content=json.dumps(answer),
+        usage=Usage(prompt_tokens=2000, completion_tokens=400),
+        model="gpt-4.1-mini-2025-04-14",
+        request_id="req_fixture",
+    )
 
 
 def main() -> None:

@@ -26,19 +26,25 @@ def completion(
         "object": "chat.completion",
         "created": 1764100000,
         "model": model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []},
-            "logprobs": None,
-            "finish_reason": finish_reason,
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []},
+                "logprobs": None,
+                "finish_reason": finish_reason,
+            }
+        ],
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
             "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
         },
         "service_tier": "default",
         "system_fingerprint": "fp_6f2eabb9a5",
@@ -46,14 +52,24 @@ def completion(
 
 
 def ok(content: str | None, **kw: Any) -> httpx.Response:
-    return httpx.Response(200, json=completion(content, **kw),
-                          headers={"x-request-id": "req_abc123", "openai-processing-ms": "812"})
+    return httpx.Response(
+        200, json=completion(content, **kw), headers={"x-request-id": "req_abc123", "openai-processing-ms": "812"}
+    )
 
 
-def error(status: int, message: str, *, code: str | None = None, type_: str = "invalid_request_error",
-          headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"message": message, "type": type_, "param": None, "code": code}},
-                          headers={"x-request-id": f"req_err{status}", **(headers or {})})
+def error(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    type_: str = "invalid_request_error",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    return httpx.Response(
+        status,
+        json={"error": {"message": message, "type": type_, "param": None, "code": code}},
+        headers={"x-request-id": f"req_err{status}", **(headers or {})},
+    )
 
 
 _LINE = re.compile(r"^\[T(\d+) [^\]]*\] (CONTEXT )?(CANDIDATE|INTERVIEWER[^:]*|OTHER[^:]*): (.*)$", re.M)
@@ -62,8 +78,7 @@ _LINE = re.compile(r"^\[T(\d+) [^\]]*\] (CONTEXT )?(CANDIDATE|INTERVIEWER[^:]*|O
 def candidate_lines(request: httpx.Request) -> list[tuple[int, str]]:
     body = json.loads(request.content)
     user = body["messages"][1]["content"]
-    return [(int(m.group(1)), m.group(4)) for m in _LINE.finditer(user)
-            if m.group(3) == "CANDIDATE" and not m.group(2)]
+    return [(int(m.group(1)), m.group(4)) for m in _LINE.finditer(user) if m.group(3) == "CANDIDATE" and not m.group(2)]
 
 
 def interviewer_lines(request: httpx.Request) -> list[tuple[int, str]]:
@@ -79,9 +94,12 @@ def answer_for(ids: list[str], shown: dict[str, tuple[int, str]] | None = None) 
     for cid in ids:
         if cid in shown:
             turn, text = shown[cid]
-            out[cid] = {"evidence": [{"turn": turn, "text": text}], "reasoning": "The candidate says so.",
-                        "verdict": "shown", "confidence": 0.8}
+            out[cid] = {
+                "evidence": [{"turn": turn, "text": text}],
+                "reasoning": "The candidate says so.",
+                "verdict": "shown",
+                "confidence": 0.8,
+            }
         else:
-            out[cid] = {"evidence": [], "reasoning": "Nothing in this part.", "verdict": "not_shown",
-                        "confidence": 0.6}
+            out[cid] = {"evidence": [], "reasoning": "Nothing in this part.", "verdict": "not_shown", "confidence": 0.6}
     return json.dumps(out)

@@ -14,8 +14,9 @@ def count(text: str) -> int:
     return len(text.split())
 
 
-words = st.lists(st.sampled_from(["data", "model", "eval.", "latency", "ok?", "we", "ship", "it."]),
-                 min_size=1, max_size=400)
+words = st.lists(
+    st.sampled_from(["data", "model", "eval.", "latency", "ok?", "we", "ship", "it."]), min_size=1, max_size=400
+)
 
 
 @st.composite
@@ -44,8 +45,10 @@ def test_every_candidate_turn_lands_in_a_chunk_within_budget(t: Transcript, budg
 
 def test_long_single_turn_is_split_at_sentences() -> None:
     long = " ".join(f"Sentence number {i} is about retrieval quality." for i in range(200))
-    t = Transcript(turns=(Turn(index=0, speaker="I", text="Tell me everything?"),
-                          Turn(index=1, speaker="C", text=long)), source_format="test")
+    t = Transcript(
+        turns=(Turn(index=0, speaker="I", text="Tell me everything?"), Turn(index=1, speaker="C", text=long)),
+        source_format="test",
+    )
     chunks = chunk_transcript(t, ROLES, budget=300, count_tokens=count, overlap_tokens=40)
     parts = [ln for ch in chunks for ln in ch.lines if ln.turn == 1 and not ln.overlap]
     assert len(parts) > 3 and all(p.text.endswith(".") for p in parts)

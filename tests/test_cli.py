@@ -93,7 +93,9 @@ def test_partial_run_exit_code(mocked_openai: respx.MockRouter, tmp_path: Path) 
 
 
 def test_auth_error_exit_code(mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]) -> None:
-    mocked_openai.post("/chat/completions").mock(return_value=error(401, "Incorrect API key provided.", code="invalid_api_key"))
+    mocked_openai.post("/chat/completions").mock(
+        return_value=error(401, "Incorrect API key provided.", code="invalid_api_key")
+    )
     assert run(["analyse", str(FIXTURES / "interview_zoom.vtt"), "--quiet"]) == 9
     err = capsys.readouterr().err
     assert "credentials" in err and "Traceback" not in err and "sk-test-cli-secret" not in err
@@ -105,15 +107,19 @@ def test_budget_refuses_before_sending(mocked_openai: respx.MockRouter, capsys: 
     assert route.call_count == 0 and "Nothing was sent" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("content", "code", "message"), [
-    (b"", 4, "is empty"),
-    (b"   \n\t\n", 4, "is empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, 4, "binary"),
-    (b"WEBVTT\n\n", 4, "no speech"),
-    (b"Alice: Hello everyone, I am the only one talking today.\nAlice: Still me.\n", 5, "one speaker"),
-])
-def test_bad_input_has_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     content: bytes, code: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (b"", 4, "is empty"),
+        (b"   \n\t\n", 4, "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, 4, "binary"),
+        (b"WEBVTT\n\n", 4, "no speech"),
+        (b"Alice: Hello everyone, I am the only one talking today.\nAlice: Still me.\n", 5, "only one"),
+    ],
+)
+def test_bad_input_has_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, code: int, message: str
+) -> None:
     p = tmp_path / "input.txt"
     p.write_bytes(content)
     assert run(["analyse", str(p)]) == code

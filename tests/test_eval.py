@@ -35,11 +35,22 @@ def run(args: list[str]) -> int:
 
 # --- metrics, against values computed by hand ---------------------------------------
 
+
 def test_confusion_precision_recall_f1_kappa_by_hand() -> None:
     # labels:      T T T F F F F F
     # predictions: T T F T F F F F   -> tp=2 fn=1 fp=1 tn=4
-    c = confusion([(True, True), (True, True), (True, False), (False, True),
-                   (False, False), (False, False), (False, False), (False, False)])
+    c = confusion(
+        [
+            (True, True),
+            (True, True),
+            (True, False),
+            (False, True),
+            (False, False),
+            (False, False),
+            (False, False),
+            (False, False),
+        ]
+    )
     assert (c.tp, c.fp, c.fn, c.tn) == (2, 1, 1, 4)
     assert c.precision == pytest.approx(2 / 3)
     assert c.recall == pytest.approx(2 / 3)
@@ -66,7 +77,7 @@ def test_macro_and_micro_f1_by_hand() -> None:
 
 def test_bootstrap_is_seeded_and_brackets_the_point() -> None:
     labels = [{"a": i % 2 == 0} for i in range(40)]
-    preds = [{"a": (i % 2 == 0) if i % 5 else not (i % 2 == 0)} for i in range(40)]
+    preds = [{"a": (i % 2 == 0) if i % 5 else i % 2 != 0} for i in range(40)]
     macro, per = bootstrap_ci(labels, preds, ["a"], resamples=500, seed=3)
     again, _ = bootstrap_ci(labels, preds, ["a"], resamples=500, seed=3)
     assert macro == again
@@ -78,11 +89,12 @@ def test_bootstrap_is_seeded_and_brackets_the_point() -> None:
 def test_paired_delta_of_identical_runs_is_zero() -> None:
     labels = [{"a": i % 3 == 0} for i in range(30)]
     preds = [{"a": i % 2 == 0} for i in range(30)]
-    macro, f1, recall = paired_delta_ci(labels, preds, preds, ["a"], resamples=200)
+    macro, _f1, recall = paired_delta_ci(labels, preds, preds, ["a"], resamples=200)
     assert macro.point == 0 and macro.low == 0 and macro.high == 0 and recall["a"].point == 0
 
 
 # --- dataset validation -------------------------------------------------------------
+
 
 def _copy_mini(tmp_path: Path) -> Path:
     dst = tmp_path / "ds"
@@ -90,13 +102,19 @@ def _copy_mini(tmp_path: Path) -> Path:
     return dst
 
 
-@pytest.mark.parametrize(("mutate", "expected"), [
-    (lambda c: c["labels"].update({"charisma": True}), "line 1, field 'labels.charisma'"),
-    (lambda c: c.update({"transcript": "transcripts/nope.txt"}), "line 1, field 'transcript'"),
-    (lambda c: c["evidence"].update({"evaluation_rigor": ["we never measured anything"]}), "line 1, field 'evidence.evaluation_rigor'"),
-    (lambda c: c.update({"candidate": "Someone Else"}), "line 1, field 'candidate'"),
-    (lambda c: c["labels"].update({"model_obsession": "yes"}), "line 1, field 'labels.model_obsession'"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda c: c["labels"].update({"charisma": True}), "line 1, field 'labels.charisma'"),
+        (lambda c: c.update({"transcript": "transcripts/nope.txt"}), "line 1, field 'transcript'"),
+        (
+            lambda c: c["evidence"].update({"evaluation_rigor": ["we never measured anything"]}),
+            "line 1, field 'evidence.evaluation_rigor'",
+        ),
+        (lambda c: c.update({"candidate": "Someone Else"}), "line 1, field 'candidate'"),
+        (lambda c: c["labels"].update({"model_obsession": "yes"}), "line 1, field 'labels.model_obsession'"),
+    ],
+)
 def test_dataset_rejected_naming_line_and_field(tmp_path: Path, mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
     ds = _copy_mini(tmp_path)
     lines = (ds / "dataset.jsonl").read_text().splitlines()
@@ -111,10 +129,25 @@ def test_dataset_rejected_naming_line_and_field(tmp_path: Path, mutate, expected
 
 # --- the command, from fixture recordings -------------------------------------------
 
+
 def test_replay_from_fixture_recordings(tmp_path: Path) -> None:
     out = tmp_path / "eval.json"
-    code = run(["eval", "--dataset", str(MINI), "--replay", str(RECORDINGS), "--repeats", "3",
-                "--tagger", "llm,lexical", "--no-gate", "-o", str(out)])
+    code = run(
+        [
+            "eval",
+            "--dataset",
+            str(MINI),
+            "--replay",
+            str(RECORDINGS),
+            "--repeats",
+            "3",
+            "--tagger",
+            "llm,lexical",
+            "--no-gate",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0
     report = json.loads(out.read_text())
     llm, lexical = report["taggers"]
@@ -135,7 +168,9 @@ def test_missing_recordings_fail_with_a_count(tmp_path: Path, capsys: pytest.Cap
     assert "4 of 4 responses" in err and "--record" in err and "Nothing was sent" in err
 
 
-def test_gate_passes_against_itself_and_fails_on_regressions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gate_passes_against_itself_and_fails_on_regressions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = tmp_path / "baseline.json"
     args = ["eval", "--dataset", str(MINI), "--replay", str(RECORDINGS), "--repeats", "3", "--tagger", "llm"]
     assert run([*args, "--save-baseline", str(base), "--no-gate"]) == 0
@@ -145,7 +180,9 @@ def test_gate_passes_against_itself_and_fails_on_regressions(tmp_path: Path, cap
 
     # A baseline that was right everywhere: every current error is a regression.
     data = json.loads(base.read_text())
-    labels = {json.loads(line)["id"]: json.loads(line)["labels"] for line in (MINI / "dataset.jsonl").read_text().splitlines()}
+    labels = {
+        json.loads(line)["id"]: json.loads(line)["labels"] for line in (MINI / "dataset.jsonl").read_text().splitlines()
+    }
     for case in data["taggers"][0]["cases"]:
         case["predicted"] = labels[case["case_id"]]
     data["taggers"][0]["model"] = "some-other-model"
@@ -169,7 +206,8 @@ def test_failed_cases_are_counted_apart(tmp_path: Path) -> None:
     # No one asks a question, so the candidate can't be inferred: the case fails, visibly.
     (ds / "transcripts" / "m4.txt").write_text(
         "Al: Let us talk about something you built.\n\nBo: I built a demo for our sales team over a weekend.\n\n"
-        "Al: Go on.\n\nBo: I'd tweak the prompt until the answer looked right.\n")
+        "Al: Go on.\n\nBo: I'd tweak the prompt until the answer looked right.\n"
+    )
     lines = [json.loads(x) for x in (ds / "dataset.jsonl").read_text().splitlines()]
     lines[3].update(candidate="Bo", evidence={})
     (ds / "dataset.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
@@ -178,5 +216,20 @@ def test_failed_cases_are_counted_apart(tmp_path: Path) -> None:
     t = json.loads(out.read_text())["taggers"][0]
     assert t["cases_failed"] == 1 and t["cases_scored"] == 3
     assert "role inference" in t["failures"]["m4"]
-    assert run(["eval", "--dataset", str(ds), "--tagger", "lexical", "--use-labelled-candidate", "-o", str(out), "--no-gate"]) == 0
+    assert (
+        run(
+            [
+                "eval",
+                "--dataset",
+                str(ds),
+                "--tagger",
+                "lexical",
+                "--use-labelled-candidate",
+                "-o",
+                str(out),
+                "--no-gate",
+            ]
+        )
+        == 0
+    )
     assert json.loads(out.read_text())["taggers"][0]["cases_scored"] == 4

@@ -4,9 +4,19 @@ from transcript_judge.chunking import ChunkLine
 from transcript_judge.grounding import GroundedQuote, RejectedQuote, ground_quote
 
 LINES = (
-    ChunkLine(turn=0, speaker="Ann", role="interviewer", text="Honestly we just pick whatever tops the leaderboard here."),
-    ChunkLine(turn=1, speaker="Bo", role="candidate", start=61.0,
-              text="I’d never pick a model because it tops a leaderboard; I’d compare two or three small models on our own labelled examples."),
+    ChunkLine(
+        turn=0, speaker="Ann", role="interviewer", text="Honestly we just pick whatever tops the leaderboard here."
+    ),
+    ChunkLine(
+        turn=1,
+        speaker="Bo",
+        role="candidate",
+        start=61.0,
+        text=(
+            "I’d never pick a model because it tops a leaderboard; "
+            "I’d compare two or three small models on our own labelled examples."
+        ),
+    ),
 )
 
 

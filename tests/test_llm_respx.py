@@ -36,8 +36,9 @@ def _llm(http: httpx.AsyncClient, **kw: object) -> OpenAIChatLLM:
 
 def _plan(name: str = "interview_zoom.vtt", chunk_tokens: int = 8000):  # type: ignore[no-untyped-def]
     t = read_transcript(FIXTURES / name)
-    return plan_analysis(t, assign_roles(t), RUBRIC,
-                         AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=chunk_tokens)))
+    return plan_analysis(
+        t, assign_roles(t), RUBRIC, AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=chunk_tokens))
+    )
 
 
 def _good(request: httpx.Request) -> httpx.Response:
@@ -67,14 +68,18 @@ async def test_happy_path_uses_strict_json_schema(respx_mock: respx.MockRouter, 
 
 
 @respx.mock(base_url=BASE_URL)
-async def test_json_schema_rejected_falls_back_to_json_mode(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
+async def test_json_schema_rejected_falls_back_to_json_mode(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     modes: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         fmt = json.loads(request.content)["response_format"]["type"]
         modes.append(fmt)
         if fmt == "json_schema":
-            return error(400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.")
+            return error(
+                400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."
+            )
         return _good(request)
 
     respx_mock.post("/chat/completions").mock(side_effect=handler)
@@ -86,10 +91,12 @@ async def test_json_schema_rejected_falls_back_to_json_mode(respx_mock: respx.Mo
 
 @respx.mock(base_url=BASE_URL)
 async def test_invalid_json_is_valid_after_reask(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
-    route = respx_mock.post("/chat/completions").mock(side_effect=[
-        ok('{"systems_thinking": {"evidence": [], "reasoning": "cut off'),
-        httpx.Response(200, json=json.loads(_good_payload())),
-    ])
+    route = respx_mock.post("/chat/completions").mock(
+        side_effect=[
+            ok('{"systems_thinking": {"evidence": [], "reasoning": "cut off'),
+            httpx.Response(200, json=json.loads(_good_payload())),
+        ]
+    )
     result = await run_analysis(_plan(), _llm(http), source_name="x.vtt")
     assert route.call_count == 2
     second = json.loads(route.calls[1].request.content)["messages"]
@@ -114,9 +121,12 @@ async def test_refusal_is_a_chunk_outcome(respx_mock: respx.MockRouter, http: ht
 
 
 @respx.mock(base_url=BASE_URL)
-async def test_length_finish_reason_rechunks_then_records(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
+async def test_length_finish_reason_rechunks_then_records(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     route = respx_mock.post("/chat/completions").mock(
-        return_value=ok('{"systems_thinking": {"evidence": [', finish_reason="length"))
+        return_value=ok('{"systems_thinking": {"evidence": [', finish_reason="length")
+    )
     result = await run_analysis(_plan(), _llm(http), source_name="x.vtt")
     statuses = {o.status for o in result.outcomes}
     assert statuses == {"truncated"}
@@ -125,13 +135,21 @@ async def test_length_finish_reason_rechunks_then_records(respx_mock: respx.Mock
 
 
 @respx.mock(base_url=BASE_URL)
-async def test_429_with_retry_after_then_success(respx_mock: respx.MockRouter, http: httpx.AsyncClient,
-                                                  retry_waits: list[float]) -> None:
-    route = respx_mock.post("/chat/completions").mock(side_effect=[
-        error(429, "Rate limit reached for gpt-4.1-mini on tokens per min.", code="rate_limit_exceeded",
-              type_="tokens", headers={"retry-after": "7"}),
-        _good,
-    ])
+async def test_429_with_retry_after_then_success(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient, retry_waits: list[float]
+) -> None:
+    route = respx_mock.post("/chat/completions").mock(
+        side_effect=[
+            error(
+                429,
+                "Rate limit reached for gpt-4.1-mini on tokens per min.",
+                code="rate_limit_exceeded",
+                type_="tokens",
+                headers={"retry-after": "7"},
+            ),
+            _good,
+        ]
+    )
     result = await run_analysis(_plan(), _llm(http), source_name="x.vtt")
     assert route.call_count == 2
     assert retry_waits == [7.0]  # the SDK honoured Retry-After (the wait itself is zeroed in tests)
@@ -159,13 +177,20 @@ async def test_persistent_500_makes_a_partial_report(respx_mock: respx.MockRoute
 
 
 @respx.mock(base_url=BASE_URL)
-async def test_made_up_and_interviewer_quotes_are_dropped(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
+async def test_made_up_and_interviewer_quotes_are_dropped(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         iv_turn, iv_text = interviewer_lines(request)[0]
-        return ok(answer_for(IDS, {
-            "model_obsession": (3, "we always just pick the top model on the leaderboard"),
-            "prompt_tinkering": (iv_turn, iv_text),
-        }))
+        return ok(
+            answer_for(
+                IDS,
+                {
+                    "model_obsession": (3, "we always just pick the top model on the leaderboard"),
+                    "prompt_tinkering": (iv_turn, iv_text),
+                },
+            )
+        )
 
     respx_mock.post("/chat/completions").mock(side_effect=handler)
     r = (await run_analysis(_plan(), _llm(http), source_name="x.vtt")).report
@@ -181,7 +206,8 @@ async def test_made_up_and_interviewer_quotes_are_dropped(respx_mock: respx.Mock
 @respx.mock(base_url=BASE_URL)
 async def test_401_is_immediate_and_clear(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
     route = respx_mock.post("/chat/completions").mock(
-        return_value=error(401, "Incorrect API key provided: sk-test-***cret.", code="invalid_api_key"))
+        return_value=error(401, "Incorrect API key provided: sk-test-***cret.", code="invalid_api_key")
+    )
     with pytest.raises(LLMAuthError) as info:
         await run_analysis(_plan(chunk_tokens=500), _llm(http), source_name="x.vtt")
     assert route.call_count <= 4  # one per chunk in flight at most, never retried
@@ -192,7 +218,10 @@ async def test_401_is_immediate_and_clear(respx_mock: respx.MockRouter, http: ht
 @respx.mock(base_url=BASE_URL)
 async def test_404_model_not_found(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
     respx_mock.post("/chat/completions").mock(
-        return_value=error(404, "The model `gpt-9` does not exist or you do not have access to it.", code="model_not_found"))
+        return_value=error(
+            404, "The model `gpt-9` does not exist or you do not have access to it.", code="model_not_found"
+        )
+    )
     with pytest.raises(LLMModelNotFoundError, match="not found"):
         await run_analysis(_plan(), _llm(http), source_name="x.vtt")
 
@@ -208,8 +237,11 @@ async def test_timeout_is_retried(respx_mock: respx.MockRouter, http: httpx.Asyn
 async def test_context_length_exceeded_rechunks(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if len(candidate_lines(request)) > 4:
-            return error(400, "This model's maximum context length is 8192 tokens. However, your messages resulted in 9100 tokens.",
-                         code="context_length_exceeded")
+            return error(
+                400,
+                "This model's maximum context length is 8192 tokens. However, your messages resulted in 9100 tokens.",
+                code="context_length_exceeded",
+            )
         return _good(request)
 
     respx_mock.post("/chat/completions").mock(side_effect=handler)

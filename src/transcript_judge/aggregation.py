@@ -69,15 +69,25 @@ def aggregate(rubric: Rubric, per_chunk: Sequence[dict[str, CriterionEvidence]])
         else:
             verdict = "insufficient_evidence"
             confidence = max((e.confidence for e in evidence), default=0.0)
-            rationale = (evidence[0].reasoning if evidence else "no chunk could be judged")
+            rationale = evidence[0].reasoning if evidence else "no chunk could be judged"
             quotes = []
         findings.append(
             Finding(
-                criterion_id=c.id, kind=c.kind, title=c.title, verdict=verdict,
-                confidence=round(confidence, 2), rationale=rationale,
+                criterion_id=c.id,
+                kind=c.kind,
+                title=c.title,
+                verdict=verdict,
+                confidence=round(confidence, 2),
+                rationale=rationale,
                 quotes=[
-                    Quote(turn=q.turn, speaker=q.speaker, timestamp=format_timestamp(q.start),
-                          start=q.start, text=q.text, match=q.match)
+                    Quote(
+                        turn=q.turn,
+                        speaker=q.speaker,
+                        timestamp=format_timestamp(q.start),
+                        start=q.start,
+                        text=q.text,
+                        match=q.match,
+                    )
                     for q in quotes
                 ],
                 chunks_shown=len(shown),

@@ -74,15 +74,22 @@ class AnalysisSettings:
 
     def judge_settings(self) -> JudgeSettings:
         return JudgeSettings(
-            model=self.model, temperature=self.temperature,
-            max_output_tokens=self.max_output_tokens, max_reasks=self.max_reasks, seed=self.seed,
+            model=self.model,
+            temperature=self.temperature,
+            max_output_tokens=self.max_output_tokens,
+            max_reasks=self.max_reasks,
+            seed=self.seed,
         )
 
     def fingerprint_settings(self) -> dict[str, object]:
         return {
-            "model": self.model, "tagger": self.tagger, "temperature": self.temperature,
-            "max_output_tokens": self.max_output_tokens, "max_reasks": self.max_reasks,
-            "seed": self.seed, "chunk_tokens": self.chunking.chunk_tokens,
+            "model": self.model,
+            "tagger": self.tagger,
+            "temperature": self.temperature,
+            "max_output_tokens": self.max_output_tokens,
+            "max_reasks": self.max_reasks,
+            "seed": self.seed,
+            "chunk_tokens": self.chunking.chunk_tokens,
             "overlap_tokens": self.chunking.overlap_tokens,
         }
 
@@ -126,9 +133,14 @@ class Plan:
     def first_requests(self, repeat_index: int = 0) -> list[ChatRequest]:
         """The request each chunk starts with: what a cache or a recording must hold."""
         return [
-            build_request(self.builder, ch, settings=self.settings.judge_settings(),
-                          interviewers=self.roles.interviewers, total_chunks=len(self.chunks),
-                          repeat_index=repeat_index)
+            build_request(
+                self.builder,
+                ch,
+                settings=self.settings.judge_settings(),
+                interviewers=self.roles.interviewers,
+                total_chunks=len(self.chunks),
+                repeat_index=repeat_index,
+            )
             for ch in self.chunks
         ]
 
@@ -148,23 +160,32 @@ class AnalysisResult:
     outcomes: list[ChunkOutcome]
 
 
-def plan_analysis(
-    transcript: Transcript, roles: RoleAssignment, rubric: Rubric, settings: AnalysisSettings
-) -> Plan:
+def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric, settings: AnalysisSettings) -> Plan:
     counter = get_counter(settings.model)
     builder = PromptBuilder(rubric)
     static = builder.static_prompt_tokens(counter.count)
     budget = compute_budget(
-        settings.chunking, context_window=model_info(settings.model).context_window,
+        settings.chunking,
+        context_window=model_info(settings.model).context_window,
         prompt_tokens=static,
     )
     chunks = chunk_transcript(
-        transcript, roles, budget=budget, count_tokens=counter.count,
+        transcript,
+        roles,
+        budget=budget,
+        count_tokens=counter.count,
         overlap_tokens=settings.chunking.overlap_tokens,
     )
     return Plan(
-        transcript=transcript, roles=roles, rubric=rubric, settings=settings, chunks=chunks,
-        budget=budget, counter=counter, builder=builder, answer_model=answer_model(rubric),
+        transcript=transcript,
+        roles=roles,
+        rubric=rubric,
+        settings=settings,
+        chunks=chunks,
+        budget=budget,
+        counter=counter,
+        builder=builder,
+        answer_model=answer_model(rubric),
         fingerprint=prompt_fingerprint(rubric, settings.fingerprint_settings()),
         static_tokens=static,
     )
@@ -176,10 +197,7 @@ def _split(chunk: Chunk) -> list[Chunk] | None:
         return None
     mid = len(own) // 2
     halves = [own[:mid], own[mid:]]
-    return [
-        Chunk(index=chunk.index, lines=tuple(h), tokens=max(1, chunk.tokens * len(h) // len(own)))
-        for h in halves
-    ]
+    return [Chunk(index=chunk.index, lines=tuple(h), tokens=max(1, chunk.tokens * len(h) // len(own))) for h in halves]
 
 
 async def _judge_all(
@@ -199,8 +217,13 @@ async def _judge_all(
             emit(Event("chunk_started", total, chunk.index))
             try:
                 outcome = await judge_chunk(
-                    llm, plan.builder, plan.answer_model, chunk, settings=judge_settings,
-                    interviewers=plan.roles.interviewers, total_chunks=total,
+                    llm,
+                    plan.builder,
+                    plan.answer_model,
+                    chunk,
+                    settings=judge_settings,
+                    interviewers=plan.roles.interviewers,
+                    total_chunks=total,
                     repeat_index=repeat_index,
                 )
             except ContextLengthExceededError as e:
@@ -261,21 +284,26 @@ def _ground(
                 else:
                     dropped[checked.reason] += 1
                     dropped["rejected"] += 1
-                    warnings.append(Warning(
-                        kind="quote_dropped", turn=checked.turn, quote=checked.text[:300],
-                        message=f"{cid}: quote dropped ({_REASONS[checked.reason]})",
-                    ))
+                    warnings.append(
+                        Warning(
+                            kind="quote_dropped",
+                            turn=checked.turn,
+                            quote=checked.text[:300],
+                            message=f"{cid}: quote dropped ({_REASONS[checked.reason]})",
+                        )
+                    )
             verdict = a.verdict
             if verdict == "shown" and not grounded:
                 verdict, downgraded = "insufficient_evidence", downgraded + 1
             evidence[cid] = CriterionEvidence(verdict, a.confidence, a.reasoning, grounded)
         per_chunk.append(evidence)
     if downgraded:
-        warnings.append(Warning(
-            kind="quote_dropped",
-            message=f"{downgraded} 'shown' verdict(s) had no verifiable quote and became "
-            "'insufficient evidence'.",
-        ))
+        warnings.append(
+            Warning(
+                kind="quote_dropped",
+                message=f"{downgraded} 'shown' verdict(s) had no verifiable quote and became 'insufficient evidence'.",
+            )
+        )
     return per_chunk
 
 
@@ -318,22 +346,28 @@ async def run_analysis(
         warnings.insert(0, Warning(kind="lexical_baseline", message=LEXICAL_BANNER))
     roles = plan.roles
     if roles.method == "inferred":
-        warnings.append(Warning(
-            kind="candidate_inferred",
-            message=f"The candidate ({roles.candidate!r}) was inferred, not given: {roles.reason} "
-            f"(confidence {roles.confidence:.2f}). Pass --candidate NAME if this is wrong.",
-        ))
+        warnings.append(
+            Warning(
+                kind="candidate_inferred",
+                message=f"The candidate ({roles.candidate!r}) was inferred, not given: {roles.reason} "
+                f"(confidence {roles.confidence:.2f}). Pass --candidate NAME if this is wrong.",
+            )
+        )
     for w in plan.transcript.warnings:
         warnings.append(Warning(kind="parse", message=w))
     if not plan.counter.exact and plan.counter.note and s.tagger == "llm":
         warnings.append(Warning(kind="token_estimate", message=plan.counter.note))
     for hit in detect_injection(plan.transcript):
         who = "the candidate" if hit.speaker == roles.candidate else hit.speaker
-        warnings.append(Warning(
-            kind="prompt_injection", turn=hit.turn, quote=hit.quote,
-            message=f"Suspected prompt injection by {who} ({hit.kind}). It was treated as "
-            "interview content, not as an instruction; read this part yourself.",
-        ))
+        warnings.append(
+            Warning(
+                kind="prompt_injection",
+                turn=hit.turn,
+                quote=hit.quote,
+                message=f"Suspected prompt injection by {who} ({hit.kind}). It was treated as "
+                "interview content, not as an instruction; read this part yourself.",
+            )
+        )
 
     tally: Counter[str] = Counter()
     per_chunk = _ground(outcomes, warnings, tally)
@@ -342,12 +376,14 @@ async def run_analysis(
     failed = [o for o in outcomes if not o.ok]
     if failed:
         reasons = Counter(o.status for o in failed)
-        warnings.append(Warning(
-            kind="partial",
-            message=f"Partial result: {len(failed)} of {len(outcomes)} chunk(s) could not be "
-            "judged (" + ", ".join(f"{n} {k}" for k, n in reasons.items()) + "). Verdicts cover "
-            "only the rest of the interview.",
-        ))
+        warnings.append(
+            Warning(
+                kind="partial",
+                message=f"Partial result: {len(failed)} of {len(outcomes)} chunk(s) could not be "
+                "judged (" + ", ".join(f"{n} {k}" for k, n in reasons.items()) + "). Verdicts cover "
+                "only the rest of the interview.",
+            )
+        )
     candidate_turns = {t.index for t in plan.transcript.turns if t.speaker == roles.candidate}
     covered = {ln.turn for o in outcomes if o.ok for ln in o.chunk.candidate_lines}
     usage = Usage()
@@ -383,8 +419,14 @@ async def run_analysis(
             quotes_rejected=tally["rejected"],
             chunks=[
                 ChunkReport(
-                    index=i, turns=o.chunk.turn_range, tokens=o.chunk.tokens, status=o.status,
-                    detail=o.detail, calls=o.calls, retries=o.retries, cache_hits=o.cache_hits,
+                    index=i,
+                    turns=o.chunk.turn_range,
+                    tokens=o.chunk.tokens,
+                    status=o.status,
+                    detail=o.detail,
+                    calls=o.calls,
+                    retries=o.retries,
+                    cache_hits=o.cache_hits,
                 )
                 for i, o in enumerate(outcomes)
             ],

@@ -74,9 +74,7 @@ class ChunkingSettings:
     output_reserve: int = 4000
 
 
-def compute_budget(
-    settings: ChunkingSettings, *, context_window: int, prompt_tokens: int
-) -> int:
+def compute_budget(settings: ChunkingSettings, *, context_window: int, prompt_tokens: int) -> int:
     """Tokens of transcript a chunk may hold."""
     available = context_window - prompt_tokens - settings.output_reserve
     budget = min(settings.chunk_tokens, available)
@@ -149,8 +147,7 @@ def chunk_transcript(
     for t in transcript.turns:
         if t.speaker in excluded:
             continue
-        base = ChunkLine(turn=t.index, speaker=t.speaker, role=_role(t.speaker, roles),
-                         text=t.text, start=t.start)
+        base = ChunkLine(turn=t.index, speaker=t.speaker, role=_role(t.speaker, roles), text=t.text, start=t.start)
         if cost(base) <= budget:
             lines.append(base)
             continue
@@ -161,10 +158,7 @@ def chunk_transcript(
     # Exchanges: interviewer question(s) followed by the answers.
     exchanges: list[list[ChunkLine]] = []
     for line in lines:
-        starts_new = (
-            not exchanges
-            or (line.role != "candidate" and exchanges[-1][-1].role == "candidate")
-        )
+        starts_new = not exchanges or (line.role != "candidate" and exchanges[-1][-1].role == "candidate")
         if starts_new:
             exchanges.append([line])
         else:
@@ -194,10 +188,7 @@ def chunk_transcript(
             used += c
     if current:
         chunks.append(current)
-    return [
-        Chunk(index=i, lines=tuple(ch), tokens=sum(cost(ln) for ln in ch))
-        for i, ch in enumerate(chunks)
-    ]
+    return [Chunk(index=i, lines=tuple(ch), tokens=sum(cost(ln) for ln in ch)) for i, ch in enumerate(chunks)]
 
 
 def _context_for(

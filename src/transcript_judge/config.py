@@ -26,8 +26,16 @@ from .llm.openai_client import ClientSettings
 
 __all__ = ["ResolvedConfig", "config_file_path", "resolve_config"]
 
-_KEYS = {"model", "base_url", "azure_endpoint", "azure_api_version", "timeout_s", "max_retries",
-         "concurrency", "chunk_tokens"}
+_KEYS = {
+    "model",
+    "base_url",
+    "azure_endpoint",
+    "azure_api_version",
+    "timeout_s",
+    "max_retries",
+    "concurrency",
+    "chunk_tokens",
+}
 
 
 def config_file_path(explicit: str | None = None) -> Path:
@@ -50,8 +58,10 @@ def _load_file(path: Path, explicit: bool) -> dict[str, Any]:
         raise ConfigError(f"Config file {path} is not valid TOML: {e}") from e
     unknown = set(data) - _KEYS
     if unknown:
-        raise ConfigError(f"Config file {path}: unknown key(s) {', '.join(sorted(unknown))}.",
-                          hint="Known keys: " + ", ".join(sorted(_KEYS)))
+        raise ConfigError(
+            f"Config file {path}: unknown key(s) {', '.join(sorted(unknown))}.",
+            hint="Known keys: " + ", ".join(sorted(_KEYS)),
+        )
     return data
 
 
@@ -90,9 +100,7 @@ def resolve_config(
         return default
 
     azure = pick(None, "azure_endpoint", "AZURE_OPENAI_ENDPOINT")
-    api_key = env.get("TJ_API_KEY") or (
-        env.get("AZURE_OPENAI_API_KEY") if azure else None
-    ) or env.get("OPENAI_API_KEY")
+    api_key = env.get("TJ_API_KEY") or (env.get("AZURE_OPENAI_API_KEY") if azure else None) or env.get("OPENAI_API_KEY")
     base = pick(base_url, "base_url", "TJ_BASE_URL", "OPENAI_BASE_URL")
     try:
         client = ClientSettings(

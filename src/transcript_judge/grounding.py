@@ -25,8 +25,22 @@ log = logging.getLogger(__name__)
 
 FUZZY_THRESHOLD = 90.0
 MIN_WORDS = 3
-_QUOTE_MAP = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"',
-                            "„": '"', "‟": '"', "‹": "<", "›": ">", "–": "-", "—": "-"})
+_QUOTE_MAP = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "‹": "<",
+        "›": ">",
+        "–": "-",
+        "—": "-",
+    }
+)
 
 RejectReason = Literal["not_found", "interviewer", "too_short", "error"]
 
@@ -64,7 +78,7 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
                 pending_space = False
                 out.append(c)
                 index.append(i)
-            elif c == "'" :
+            elif c == "'":
                 continue  # "don't" == "dont": ASR and models disagree on apostrophes
             else:
                 pending_space = True
@@ -121,8 +135,12 @@ def ground_quote(turn: int, text: str, lines: Sequence[ChunkLine]) -> GroundedQu
         if best is not None:
             score, line, a, b = best
             return GroundedQuote(
-                turn=line.turn, text=_span(line, a, b), speaker=line.speaker, start=line.start,
-                match="exact" if score == 100.0 else "fuzzy", score=round(score, 1),
+                turn=line.turn,
+                text=_span(line, a, b),
+                speaker=line.speaker,
+                start=line.start,
+                match="exact" if score == 100.0 else "fuzzy",
+                score=round(score, 1),
             )
         others = [ln for ln in lines if ln.role != "candidate"]
         if any(_find(quote_norm, ln) for ln in others):

@@ -20,9 +20,7 @@ from .schema import Assessment, ChunkAnswer, output_json_schema, short_errors, v
 
 __all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "build_request", "judge_chunk"]
 
-OutcomeStatus = Literal[
-    "ok", "refused", "truncated", "content_filter", "empty", "invalid", "failed"
-]
+OutcomeStatus = Literal["ok", "refused", "truncated", "content_filter", "empty", "invalid", "failed"]
 
 
 @dataclass(frozen=True)
@@ -107,8 +105,14 @@ async def judge_chunk(
         LLMError: the service failed (auth, not found, context length, transient). The
             caller decides whether that ends the run, re-chunks, or fails the chunk.
     """
-    request = build_request(builder, chunk, settings=settings, interviewers=interviewers,
-                            total_chunks=total_chunks, repeat_index=repeat_index)
+    request = build_request(
+        builder,
+        chunk,
+        settings=settings,
+        interviewers=interviewers,
+        total_chunks=total_chunks,
+        repeat_index=repeat_index,
+    )
     outcome = ChunkOutcome(chunk=chunk, status="failed")
     for attempt in range(settings.max_reasks + 1):
         result = await llm.complete(request)
@@ -138,9 +142,13 @@ async def judge_chunk(
             return outcome
         outcome.status, outcome.detail = "invalid", _clip(f"{problem} {errors}".strip(), 300)
         if attempt < settings.max_reasks:
-            request = request.model_copy(update={"messages": (
-                *request.messages,
-                {"role": "assistant", "content": result.content[:20_000]},
-                {"role": "user", "content": builder.reask(problem, errors)},
-            )})
+            request = request.model_copy(
+                update={
+                    "messages": (
+                        *request.messages,
+                        {"role": "assistant", "content": result.content[:20_000]},
+                        {"role": "user", "content": builder.reask(problem, errors)},
+                    )
+                }
+            )
     return outcome

@@ -107,7 +107,8 @@ class LexicalTagger:
                 has_words = bool(lines) and (not questions_only or asked)
                 out[c.id] = Assessment(
                     evidence=[],
-                    reasoning="no keyword cue in the candidate's words" if has_words
+                    reasoning="no keyword cue in the candidate's words"
+                    if has_words
                     else "the candidate says nothing relevant in this part",
                     verdict="not_shown" if has_words else "insufficient_evidence",
                     confidence=_CONFIDENCE,

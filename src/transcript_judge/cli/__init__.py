@@ -65,12 +65,13 @@ def main(argv: list[str] | None = None) -> None:
         if e.hint:
             err_console.print(f"  hint: {e.hint}", markup=False, highlight=False)
         sys.exit(e.exit_code)
-    except Exception as e:  # noqa: BLE001 - the last line of defence
+    except Exception as e:
         if debug:
             traceback.print_exc()
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         err_console.print(
             f"internal error: {type(e).__name__}: {e}. This is a bug; run with --debug for details.",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
         sys.exit(EXIT_INTERNAL)

@@ -65,8 +65,13 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
 
 
 @click.command("eval")
-@click.option("--dataset", "dataset_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Folder with dataset.jsonl and the transcripts.")
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with dataset.jsonl and the transcripts.",
+)
 @click.option("--model", help="Model name. Env: TJ_MODEL.")
 @click.option("--base-url", help="OpenAI-compatible endpoint. Env: TJ_BASE_URL.")
 @click.option("--config", "config_path", help="Config file (TOML).")
@@ -84,15 +89,34 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
 @click.option("--use-labelled-candidate", is_flag=True, help="Give the labelled candidate instead of inferring it.")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="A rubric file.")
 @click.option("--chunk-tokens", type=int, help="Transcript tokens per chunk.")
-@click.option("--resamples", type=click.IntRange(100, 100_000), default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option(
+    "--resamples", type=click.IntRange(100, 100_000), default=1000, show_default=True, help="Bootstrap resamples."
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report (.json, .md, .html).")
 @click.option("-v", "--verbose", is_flag=True)
-def eval_cmd(dataset_dir: Path, model: str | None, base_url: str | None, config_path: str | None,
-             taggers: tuple[str, ...], repeats: int, reducer: str, concurrency: int, no_cache: bool,
-             record_dir: Path | None, replay_dir: Path | None, save_baseline: Path | None,
-             baseline_path: Path | None, gate_path: Path | None, no_gate: bool,
-             use_labelled_candidate: bool, rubric_path: Path | None, chunk_tokens: int | None,
-             resamples: int, output: Path | None, verbose: bool) -> None:
+def eval_cmd(
+    dataset_dir: Path,
+    model: str | None,
+    base_url: str | None,
+    config_path: str | None,
+    taggers: tuple[str, ...],
+    repeats: int,
+    reducer: str,
+    concurrency: int,
+    no_cache: bool,
+    record_dir: Path | None,
+    replay_dir: Path | None,
+    save_baseline: Path | None,
+    baseline_path: Path | None,
+    gate_path: Path | None,
+    no_gate: bool,
+    use_labelled_candidate: bool,
+    rubric_path: Path | None,
+    chunk_tokens: int | None,
+    resamples: int,
+    output: Path | None,
+    verbose: bool,
+) -> None:
     """Measure tagging accuracy on a labelled dataset; compare with a baseline; gate."""
     setup_logging(verbose)
     tagger_names = _parse_taggers(taggers)
@@ -103,12 +127,26 @@ def eval_cmd(dataset_dir: Path, model: str | None, base_url: str | None, config_
     dataset = load_dataset(dataset_dir, rubric)
     cfg = resolve_config(model=model, base_url=base_url, config_path=config_path, chunk_tokens=chunk_tokens)
     settings = EvalSettings(
-        analysis=AnalysisSettings(model=cfg.client.model, concurrency=min(4, concurrency),
-                                  chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens)),
-        taggers=tagger_names, repeats=repeats, concurrency=concurrency, reducer=reducer,  # type: ignore[arg-type]
+        analysis=AnalysisSettings(
+            model=cfg.client.model,
+            concurrency=min(4, concurrency),
+            chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens),
+        ),
+        taggers=tagger_names,
+        repeats=repeats,
+        concurrency=concurrency,
+        reducer=reducer,  # type: ignore[arg-type]
         use_labelled_candidate=use_labelled_candidate,
     )
-    gate = None if no_gate else load_gate(gate_path) if gate_path else load_gate(DEFAULT_GATE) if DEFAULT_GATE.is_file() else None
+    gate = (
+        None
+        if no_gate
+        else load_gate(gate_path)
+        if gate_path
+        else load_gate(DEFAULT_GATE)
+        if DEFAULT_GATE.is_file()
+        else None
+    )
     baseline = load_baseline(baseline_path) if baseline_path else None
 
     llm: LLM | None = None
@@ -122,12 +160,14 @@ def eval_cmd(dataset_dir: Path, model: str | None, base_url: str | None, config_
                     f"{missing} of {total} responses needed for this run are not recorded in {replay_dir}. "
                     "Nothing was sent and nothing was scored.",
                     hint=f"The prompt, rubric, model or settings changed since recording. Re-record with "
-                    f"--record {replay_dir} against a live model (or drop --replay).")
+                    f"--record {replay_dir} against a live model (or drop --replay).",
+                )
             llm = replay
         elif not cfg.llm_configured:
             raise ConfigError(
                 "The llm tagger needs a model, and none is configured.",
-                hint="Set OPENAI_API_KEY or --base-url, use --replay DIR, or run --tagger lexical.")
+                hint="Set OPENAI_API_KEY or --base-url, use --replay DIR, or run --tagger lexical.",
+            )
         else:
             llm = build_llm(cfg.client)
             llm = _with_cache(llm, no_cache)
@@ -139,13 +179,22 @@ def eval_cmd(dataset_dir: Path, model: str | None, base_url: str | None, config_
 
     async def go() -> list[CaseRun]:
         try:
-            with Progress(TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("{task.description}"), console=err_console, transient=True,
-                          disable=not err_console.is_terminal) as progress:
+            with Progress(
+                TextColumn("[bold]eval"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=err_console,
+                transient=True,
+                disable=not err_console.is_terminal,
+            ) as progress:
                 task = progress.add_task("", total=total_runs)
 
                 def advance(run: CaseRun) -> None:
-                    progress.update(task, advance=1, description=f"{run.case_id} {run.tagger} r{run.repeat}: {run.status}")
+                    progress.update(
+                        task, advance=1, description=f"{run.case_id} {run.tagger} r{run.repeat}: {run.status}"
+                    )
 
                 return await run_eval(dataset, rubric, settings, llm, on_progress=advance)
         finally:
@@ -154,12 +203,30 @@ def eval_cmd(dataset_dir: Path, model: str | None, base_url: str | None, config_
                 await closing  # type: ignore[misc]
 
     runs = asyncio.run(go())
-    scores = [score(dataset, rubric, runs, tagger=t, model=cfg.client.model, reducer=reducer,  # type: ignore[arg-type]
-                    resamples=resamples) for t in tagger_names]
+    scores = [
+        score(
+            dataset,
+            rubric,
+            runs,
+            tagger=t,
+            model=cfg.client.model,
+            reducer=reducer,  # type: ignore[arg-type]
+            resamples=resamples,
+        )
+        for t in tagger_names
+    ]
     missing_runs = sum(1 for r in runs if r.status == "missing")
-    report = EvalReport(tool_version=__version__, created_at=started, dataset=str(dataset_dir),
-                        dataset_digest=dataset.digest, model=cfg.client.model, repeats=repeats,
-                        reducer=reducer, taggers=scores, missing_recordings=missing_runs)
+    report = EvalReport(
+        tool_version=__version__,
+        created_at=started,
+        dataset=str(dataset_dir),
+        dataset_digest=dataset.digest,
+        model=cfg.client.model,
+        repeats=repeats,
+        reducer=reducer,
+        taggers=scores,
+        missing_recordings=missing_runs,
+    )
     primary = scores[0]
     if baseline is not None:
         report.comparison = compare(baseline, primary, dataset, resamples=resamples)
@@ -177,7 +244,9 @@ def eval_cmd(dataset_dir: Path, model: str | None, base_url: str | None, config_
         err_console.print(f"report written to {output}", highlight=False)
     render_eval_terminal(report, Console(soft_wrap=True))
     if missing_runs:
-        raise ReplayMissError(f"{missing_runs} run(s) hit a missing recording; the run is incomplete and was not gated.")
+        raise ReplayMissError(
+            f"{missing_runs} run(s) hit a missing recording; the run is incomplete and was not gated."
+        )
     if report.gate is not None and not report.gate.passed:
         sys.exit(EXIT_GATE_FAILED)
 

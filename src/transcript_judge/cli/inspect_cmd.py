@@ -21,19 +21,31 @@ __all__ = ["inspect_cmd"]
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--candidate", help="The candidate's speaker label (overrides inference).")
-@click.option("--all-speech-is-candidate", "all_speech", is_flag=True,
-              help="For transcripts without speaker labels: treat all speech as the candidate's.")
+@click.option(
+    "--all-speech-is-candidate",
+    "all_speech",
+    is_flag=True,
+    help="For transcripts without speaker labels: treat all speech as the candidate's.",
+)
 @click.option("--input-format", help="Force a reader instead of detecting the format.")
 @click.option("--max-file-mb", type=float, help="Refuse files larger than this (default 25).")
 @click.option("--limit", type=int, default=0, help="Show at most this many turns (0: all).")
-def inspect_cmd(file: Path, as_json: bool, candidate: str | None, all_speech: bool,
-                input_format: str | None, max_file_mb: float | None, limit: int) -> None:
+def inspect_cmd(
+    file: Path,
+    as_json: bool,
+    candidate: str | None,
+    all_speech: bool,
+    input_format: str | None,
+    max_file_mb: float | None,
+    limit: int,
+) -> None:
     """Show the parsed transcript: format, speakers, roles with reasons, and turns."""
     roles: RoleAssignment | None
     role_error: str | None = None
     try:
-        transcript, roles = load_with_roles(file, input_format=input_format, candidate=candidate,
-                                            all_speech=all_speech, max_file_mb=max_file_mb)
+        transcript, roles = load_with_roles(
+            file, input_format=input_format, candidate=candidate, all_speech=all_speech, max_file_mb=max_file_mb
+        )
     except NoCandidateError as e:
         # Still show the turns: that's how the user picks --candidate.
         from ..ingest import read_transcript
@@ -57,11 +69,9 @@ def inspect_cmd(file: Path, as_json: bool, candidate: str | None, all_speech: bo
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     console = Console(soft_wrap=True)
-    console.print(Text.assemble(("Format: ", "bold"), transcript.source_format,
-                                f"   turns: {len(transcript.turns)}"))
+    console.print(Text.assemble(("Format: ", "bold"), transcript.source_format, f"   turns: {len(transcript.turns)}"))
     if roles:
-        console.print(Text.assemble(("Candidate: ", "bold"), roles.candidate,
-                                    f"  ({roles.method}: {roles.reason})"))
+        console.print(Text.assemble(("Candidate: ", "bold"), roles.candidate, f"  ({roles.method}: {roles.reason})"))
         if roles.interviewers:
             console.print(Text.assemble(("Interviewers: ", "bold"), ", ".join(roles.interviewers)))
         if roles.excluded:

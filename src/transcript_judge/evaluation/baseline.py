@@ -136,14 +136,18 @@ def load_baseline(path: str | Path) -> EvalReport:
         raise ConfigError(f"Baseline {p} is not an evaluation report: {e.errors()[0]['msg']}") from e
 
 
-def compare(baseline: EvalReport, current: TaggerScore, dataset: Dataset, *, resamples: int = 1000) -> Comparison | None:
+def compare(
+    baseline: EvalReport, current: TaggerScore, dataset: Dataset, *, resamples: int = 1000
+) -> Comparison | None:
     before = baseline.tagger(current.tagger)
     if before is None:
         return None
     warnings = []
     if baseline.dataset_digest != dataset.digest:
-        warnings.append("The baseline was made on a different dataset (its hash differs): only cases "
-                        "with the same id are compared, and their labels may have changed.")
+        warnings.append(
+            "The baseline was made on a different dataset (its hash differs): only cases "
+            "with the same id are compared, and their labels may have changed."
+        )
     if before.model != current.model:
         warnings.append(f"The baseline used model {before.model!r}; this run used {current.model!r}.")
     b_cases = {c.case_id: c for c in before.cases if c.scored}
@@ -158,28 +162,51 @@ def compare(baseline: EvalReport, current: TaggerScore, dataset: Dataset, *, res
     deltas = []
     for c in current.criteria:
         bs = b_scores.get(c.criterion_id)
-        deltas.append(CriterionDelta(
-            criterion_id=c.criterion_id, f1_before=bs.f1 if bs else None, f1_after=c.f1,
-            delta=f1d[c.criterion_id].point, low=f1d[c.criterion_id].low, high=f1d[c.criterion_id].high,
-            recall_before=bs.recall if bs else None, recall_after=c.recall,
-            recall_delta=recd[c.criterion_id].point, recall_low=recd[c.criterion_id].low,
-            recall_high=recd[c.criterion_id].high,
-        ))
+        deltas.append(
+            CriterionDelta(
+                criterion_id=c.criterion_id,
+                f1_before=bs.f1 if bs else None,
+                f1_after=c.f1,
+                delta=f1d[c.criterion_id].point,
+                low=f1d[c.criterion_id].low,
+                high=f1d[c.criterion_id].high,
+                recall_before=bs.recall if bs else None,
+                recall_after=c.recall,
+                recall_delta=recd[c.criterion_id].point,
+                recall_low=recd[c.criterion_id].low,
+                recall_high=recd[c.criterion_id].high,
+            )
+        )
     improved, regressed = [], []
     for i, lab, bp, ap in zip(ids, labels, b_preds, a_preds, strict=True):
         for cid in criteria:
             if cid not in lab or bp.get(cid) == ap.get(cid):
                 continue
             right_after = ap.get(cid, False) == lab[cid]
-            flip = Flip(case_id=i, criterion_id=cid, label=lab[cid], before=bp.get(cid, False),
-                        after=ap.get(cid, False), change="improved" if right_after else "regressed")
+            flip = Flip(
+                case_id=i,
+                criterion_id=cid,
+                label=lab[cid],
+                before=bp.get(cid, False),
+                after=ap.get(cid, False),
+                change="improved" if right_after else "regressed",
+            )
             (improved if right_after else regressed).append(flip)
     return Comparison(
-        tagger=current.tagger, baseline_model=before.model, baseline_prompt_version=before.prompt_version,
-        current_prompt_version=current.prompt_version, cases_compared=len(ids),
-        macro_f1_before=before.macro_f1, macro_f1_after=current.macro_f1, macro_delta=macro.point,
-        macro_low=macro.low, macro_high=macro.high, criteria=deltas, improved=improved,
-        regressed=regressed, warnings=warnings,
+        tagger=current.tagger,
+        baseline_model=before.model,
+        baseline_prompt_version=before.prompt_version,
+        current_prompt_version=current.prompt_version,
+        cases_compared=len(ids),
+        macro_f1_before=before.macro_f1,
+        macro_f1_after=current.macro_f1,
+        macro_delta=macro.point,
+        macro_low=macro.low,
+        macro_high=macro.high,
+        criteria=deltas,
+        improved=improved,
+        regressed=regressed,
+        warnings=warnings,
     )
 
 
@@ -189,27 +216,45 @@ def evaluate_gate(gate: GateConfig, current: TaggerScore, comparison: Comparison
     def check(name: str, ok: bool, detail: str) -> None:
         checks.append(GateCheck(name=name, passed=ok, detail=detail))
 
-    check("failed cases", current.cases_failed <= gate.max_failed_cases,
-          f"{current.cases_failed} failed (max {gate.max_failed_cases})")
-    check("counterfactual flips", len(current.counterfactual_flips) <= gate.max_counterfactual_flips,
-          f"{len(current.counterfactual_flips)} flips (max {gate.max_counterfactual_flips})")
+    check(
+        "failed cases",
+        current.cases_failed <= gate.max_failed_cases,
+        f"{current.cases_failed} failed (max {gate.max_failed_cases})",
+    )
+    check(
+        "counterfactual flips",
+        len(current.counterfactual_flips) <= gate.max_counterfactual_flips,
+        f"{len(current.counterfactual_flips)} flips (max {gate.max_counterfactual_flips})",
+    )
     if current.macro_f1 is not None:
-        check("macro F1", current.macro_f1 >= gate.min_macro_f1,
-              f"{current.macro_f1:.3f} (min {gate.min_macro_f1:.3f})")
+        check(
+            "macro F1", current.macro_f1 >= gate.min_macro_f1, f"{current.macro_f1:.3f} (min {gate.min_macro_f1:.3f})"
+        )
     if current.quotes_grounded_share is not None:
-        check("grounded quotes", current.quotes_grounded_share >= gate.min_quotes_grounded_share,
-              f"{current.quotes_grounded_share:.1%} (min {gate.min_quotes_grounded_share:.0%})")
+        check(
+            "grounded quotes",
+            current.quotes_grounded_share >= gate.min_quotes_grounded_share,
+            f"{current.quotes_grounded_share:.1%} (min {gate.min_quotes_grounded_share:.0%})",
+        )
     if comparison is not None:
         if comparison.macro_delta is not None:
-            check("macro F1 drop", comparison.macro_delta >= -gate.max_macro_f1_drop,
-                  f"{comparison.macro_delta:+.3f} vs baseline (max drop {gate.max_macro_f1_drop:.3f})")
-        check("regressions", len(comparison.regressed) <= gate.max_regressions,
-              f"{len(comparison.regressed)} case×criterion regressions (max {gate.max_regressions})")
+            check(
+                "macro F1 drop",
+                comparison.macro_delta >= -gate.max_macro_f1_drop,
+                f"{comparison.macro_delta:+.3f} vs baseline (max drop {gate.max_macro_f1_drop:.3f})",
+            )
+        check(
+            "regressions",
+            len(comparison.regressed) <= gate.max_regressions,
+            f"{len(comparison.regressed)} case×criterion regressions (max {gate.max_regressions})",
+        )
         if gate.fail_on_recall_drop_beyond_ci:
-            beyond = [d.criterion_id for d in comparison.criteria
-                      if d.recall_high is not None and d.recall_high < 0]
-            check("recall drops beyond CI", not beyond,
-                  "none" if not beyond else "recall fell with its 95% CI below zero: " + ", ".join(beyond))
+            beyond = [d.criterion_id for d in comparison.criteria if d.recall_high is not None and d.recall_high < 0]
+            check(
+                "recall drops beyond CI",
+                not beyond,
+                "none" if not beyond else "recall fell with its 95% CI below zero: " + ", ".join(beyond),
+            )
     return GateResult(passed=all(c.passed for c in checks), checks=checks)
 
 

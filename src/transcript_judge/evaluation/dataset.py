@@ -91,8 +91,12 @@ def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
         for field in ("labels", "evidence"):
             unknown = set(getattr(case, field)) - known
             if unknown:
-                raise _fail(n, f"{field}.{sorted(unknown)[0]}",
-                            f"unknown criterion id (the rubric has: {', '.join(rubric.ids)})", path)
+                raise _fail(
+                    n,
+                    f"{field}.{sorted(unknown)[0]}",
+                    f"unknown criterion id (the rubric has: {', '.join(rubric.ids)})",
+                    path,
+                )
         file = root / case.transcript
         if not file.is_file():
             raise _fail(n, "transcript", f"file {case.transcript!r} does not exist", path)
@@ -103,8 +107,13 @@ def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
         except TranscriptJudgeError as e:
             raise _fail(n, "transcript", f"can't be read: {e.message}", path) from e
         if case.candidate not in transcript.speakers:
-            raise _fail(n, "candidate", f"{case.candidate!r} is not a speaker in {case.transcript} "
-                        f"(speakers: {', '.join(transcript.speakers)})", path)
+            raise _fail(
+                n,
+                "candidate",
+                f"{case.candidate!r} is not a speaker in {case.transcript} "
+                f"(speakers: {', '.join(transcript.speakers)})",
+                path,
+            )
         words = normalize_with_map(" \n ".join(t.text for t in transcript.turns_by(case.candidate)))[0]
         for cid, quotes in case.evidence.items():
             for q in quotes:

@@ -127,7 +127,7 @@ def _interval(point: float | None, samples: list[float]) -> Interval:
     samples.sort()
     mean = sum(samples) / len(samples)
     var = sum((s - mean) ** 2 for s in samples) / (len(samples) - 1)
-    return Interval(point, _percentile(samples, 0.025), _percentile(samples, 0.975), var ** 0.5)
+    return Interval(point, _percentile(samples, 0.025), _percentile(samples, 0.975), var**0.5)
 
 
 def bootstrap_ci(
@@ -185,7 +185,9 @@ def paired_delta_ci(
         mb, ma = macro_f1(cb), macro_f1(ca)
         dm = None if mb is None or ma is None else ma - mb
         df = {c: None if cb[c].f1 is None or ca[c].f1 is None else ca[c].f1 - cb[c].f1 for c in criteria}  # type: ignore[operator]
-        dr = {c: None if cb[c].recall is None or ca[c].recall is None else ca[c].recall - cb[c].recall for c in criteria}  # type: ignore[operator]
+        dr = {
+            c: None if cb[c].recall is None or ca[c].recall is None else ca[c].recall - cb[c].recall for c in criteria
+        }  # type: ignore[operator]
         return dm, df, dr
 
     p_macro, p_f1, p_rec = stats(range(n))

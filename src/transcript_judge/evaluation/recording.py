@@ -46,8 +46,12 @@ class RecordingLLM:
         result = await self.inner.complete(request)  # errors propagate and are not recorded
         payload = {
             "format": _FORMAT_VERSION,
-            "request": {"model": request.model, "repeat_index": request.repeat_index,
-                        "temperature": request.temperature, "schema_name": request.schema_name},
+            "request": {
+                "model": request.model,
+                "repeat_index": request.repeat_index,
+                "temperature": request.temperature,
+                "schema_name": request.schema_name,
+            },
             "result": result.model_dump(mode="json"),
         }
         _write_atomic(_path(self.root, request.key()), json.dumps(payload, ensure_ascii=False))
@@ -73,8 +77,7 @@ class ReplayLLM:
         except FileNotFoundError:
             self.missing.add(request.key())
             raise ReplayMissError(
-                f"No recording in {self.root} for a request to {request.model} "
-                f"(repeat {request.repeat_index}).",
+                f"No recording in {self.root} for a request to {request.model} (repeat {request.repeat_index}).",
                 hint=f"The prompt, rubric, model or settings changed since recording. Re-record with "
                 f"--record {self.root} against a live model.",
             ) from None

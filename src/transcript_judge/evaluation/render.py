@@ -40,8 +40,13 @@ def _money(v: float | None) -> str:
 
 @cache
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("transcript_judge.evaluation", "templates"),
-                      undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("transcript_judge.evaluation", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals.update(num=_num, pct=_pct, ci=_ci, delta=_delta, money=_money)
     return env
 
@@ -58,36 +63,48 @@ def render_eval(report: EvalReport, fmt: str) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>Evaluation: {html.escape(report.dataset)}</title>"
         "<style>body{font:14px/1.45 ui-monospace,Menlo,Consolas,monospace;max-width:1100px;margin:1rem auto;"
-        "padding:0 1rem}pre{white-space:pre-wrap}</style></head><body><pre>"
-        + html.escape(md) + "</pre></body></html>"
+        "padding:0 1rem}pre{white-space:pre-wrap}</style></head><body><pre>" + html.escape(md) + "</pre></body></html>"
     )
 
 
 def render_eval_terminal(report: EvalReport, console: Console) -> None:
     for t in report.taggers:
-        table = Table(title=f"{t.tagger} · {t.model} · macro F1 {_ci(t.macro_f1, t.macro_f1_low, t.macro_f1_high)} · "
-                      f"{t.cases_scored}/{t.cases_total} scored", expand=False)
+        table = Table(
+            title=f"{t.tagger} · {t.model} · macro F1 {_ci(t.macro_f1, t.macro_f1_low, t.macro_f1_high)} · "
+            f"{t.cases_scored}/{t.cases_total} scored",
+            expand=False,
+        )
         for col in ("criterion", "P", "R", "F1 [95% CI]", "κ"):
             table.add_column(col)
         for c in t.criteria:
-            table.add_row(c.criterion_id, _num(c.precision), _num(c.recall), _ci(c.f1, c.f1_low, c.f1_high), _num(c.kappa))
+            table.add_row(
+                c.criterion_id, _num(c.precision), _num(c.recall), _ci(c.f1, c.f1_low, c.f1_high), _num(c.kappa)
+            )
         console.print(table)
-        console.print(f"grounded quotes {_pct(t.quotes_grounded_share)} · evidence recall {_pct(t.evidence_recall)} · "
-                      f"role accuracy {_pct(t.role_accuracy)} · stability {_pct(t.stability)} · "
-                      f"{t.calls} calls ({t.cache_hits} cached) · {t.prompt_tokens}+{t.completion_tokens} tokens · "
-                      f"{_money(t.cost_usd)} · counterfactual flips {len(t.counterfactual_flips)}",
-                      highlight=False, markup=False)
+        console.print(
+            f"grounded quotes {_pct(t.quotes_grounded_share)} · evidence recall {_pct(t.evidence_recall)} · "
+            f"role accuracy {_pct(t.role_accuracy)} · stability {_pct(t.stability)} · "
+            f"{t.calls} calls ({t.cache_hits} cached) · {t.prompt_tokens}+{t.completion_tokens} tokens · "
+            f"{_money(t.cost_usd)} · counterfactual flips {len(t.counterfactual_flips)}",
+            highlight=False,
+            markup=False,
+        )
     c = report.comparison
     if c is not None:
         for w in c.warnings:
             console.print(f"warning: {w}", style="yellow", markup=False)
-        console.print(f"vs baseline: macro F1 {_num(c.macro_f1_before)} → {_num(c.macro_f1_after)} "
-                      f"({_delta(c.macro_delta, c.macro_low, c.macro_high)}); "
-                      f"{len(c.regressed)} regressions, {len(c.improved)} improvements", markup=False)
+        console.print(
+            f"vs baseline: macro F1 {_num(c.macro_f1_before)} → {_num(c.macro_f1_after)} "
+            f"({_delta(c.macro_delta, c.macro_low, c.macro_high)}); "
+            f"{len(c.regressed)} regressions, {len(c.improved)} improvements",
+            markup=False,
+        )
         for f in c.regressed:
             console.print(f"  regressed: {f.case_id} {f.criterion_id} (label {f.label}, now {f.after})", markup=False)
     if report.gate is not None:
-        console.print(f"gate: {'PASSED' if report.gate.passed else 'FAILED'}",
-                      style="bold green" if report.gate.passed else "bold red")
+        console.print(
+            f"gate: {'PASSED' if report.gate.passed else 'FAILED'}",
+            style="bold green" if report.gate.passed else "bold red",
+        )
         for g in report.gate.checks:
             console.print(f"  {'✓' if g.passed else '✗'} {g.name}: {g.detail}", markup=False)

@@ -85,16 +85,19 @@ ProgressCallback = Callable[[CaseRun], None]
 
 
 async def _run_one(
-    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: Tagger,
-    repeat: int, llm: LLM | None,
+    case: Case,
+    dataset: Dataset,
+    rubric: Rubric,
+    settings: EvalSettings,
+    tagger: Tagger,
+    repeat: int,
+    llm: LLM | None,
 ) -> CaseRun:
     started = time.monotonic()
     run = CaseRun(case_id=case.id, tagger=tagger, repeat=repeat, status="failed")
     transcript = dataset.transcripts[case.id]
     try:
-        roles = assign_roles(
-            transcript, candidate=case.candidate if settings.use_labelled_candidate else None
-        )
+        roles = assign_roles(transcript, candidate=case.candidate if settings.use_labelled_candidate else None)
     except TranscriptJudgeError as e:
         run.error = f"role inference: {e.message}"
         run.wall_s = time.monotonic() - started
@@ -103,8 +106,9 @@ async def _run_one(
     analysis = replace(settings.analysis, tagger=tagger)
     try:
         plan = plan_analysis(transcript, roles, rubric, analysis)
-        result = await run_analysis(plan, llm if tagger == "llm" else None,
-                                    source_name=case.transcript, repeat_index=repeat)
+        result = await run_analysis(
+            plan, llm if tagger == "llm" else None, source_name=case.transcript, repeat_index=repeat
+        )
     except ReplayMissError as e:
         run.status, run.error = "missing", e.message
         run.wall_s = time.monotonic() - started

@@ -77,7 +77,9 @@ class TaggerScore(BaseModel):
     cases: list[CaseResult]
 
 
-def reduce_runs(runs: Sequence[CaseRun], reducer: Reducer, criteria: Sequence[str]) -> tuple[dict[str, bool], dict[str, str], float | None]:
+def reduce_runs(
+    runs: Sequence[CaseRun], reducer: Reducer, criteria: Sequence[str]
+) -> tuple[dict[str, bool], dict[str, str], float | None]:
     """Reduce the scored repeats of one case to one prediction per criterion."""
     ok = [r for r in runs if r.scored]
     predicted: dict[str, bool] = {}
@@ -114,8 +116,14 @@ def _candidate_matches(case: Case, inferred: str | None) -> bool:
 
 
 def score(
-    dataset: Dataset, rubric: Rubric, runs: Sequence[CaseRun], *, tagger: str, model: str,
-    reducer: Reducer, resamples: int = 1000,
+    dataset: Dataset,
+    rubric: Rubric,
+    runs: Sequence[CaseRun],
+    *,
+    tagger: str,
+    model: str,
+    reducer: Reducer,
+    resamples: int = 1000,
 ) -> TaggerScore:
     criteria = rubric.ids
     mine = [r for r in runs if r.tagger == tagger]
@@ -126,11 +134,14 @@ def score(
         first = case_runs[0] if case_runs else None
         inferred = first.inferred_candidate if first else None
         base = {
-            "case_id": case.id, "inferred_candidate": inferred,
+            "case_id": case.id,
+            "inferred_candidate": inferred,
             "candidate_correct": _candidate_matches(case, inferred) if first and first.role_method else None,
             "prompt_tokens": sum(r.prompt_tokens for r in case_runs),
             "completion_tokens": sum(r.completion_tokens for r in case_runs),
-            "cost_usd": None if any(r.cost_usd is None for r in case_runs) else sum(r.cost_usd or 0.0 for r in case_runs),
+            "cost_usd": None
+            if any(r.cost_usd is None for r in case_runs)
+            else sum(r.cost_usd or 0.0 for r in case_runs),
             "wall_s": round(sum(r.wall_s for r in case_runs), 3),
         }
         if not ok:
@@ -144,10 +155,18 @@ def score(
             for q in quotes:
                 labelled += 1
                 found += int(any(_overlaps(q, rq) for rq in reported))
-        results.append(CaseResult(
-            scored=True, status="ok", predicted=predicted, verdicts=labels, stability=stability,
-            evidence_found=found, evidence_labelled=labelled, **base,  # type: ignore[arg-type]
-        ))
+        results.append(
+            CaseResult(
+                scored=True,
+                status="ok",
+                predicted=predicted,
+                verdicts=labels,
+                stability=stability,
+                evidence_found=found,
+                evidence_labelled=labelled,
+                **base,  # type: ignore[arg-type]
+            )
+        )
 
     scored = [(c, r) for c, r in zip(dataset.cases, results, strict=True) if r.scored]
     labels = [c.labels for c, _ in scored]
@@ -158,10 +177,22 @@ def score(
     for c in rubric.criteria:
         k = conf[c.id]
         ci: Interval = crit_ci[c.id]
-        scores.append(CriterionScore(
-            criterion_id=c.id, kind=c.kind, tp=k.tp, fp=k.fp, fn=k.fn, tn=k.tn,
-            precision=k.precision, recall=k.recall, f1=k.f1, f1_low=ci.low, f1_high=ci.high, kappa=k.kappa,
-        ))
+        scores.append(
+            CriterionScore(
+                criterion_id=c.id,
+                kind=c.kind,
+                tp=k.tp,
+                fp=k.fp,
+                fn=k.fn,
+                tn=k.tn,
+                precision=k.precision,
+                recall=k.recall,
+                f1=k.f1,
+                f1_low=ci.low,
+                f1_high=ci.high,
+                kappa=k.kappa,
+            )
+        )
     grounded = sum(r.quotes_grounded for r in mine if r.scored)
     rejected = sum(r.quotes_rejected for r in mine if r.scored)
     ev_found = sum(r.evidence_found for r in results if r.scored)
@@ -178,25 +209,36 @@ def score(
             continue
         for cid in criteria:
             if a.predicted.get(cid) != b.predicted.get(cid):
-                flips.append(f"{case.id} vs {case.counterfactual_of}: {cid} "
-                             f"{'shown' if a.predicted.get(cid) else 'not shown'} -> "
-                             f"{'shown' if b.predicted.get(cid) else 'not shown'}")
+                flips.append(
+                    f"{case.id} vs {case.counterfactual_of}: {cid} "
+                    f"{'shown' if a.predicted.get(cid) else 'not shown'} -> "
+                    f"{'shown' if b.predicted.get(cid) else 'not shown'}"
+                )
     costs = [r.cost_usd for r in mine]
     prompt_versions = sorted({r.prompt_version for r in mine if r.prompt_version})
     return TaggerScore(
-        tagger=tagger, model=model if tagger == "llm" else "lexical-baseline",
+        tagger=tagger,
+        model=model if tagger == "llm" else "lexical-baseline",
         prompt_version=",".join(prompt_versions),
-        cases_total=len(dataset.cases), cases_scored=len(scored), cases_failed=len(dataset.cases) - len(scored),
+        cases_total=len(dataset.cases),
+        cases_scored=len(scored),
+        cases_failed=len(dataset.cases) - len(scored),
         failures={r.case_id: r.status for r in results if not r.scored},
-        criteria=scores, macro_f1=macro_ci.point, macro_f1_low=macro_ci.low, macro_f1_high=macro_ci.high,
-        macro_f1_stderr=macro_ci.stderr, micro_f1=micro_f1(conf),
+        criteria=scores,
+        macro_f1=macro_ci.point,
+        macro_f1_low=macro_ci.low,
+        macro_f1_high=macro_ci.high,
+        macro_f1_stderr=macro_ci.stderr,
+        micro_f1=micro_f1(conf),
         quotes_grounded_share=grounded / (grounded + rejected) if grounded + rejected else None,
         evidence_recall=ev_found / ev_labelled if ev_labelled else None,
         role_accuracy=sum(1 for r in role_known if r.candidate_correct) / len(role_known) if role_known else None,
         stability=sum(stabilities) / len(stabilities) if stabilities else None,
         counterfactual_flips=flips,
-        calls=sum(r.calls for r in mine), cache_hits=sum(r.cache_hits for r in mine),
-        prompt_tokens=sum(r.prompt_tokens for r in mine), completion_tokens=sum(r.completion_tokens for r in mine),
+        calls=sum(r.calls for r in mine),
+        cache_hits=sum(r.cache_hits for r in mine),
+        prompt_tokens=sum(r.prompt_tokens for r in mine),
+        completion_tokens=sum(r.completion_tokens for r in mine),
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 6),
         wall_s=round(sum(r.wall_s for r in mine), 3),
         cases=results,

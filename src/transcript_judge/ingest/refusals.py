@@ -52,15 +52,15 @@ def refuse_non_transcripts(source: Source) -> None:
     chat_lines = [ln for ln in lines if not ln.startswith(("\t", " "))]
     if _share(chat_lines, _ZOOM_CHAT) >= 0.6:
         raise InputError(
-            f"{source.name} looks like a Zoom chat export (typed messages), not a speech "
-            "transcript.",
+            f"{source.name} looks like a Zoom chat export, not a speech transcript: it holds "
+            "typed chat messages, not what was said.",
             hint="Download the audio transcript instead: in Zoom's cloud recordings it is the "
             "'Audio transcript' (.vtt) file; in the meeting, 'Save transcript'.",
         )
     if _share(lines, _MESSENGER) >= 0.6:
         raise InputError(
-            f"{source.name} looks like a chat export (dated typed messages), not a speech "
-            "transcript.",
+            f"{source.name} looks like a chat export, not a speech transcript: it holds "
+            "dated typed messages, not what was said.",
             hint="Upload the transcript of the interview's audio.",
         )
 

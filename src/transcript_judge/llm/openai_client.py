@@ -98,33 +98,40 @@ def map_error(e: Exception, model: str) -> LLMError:
             return LLMAuthError(
                 f"The model service rejected the credentials ({status}): {text}",
                 hint="Check OPENAI_API_KEY (or TJ_API_KEY) and that it can use this model.",
-                status_code=status, request_id=rid,
+                status_code=status,
+                request_id=rid,
             )
         if isinstance(e, openai.NotFoundError):
             return LLMModelNotFoundError(
                 f"Model {model!r} was not found ({status}): {text}",
                 hint="Check --model (for Azure: the deployment name) and --base-url.",
-                status_code=status, request_id=rid,
+                status_code=status,
+                request_id=rid,
             )
         low = text.lower()
-        if status == 400 and ("context_length" in low or "maximum context" in low
-                              or "context window" in low or "too many tokens" in low):
+        if status == 400 and (
+            "context_length" in low or "maximum context" in low or "context window" in low or "too many tokens" in low
+        ):
             return ContextLengthExceededError(
                 f"The prompt exceeded the model's context window: {text}",
-                status_code=status, request_id=rid,
+                status_code=status,
+                request_id=rid,
             )
         if status == 429 or status >= 500:
             return LLMTransientError(
                 f"The model service kept failing ({status}) after retries: {text}",
-                status_code=status, request_id=rid,
+                status_code=status,
+                request_id=rid,
             )
-        return LLMBadRequestError(f"The model service refused the request ({status}): {text}",
-                                  status_code=status, request_id=rid)
+        return LLMBadRequestError(
+            f"The model service refused the request ({status}): {text}", status_code=status, request_id=rid
+        )
     if isinstance(e, openai.APITimeoutError):
         return LLMTransientError("The model service timed out after retries.")
     if isinstance(e, openai.APIConnectionError):
-        return LLMTransientError(f"Couldn't reach the model service after retries: {e}",
-                                 hint="Check --base-url and your network.")
+        return LLMTransientError(
+            f"Couldn't reach the model service after retries: {e}", hint="Check --base-url and your network."
+        )
     return LLMError(f"Unexpected error from the model client: {type(e).__name__}: {e}")
 
 
@@ -172,8 +179,9 @@ class OpenAIChatLLM:
     def _adapt(self, e: openai.BadRequestError | openai.UnprocessableEntityError, mode: str) -> bool:
         """Learn from a 400 that names an unsupported parameter. True if worth retrying."""
         low = _error_text(e).lower()
-        if mode != "none" and ("response_format" in low or "json_schema" in low
-                               or "structured output" in low or "json mode" in low):
+        if mode != "none" and (
+            "response_format" in low or "json_schema" in low or "structured output" in low or "json mode" in low
+        ):
             self._modes.remove(mode)
             log.info("server rejected response_format=%s; falling back to %s", mode, self._modes[0])
             return True
@@ -191,9 +199,7 @@ class OpenAIChatLLM:
             mode = self._modes[0]
             started = time.monotonic()
             try:
-                raw = await self._client.chat.completions.with_raw_response.create(
-                    **self._params(request, mode)
-                )
+                raw = await self._client.chat.completions.with_raw_response.create(**self._params(request, mode))
             except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
                 if self._adapt(e, mode):
                     continue
@@ -208,9 +214,14 @@ class OpenAIChatLLM:
             except Exception as e:  # malformed body from a non-conforming server
                 raise LLMTransientError(f"The model service sent an unreadable response: {e}") from e
             if not completion.choices:
-                return ChatResult(content=None, finish_reason="other", model=completion.model or "",
-                                  latency_s=latency, retries=raw.retries_taken,
-                                  structured_mode=mode)  # type: ignore[arg-type]
+                return ChatResult(
+                    content=None,
+                    finish_reason="other",
+                    model=completion.model or "",
+                    latency_s=latency,
+                    retries=raw.retries_taken,
+                    structured_mode=mode,
+                )  # type: ignore[arg-type]
             choice = completion.choices[0]
             refusal = getattr(choice.message, "refusal", None)
             u = completion.usage

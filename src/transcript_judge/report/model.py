@@ -102,10 +102,18 @@ class UsageReport(BaseModel):
     wall_time_s: float = 0.0
 
 
-class Warning(BaseModel):  # noqa: A001 - a report field name, not the builtin
+class Warning(BaseModel):  # a report item; shadows the builtin only inside this module
     kind: Literal[
-        "quote_dropped", "prompt_injection", "candidate_inferred", "lexical_baseline",
-        "partial", "token_estimate", "parse", "language", "redaction", "other",
+        "quote_dropped",
+        "prompt_injection",
+        "candidate_inferred",
+        "lexical_baseline",
+        "partial",
+        "token_estimate",
+        "parse",
+        "language",
+        "redaction",
+        "other",
     ]
     message: str
     quote: str | None = None

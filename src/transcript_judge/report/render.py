@@ -54,8 +54,11 @@ def _cost(report: Report) -> str:
 
 def _context(report: Report, turns: Sequence[Turn] | None) -> dict[str, object]:
     return {
-        "r": report, "banner": LEXICAL_BANNER, "verdict_label": VERDICT_LABEL,
-        "cost": _cost(report), "turns": list(turns or []),
+        "r": report,
+        "banner": LEXICAL_BANNER,
+        "verdict_label": VERDICT_LABEL,
+        "cost": _cost(report),
+        "turns": list(turns or []),
         "duration": format_timestamp(report.duration_s),
     }
 
@@ -83,13 +86,12 @@ def render_terminal(report: Report, console: Console) -> None:
     if report.tagger == "lexical":
         console.print(Panel(Text(LEXICAL_BANNER, style="bold"), border_style="yellow"))
     r = report
-    console.print(
-        Text.assemble(("Candidate: ", "bold"), r.roles.candidate, f"  ({r.roles.method}: {r.roles.reason})")
-    )
+    console.print(Text.assemble(("Candidate: ", "bold"), r.roles.candidate, f"  ({r.roles.method}: {r.roles.reason})"))
     console.print(
         f"Model {r.model} · prompt {r.prompt_version} · {r.coverage.chunks_ok}/{r.coverage.chunks_total} "
         f"chunks · {r.usage.prompt_tokens}+{r.usage.completion_tokens} tokens · {_cost(r)}",
-        markup=False, highlight=False,
+        markup=False,
+        highlight=False,
     )
     for title, findings, colour in (("Strengths", r.strengths, "green"), ("Red flags", r.red_flags, "red")):
         table = Table(title=title, title_style=f"bold {colour}", show_lines=False, expand=True)
@@ -101,8 +103,9 @@ def render_terminal(report: Report, console: Console) -> None:
             style = colour if f.verdict == "shown" else "dim"
             quote = f.quotes[0] if f.quotes else None
             evidence = Text(f"[{quote.timestamp} T{quote.turn}] “{quote.text}”" if quote else f.rationale)
-            table.add_row(Text(f.title, style=style), Text(VERDICT_LABEL[f.verdict], style=style),
-                          f"{f.confidence:.2f}", evidence)
+            table.add_row(
+                Text(f.title, style=style), Text(VERDICT_LABEL[f.verdict], style=style), f"{f.confidence:.2f}", evidence
+            )
         console.print(table)
     for w in r.warnings:
         if w.kind == "lexical_baseline":

@@ -64,12 +64,17 @@ def model_info(model: str) -> ModelInfo:
         if name.startswith(prefix):
             info = _KNOWN[prefix]
             break
-    overrides = {
-        "input_per_mtok": _env_float("TJ_PRICE_INPUT"),
-        "cached_input_per_mtok": _env_float("TJ_PRICE_CACHED_INPUT"),
-        "output_per_mtok": _env_float("TJ_PRICE_OUTPUT"),
-    }
-    info = replace(info, **{k: v for k, v in overrides.items() if v is not None})
+    price_in, price_cached, price_out = (
+        _env_float("TJ_PRICE_INPUT"),
+        _env_float("TJ_PRICE_CACHED_INPUT"),
+        _env_float("TJ_PRICE_OUTPUT"),
+    )
+    if price_in is not None:
+        info = replace(info, input_per_mtok=price_in)
+    if price_cached is not None:
+        info = replace(info, cached_input_per_mtok=price_cached)
+    if price_out is not None:
+        info = replace(info, output_per_mtok=price_out)
     window = os.environ.get("TJ_CONTEXT_WINDOW")
     if window and window.isdigit():
         info = replace(info, context_window=int(window))

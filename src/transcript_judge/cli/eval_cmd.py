@@ -254,7 +254,7 @@ def eval_cmd(
 def _with_cache(llm: LLM, no_cache: bool) -> LLM:
     """Wrap with the response cache when the store is available."""
     try:
-        from ..llm.cache import cached_llm  # type: ignore[attr-defined]
+        from ..llm.cache import cached_llm  # type: ignore[import-untyped,attr-defined,unused-ignore]
     except ImportError:
         return llm
     return cached_llm(llm, enabled=not no_cache)  # type: ignore[no-any-return]

@@ -177,7 +177,8 @@ def compare(
                 recall_high=recd[c.criterion_id].high,
             )
         )
-    improved, regressed = [], []
+    improved: list[Flip] = []
+    regressed: list[Flip] = []
     for i, lab, bp, ap in zip(ids, labels, b_preds, a_preds, strict=True):
         for cid in criteria:
             if cid not in lab or bp.get(cid) == ap.get(cid):

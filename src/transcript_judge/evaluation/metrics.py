@@ -160,6 +160,10 @@ def bootstrap_ci(
     )
 
 
+def _diff(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else after - before
+
+
 def paired_delta_ci(
     labels: Sequence[Mapping[str, bool]],
     before: Sequence[Verdicts],
@@ -183,12 +187,9 @@ def paired_delta_ci(
         cb = per_criterion(lab, [before[i] for i in idx], criteria)
         ca = per_criterion(lab, [after[i] for i in idx], criteria)
         mb, ma = macro_f1(cb), macro_f1(ca)
-        dm = None if mb is None or ma is None else ma - mb
-        df = {c: None if cb[c].f1 is None or ca[c].f1 is None else ca[c].f1 - cb[c].f1 for c in criteria}  # type: ignore[operator]
-        dr = {
-            c: None if cb[c].recall is None or ca[c].recall is None else ca[c].recall - cb[c].recall for c in criteria
-        }  # type: ignore[operator]
-        return dm, df, dr
+        df = {c: _diff(ca[c].f1, cb[c].f1) for c in criteria}
+        dr = {c: _diff(ca[c].recall, cb[c].recall) for c in criteria}
+        return _diff(ma, mb), df, dr
 
     p_macro, p_f1, p_rec = stats(range(n))
     s_macro: list[float] = []
@@ -200,10 +201,11 @@ def paired_delta_ci(
         if dm is not None:
             s_macro.append(dm)
         for c in criteria:
-            if df[c] is not None:
-                s_f1[c].append(df[c])  # type: ignore[arg-type]
-            if dr[c] is not None:
-                s_rec[c].append(dr[c])  # type: ignore[arg-type]
+            f1_change, recall_change = df[c], dr[c]
+            if f1_change is not None:
+                s_f1[c].append(f1_change)
+            if recall_change is not None:
+                s_rec[c].append(recall_change)
     return (
         _interval(p_macro, s_macro),
         {c: _interval(p_f1[c], s_f1[c]) for c in criteria},

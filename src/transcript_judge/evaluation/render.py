@@ -89,17 +89,17 @@ def render_eval_terminal(report: EvalReport, console: Console) -> None:
             highlight=False,
             markup=False,
         )
-    c = report.comparison
-    if c is not None:
-        for w in c.warnings:
+    comparison = report.comparison
+    if comparison is not None:
+        for w in comparison.warnings:
             console.print(f"warning: {w}", style="yellow", markup=False)
         console.print(
-            f"vs baseline: macro F1 {_num(c.macro_f1_before)} → {_num(c.macro_f1_after)} "
-            f"({_delta(c.macro_delta, c.macro_low, c.macro_high)}); "
-            f"{len(c.regressed)} regressions, {len(c.improved)} improvements",
+            f"vs baseline: macro F1 {_num(comparison.macro_f1_before)} → {_num(comparison.macro_f1_after)} "
+            f"({_delta(comparison.macro_delta, comparison.macro_low, comparison.macro_high)}); "
+            f"{len(comparison.regressed)} regressions, {len(comparison.improved)} improvements",
             markup=False,
         )
-        for f in c.regressed:
+        for f in comparison.regressed:
             console.print(f"  regressed: {f.case_id} {f.criterion_id} (label {f.label}, now {f.after})", markup=False)
     if report.gate is not None:
         console.print(

@@ -163,7 +163,7 @@ async def run_eval(
     runs = list(await asyncio.gather(*jobs))
     # replicate the deterministic lexical result across repeats, so reductions line up
     if settings.repeats > 1:
-        extra = []
+        extra: list[CaseRun] = []
         for run in runs:
             if run.tagger == "lexical":
                 extra.extend(replace(run, repeat=r, wall_s=0.0) for r in range(1, settings.repeats))

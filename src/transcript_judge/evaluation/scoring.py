@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -133,7 +134,7 @@ def score(
         ok = [r for r in case_runs if r.scored]
         first = case_runs[0] if case_runs else None
         inferred = first.inferred_candidate if first else None
-        base = {
+        base: dict[str, Any] = {
             "case_id": case.id,
             "inferred_candidate": inferred,
             "candidate_correct": _candidate_matches(case, inferred) if first and first.role_method else None,
@@ -146,7 +147,7 @@ def score(
         }
         if not ok:
             reasons = sorted({f"{r.status}: {r.error}" for r in case_runs}) or ["not run"]
-            results.append(CaseResult(scored=False, status="; ".join(reasons)[:300], **base))  # type: ignore[arg-type]
+            results.append(CaseResult(scored=False, status="; ".join(reasons)[:300], **base))
             continue
         predicted, labels, stability = reduce_runs(ok, reducer, criteria)
         found = labelled = 0
@@ -164,15 +165,15 @@ def score(
                 stability=stability,
                 evidence_found=found,
                 evidence_labelled=labelled,
-                **base,  # type: ignore[arg-type]
+                **base,
             )
         )
 
     scored = [(c, r) for c, r in zip(dataset.cases, results, strict=True) if r.scored]
-    labels = [c.labels for c, _ in scored]
+    gold = [c.labels for c, _ in scored]
     preds = [r.predicted for _, r in scored]
-    conf = per_criterion(labels, preds, criteria)
-    macro_ci, crit_ci = bootstrap_ci(labels, preds, criteria, resamples=resamples)
+    conf = per_criterion(gold, preds, criteria)
+    macro_ci, crit_ci = bootstrap_ci(gold, preds, criteria, resamples=resamples)
     scores = []
     for c in rubric.criteria:
         k = conf[c.id]

@@ -12,9 +12,10 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LLM", "ChatRequest", "ChatResult", "FinishReason", "Usage"]
+__all__ = ["LLM", "ChatRequest", "ChatResult", "FinishReason", "StructuredMode", "Usage"]
 
 FinishReason = Literal["stop", "length", "content_filter", "refusal", "tool_calls", "other"]
+StructuredMode = Literal["json_schema", "json_object", "none"]
 
 
 class Usage(BaseModel):
@@ -60,7 +61,7 @@ class ChatResult(BaseModel):
     request_id: str | None = None
     latency_s: float = 0.0
     retries: int = 0
-    structured_mode: Literal["json_schema", "json_object", "none"] = "json_schema"
+    structured_mode: StructuredMode = "json_schema"
     cache_hit: bool = False
 
 

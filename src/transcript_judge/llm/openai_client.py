@@ -28,7 +28,7 @@ from ..errors import (
     LLMModelNotFoundError,
     LLMTransientError,
 )
-from .base import ChatRequest, ChatResult, FinishReason, Usage
+from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, Usage
 
 __all__ = ["ClientSettings", "OpenAIChatLLM", "build_openai_client"]
 
@@ -143,6 +143,10 @@ def _finish(reason: str | None, refusal: str | None) -> FinishReason:
     return "stop" if reason is None else "other"
 
 
+def _mode(mode: str) -> StructuredMode:
+    return "json_schema" if mode == "json_schema" else "json_object" if mode == "json_object" else "none"
+
+
 class OpenAIChatLLM:
     """:class:`~transcript_judge.llm.base.LLM` over the OpenAI chat completions API."""
 
@@ -220,8 +224,8 @@ class OpenAIChatLLM:
                     model=completion.model or "",
                     latency_s=latency,
                     retries=raw.retries_taken,
-                    structured_mode=mode,
-                )  # type: ignore[arg-type]
+                    structured_mode=_mode(mode),
+                )
             choice = completion.choices[0]
             refusal = getattr(choice.message, "refusal", None)
             u = completion.usage
@@ -241,6 +245,6 @@ class OpenAIChatLLM:
                 request_id=raw.headers.get("x-request-id") or getattr(completion, "_request_id", None),
                 latency_s=latency,
                 retries=raw.retries_taken,
-                structured_mode=mode,  # type: ignore[arg-type]
+                structured_mode=_mode(mode),
             )
         raise LLMBadRequestError("The model service rejected every request format we tried.")

@@ -1,0 +1,235 @@
+"""The embedded SQLite store: cached model responses and the history of analyses.
+
+One file, ``<home>/store.sqlite3``, where home is ``TJ_HOME`` or else the platform's user
+data folder (``platformdirs.user_data_dir("transcript-judge")``).
+
+Safe across concurrent runs: WAL journal, a ``busy_timeout``, one connection per
+:class:`Store` guarded by a lock, and every write its own short ``BEGIN IMMEDIATE``
+transaction, committed as soon as the data exists. That is what makes Ctrl-C, a crash or
+``kill -9`` lose nothing already received. The schema is versioned with
+``PRAGMA user_version`` and migrated forward on open.
+
+Schema (version 1)::
+
+    responses(key TEXT PK, model, result JSON, created_at, hits, last_hit_at)
+    analyses(id TEXT PK, source_name, source_path, source_sha256, model, prompt_version,
+             options JSON, status, chunks_planned, started_at, finished_at,
+             resumed_from, report JSON)
+    analysis_keys(analysis_id -> analyses.id ON DELETE CASCADE, key, PK(analysis_id, key))
+
+``responses`` is the cache (see :mod:`transcript_judge.llm.cache`); ``analyses`` and
+``analysis_keys`` are the history (see :mod:`transcript_judge.history`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+
+from .errors import ConfigError
+from .llm.base import ChatResult
+
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "home_dir", "now_iso", "store_path"]
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000  # a concurrent run holds the write lock for milliseconds at a time
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE responses (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        result TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        hits INTEGER NOT NULL DEFAULT 0,
+        last_hit_at TEXT
+    );
+    CREATE TABLE analyses (
+        id TEXT PRIMARY KEY,
+        source_name TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        source_sha256 TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        options TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL,
+        chunks_planned INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        resumed_from TEXT,
+        report TEXT
+    );
+    CREATE INDEX analyses_by_source ON analyses(source_sha256, started_at);
+    CREATE TABLE analysis_keys (
+        analysis_id TEXT NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        PRIMARY KEY (analysis_id, key)
+    );
+    CREATE INDEX analysis_keys_by_key ON analysis_keys(key);
+    """,
+}
+
+
+class StoreError(ConfigError):
+    """The store can't be opened or written (exit code 7, like other setup problems)."""
+
+
+def home_dir() -> Path:
+    """The folder for the store and traces: ``TJ_HOME``, else the user data folder."""
+    env = os.environ.get("TJ_HOME")
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("transcript-judge"))
+
+
+def store_path() -> Path:
+    return home_dir() / "store.sqlite3"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _hint() -> str:
+    return "Set TJ_HOME to a writable folder, or move the damaged store.sqlite3 aside."
+
+
+class Store:
+    """A connection to the store. Thread-safe; open one per process (or per run).
+
+    Example:
+        >>> with Store.open() as store:  # doctest: +SKIP
+        ...     store.get_response(request.key())
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Store:
+        """Open (creating and migrating as needed) the store at ``path`` or the default.
+
+        Raises:
+            StoreError: the folder isn't writable, or the file isn't a usable store.
+        """
+        path = path or store_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes
+            # the lock up front instead of failing half-way with SQLITE_BUSY.
+            conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"Can't open the store at {path}: {e}", hint=_hint()) from e
+        store = cls(conn, path)
+        try:
+            store._configure()
+            store._migrate()
+        except sqlite3.Error as e:
+            conn.close()
+            raise StoreError(f"The store at {path} is not usable: {e}", hint=_hint()) from e
+        return store
+
+    def _configure(self) -> None:
+        c = self._conn
+        c.row_factory = sqlite3.Row
+        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        c.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable against process death (Ctrl-C, kill -9) in WAL mode; only a
+        # power cut can drop the last transactions.
+        c.execute("PRAGMA synchronous = NORMAL")
+        c.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate(self) -> None:
+        with self.transaction() as c:
+            version = int(c.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"The store at {self.path} was written by a newer transcript-judge "
+                    f"(schema {version}; this version knows {SCHEMA_VERSION}).",
+                    hint="Upgrade transcript-judge, or set TJ_HOME to another folder.",
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        c.execute(statement)
+                c.execute(f"PRAGMA user_version = {target}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction, committed on exit (rolled back on error)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query (WAL readers never block writers)."""
+        with self._lock:
+            return list(self._conn.execute(sql, params).fetchall())
+
+    # -- the response cache ---------------------------------------------------------
+
+    def get_response(self, key: str) -> ChatResult | None:
+        """The cached result for a request key, or None. Counts the hit."""
+        rows = self.query("SELECT result FROM responses WHERE key = ?", (key,))
+        if not rows:
+            return None
+        try:
+            result = ChatResult.model_validate_json(rows[0]["result"])
+        except ValueError:
+            return None  # written by an incompatible version: treat as a miss, it is rewritten
+        with self.transaction() as c:
+            c.execute("UPDATE responses SET hits = hits + 1, last_hit_at = ? WHERE key = ?", (now_iso(), key))
+        return result
+
+    def put_response(self, key: str, result: ChatResult, *, analysis_id: str | None = None) -> None:
+        """Store a result (and link it to an analysis) in one committed transaction."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO responses (key, model, result, created_at) VALUES (?, ?, ?, ?)",
+                (key, result.model, result.model_dump_json(), now_iso()),
+            )
+            if analysis_id is not None:
+                _link(c, analysis_id, key)
+
+    def link_key(self, analysis_id: str, key: str) -> None:
+        """Record that an analysis used a cached response (so ``forget`` can find it)."""
+        with self.transaction() as c:
+            _link(c, analysis_id, key)
+
+    def count_responses(self) -> int:
+        return int(self.query("SELECT COUNT(*) AS n FROM responses")[0]["n"])
+
+    def has_response(self, key: str) -> bool:
+        return bool(self.query("SELECT 1 FROM responses WHERE key = ?", (key,)))
+
+
+def _link(c: sqlite3.Connection, analysis_id: str, key: str) -> None:
+    # Only analyses we know about: a cache used outside an analysis (eval) links nothing.
+    c.execute(
+        "INSERT OR IGNORE INTO analysis_keys (analysis_id, key) SELECT id, ? FROM analyses WHERE id = ?",
+        (key, analysis_id),
+    )

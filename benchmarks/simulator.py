@@ -86,7 +86,7 @@ class SimConfig:
 
 # ---------------------------------------------------------------- answers
 
-_LINE = re.compile(r"^\[T(\d+) [^\]]*\] (CONTEXT )?(CANDIDATE|INTERVIEWER[^:]*|OTHER[^:]*): (.*)$", re.M)
+_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (CONTEXT )?(CANDIDATE|INTERVIEWER[^:]*|OTHER[^:]*): (.*)$", re.M)
 _IDS_IN_TEXT = re.compile(r"one key per criterion id \(([^)]*)\)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _REASONS = [

@@ -34,11 +34,10 @@ def _llm(http: httpx.AsyncClient, **kw: object) -> OpenAIChatLLM:
     return OpenAIChatLLM(ClientSettings(model="gpt-4.1-mini", api_key="sk-test-secret", **kw), http_client=http)  # type: ignore[arg-type]
 
 
-def _plan(name: str = "interview_zoom.vtt", chunk_tokens: int = 8000):  # type: ignore[no-untyped-def]
+def _plan(name: str = "interview_zoom.vtt", chunk_tokens: int = 8000, model: str = "gpt-4.1-mini"):  # type: ignore[no-untyped-def]
     t = read_transcript(FIXTURES / name)
-    return plan_analysis(
-        t, assign_roles(t), RUBRIC, AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=chunk_tokens))
-    )
+    settings = AnalysisSettings(model=model, chunking=ChunkingSettings(chunk_tokens=chunk_tokens))
+    return plan_analysis(t, assign_roles(t), RUBRIC, settings)
 
 
 def _good(request: httpx.Request) -> httpx.Response:
@@ -247,3 +246,46 @@ async def test_context_length_exceeded_rechunks(respx_mock: respx.MockRouter, ht
     respx_mock.post("/chat/completions").mock(side_effect=handler)
     result = await run_analysis(_plan(), _llm(http), source_name="x.vtt")
     assert len(result.outcomes) >= 2 and all(o.ok for o in result.outcomes)
+
+
+async def test_azure_openai_deployment_url() -> None:
+    endpoint = "https://contoso.openai.azure.com"
+    async with httpx.AsyncClient() as client:
+        with respx.mock(assert_all_called=True) as router:
+            route = router.post(
+                host="contoso.openai.azure.com", path="/openai/deployments/judge-4o/chat/completions"
+            ).mock(side_effect=_good)
+            llm = OpenAIChatLLM(
+                ClientSettings(model="judge-4o", api_key="azure-key", azure_endpoint=endpoint,
+                               azure_api_version="2024-10-21"),
+                http_client=client,
+            )
+            result = await run_analysis(_plan(model="judge-4o"), llm, source_name="x.vtt")
+    request = route.calls[0].request
+    assert request.url.params["api-version"] == "2024-10-21"
+    assert request.headers["api-key"] == "azure-key"
+    assert not result.report.partial
+
+
+async def test_local_server_without_response_format_support() -> None:
+    """llama.cpp-style server: rejects response_format entirely and needs no key."""
+    base = "http://127.0.0.1:8080/v1"
+    seen: list[object] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append(body.get("response_format", {}).get("type"))
+        if "response_format" in body:
+            return error(400, "response_format is not supported by this server")
+        # a local model that wraps its JSON in a Markdown fence
+        inner = json.loads(_good(request).content)["choices"][0]["message"]["content"]
+        return ok("```json\n" + inner + "\n```")
+
+    async with httpx.AsyncClient() as client:
+        with respx.mock(assert_all_called=True) as router:
+            router.post(f"{base}/chat/completions").mock(side_effect=handler)
+            llm = OpenAIChatLLM(ClientSettings(model="llama3.1:8b", base_url=base), http_client=client)
+            result = await run_analysis(_plan(model="llama3.1:8b"), llm, source_name="x.vtt")
+    assert seen == ["json_schema", "json_object", None]
+    assert result.outcomes[0].ok and result.outcomes[0].structured_mode == "none"
+    assert result.report.usage.estimated_cost_usd is None  # unknown price: not claimed to be free

@@ -249,10 +249,12 @@ async def _judge_all(
     try:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(process(ch)) for ch in plan.chunks]
-    except* LLMError as eg:
-        # A failure every chunk would share (auth, model not found, replay miss): stop the
-        # others and raise the first, plainly.
-        raise eg.exceptions[0] from None
+    except BaseExceptionGroup as group_error:
+        # A failure every chunk would share (auth, model not found, replay miss) stops the
+        # others; raise the first such error plainly rather than as a group.
+        errors = group_error.exceptions
+        first = next((e for e in errors if isinstance(e, LLMError)), errors[0])
+        raise first from None
     return [o for t in tasks for o in t.result()], limiter
 
 

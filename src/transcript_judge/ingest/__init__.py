@@ -125,8 +125,11 @@ def parse_source(
             the message says which, and the hint what to do.
     """
     _check_size(source, max_bytes)
-    is_zip = source.data.startswith(b"PK\x03\x04")
-    if not source.data.strip() or (not is_zip and not source.text.strip()):
+    if not source.data.strip():
+        raise InputError(f"{source.name} is empty.", hint="Upload the exported transcript file.")
+    if not input_format:
+        refuse_non_transcripts(source)  # before decoding: a PDF gets a better message
+    if not source.data.startswith(b"PK\x03\x04") and not source.text.strip():
         raise InputError(f"{source.name} is empty.", hint="Upload the exported transcript file.")
     if input_format:
         reader = get_reader(input_format)

@@ -66,7 +66,7 @@ class CueBlocksReader:
 
     def parse(self, source: Source) -> Parsed:
         blocks = _blocks(source.lines)
-        accepted = accept_labels(_name_counts(blocks))
+        accepted = accept_labels(_name_counts(blocks), units=len(blocks))
         utterances: list[Utterance] = []
         for start, end, body in blocks:
             speaker = body[0] if len(body) >= 2 and body[0] in accepted else None

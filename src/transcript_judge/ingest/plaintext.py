@@ -64,6 +64,8 @@ class LabelledText:
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
     markdown: bool = False
+    #: Whether any speaker label was found (even if the turns turned out empty).
+    labelled: bool = False
 
 
 @dataclass
@@ -133,9 +135,10 @@ def parse_labelled_lines(
             continue
         body.append("" if _RULE.match(line) else line)
 
-    counts = _label_counts(ln for ln in body if ln.strip())
+    content = [ln for ln in body if ln.strip()]
+    counts = _label_counts(content)
     # Pseudo-speakers ("Break") are accepted as labels here and dropped below.
-    accepted = accept_labels(counts) | (set(known_names) & set(counts))
+    accepted = accept_labels(counts, units=len(content)) | (set(known_names) & set(counts))
     utterances: list[Utterance] = []
     speaker: str | None = None
     started = False
@@ -190,7 +193,8 @@ def parse_labelled_lines(
     if preamble and warn_preamble and utterances:
         warnings.append(f"Skipped {preamble} lines before the first speaker label (title, "
                         "notes or a header).")
-    return LabelledText(utterances=utterances, title=title, warnings=warnings, markdown=markdown)
+    return LabelledText(utterances=utterances, title=title, warnings=warnings, markdown=markdown,
+                        labelled=started)
 
 
 def _paragraphs(lines: list[str]) -> list[Utterance]:
@@ -222,7 +226,7 @@ class PlainTextReader:
         if not lines:
             return 0.0
         counts = _label_counts(lines)
-        accepted = accept_labels(counts)
+        accepted = accept_labels(counts, units=len(lines))
         labelled = sum(n for name, n in counts.items() if name in accepted)
         if labelled < 2:
             # Unlabelled prose: readable only when asked for (--input-format plain),
@@ -233,7 +237,7 @@ class PlainTextReader:
     def parse(self, source: Source) -> Parsed:
         lines = source.lines
         result = parse_labelled_lines(lines)
-        if not result.utterances:
+        if not result.labelled:
             utterances = _paragraphs(lines)
             return Parsed(
                 utterances=utterances, format_name="plain", has_speaker_labels=False,

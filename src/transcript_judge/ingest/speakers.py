@@ -108,23 +108,26 @@ def is_name_like(name: str) -> bool:
     return True
 
 
-def accept_labels(counts: Counter[str], *, min_recurring: int = 1) -> set[str]:
+def accept_labels(counts: Counter[str], *, units: int = 0) -> set[str]:
     """Choose which candidate labels found by a line-based reader are real speakers.
 
     Args:
         counts: how often each candidate label opened a line or cue.
-        min_recurring: how many different labels must recur (appear twice or more)
-            before any label is believed at all.
+        units: how many lines or cues there are in all (for short texts).
 
     A label that recurs is a speaker. A label seen once is believed only if it reads
     like a name and the document already has recurring labels, so a single
     ``"Important caveat: ..."`` sentence in a caption file doesn't invent a speaker.
+    In a short text where no label recurs, name-like labels are believed when there
+    are at least two of them and they open at least half of the lines.
     """
     recurring = {name for name, n in counts.items() if n >= 2}
-    if len(recurring) < min_recurring:
-        return set()
     once = {name for name, n in counts.items() if n == 1 and is_name_like(name)}
-    return recurring | once
+    if recurring:
+        return recurring | once
+    if len(once) >= 2 and units and len(once) / units >= 0.5:
+        return once
+    return set()
 
 
 def diarized_label(value: object) -> str | None:

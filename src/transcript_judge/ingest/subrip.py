@@ -64,7 +64,7 @@ class SubRipReader:
             ) from e
         cues = [(s, clean_text(s.content)) for s in subs]
         counts = Counter(n for _, text in cues for n, _ in [split_speaker_prefix(text)] if n)
-        accepted = accept_labels(counts)
+        accepted = accept_labels(counts, units=len(cues))
         utterances: list[Utterance] = []
         markers = 0
         for sub, text in cues:

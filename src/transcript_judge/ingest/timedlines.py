@@ -48,7 +48,7 @@ class TimedLinesReader:
             elif rows:  # a wrapped line continues the previous one
                 rows[-1] = (rows[-1][0], rows[-1][1] + "\n" + line)
         counts = Counter(n for _, text in rows for n, _ in [split_speaker_prefix(text)] if n)
-        accepted = accept_labels(counts)
+        accepted = accept_labels(counts, units=len(rows))
         utterances: list[Utterance] = []
         for start, raw in rows:
             name, rest = split_speaker_prefix(raw)

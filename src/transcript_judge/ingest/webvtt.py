@@ -153,7 +153,7 @@ class WebVTTReader:
                 name for c in cues if c.lines
                 for name, _ in [split_speaker_prefix(" ".join(c.lines))] if name
             )
-            accepted = accept_labels(counts)
+            accepted = accept_labels(counts, units=sum(1 for c in cues if c.lines))
 
         utterances: list[Utterance] = []
         dropped: list[str] = []

@@ -1,0 +1,256 @@
+"""Benchmark 1: token efficiency — prompt tokens sent per analysis, against the floor.
+
+Every number of tokens *sent* is the simulator's count of what actually went over the
+wire (messages + structured-output schema + the chat format's per-message tokens), for
+requests built by the real pipeline and sent by the real client.
+
+- floor: the transcript's tokens (``Speaker: words`` per turn) plus ONE copy of the
+  instructions and rubric (system message, user-message frame, output schema);
+- ours: ``plan_analysis`` + ``run_analysis`` at default settings;
+- naive: one call per criterion over the whole transcript (same instructions, a
+  one-criterion rubric each time);
+- cacheable prefix: the static tokens every call starts with (schema + system message),
+  which providers' prompt caching reuses across chunks, and what the simulator (modelled on
+  OpenAI's caching: >= 1024 tokens, 128-token steps, after a request carrying the prefix has
+  completed) actually reported as cached.
+
+Also a sweep of ``chunk_tokens`` on the 60-minute interview: ratio, calls, cost.
+
+Run:  python -m benchmarks.tokens          (about half a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from transcript_judge.analysis import AnalysisSettings, run_analysis
+from transcript_judge.chunking import Chunk, ChunkingSettings, ChunkLine
+from transcript_judge.llm.base import Usage
+from transcript_judge.pricing import estimate_cost
+from transcript_judge.prompting import PromptBuilder
+from transcript_judge.rubric import Rubric
+from transcript_judge.schema import output_json_schema
+from transcript_judge.tokens import get_counter
+
+from ._common import MODEL, Loaded, load_interview, simulator_llm, table, write_section
+from .simulator import SimConfig, SimulatorProcess
+
+DURATIONS = (10, 30, 60, 120)
+SWEEP = (4000, 6000, 8000, 12000, 16000, 24000)
+TARGET = 1.3
+
+
+@dataclass
+class Floor:
+    transcript: int
+    instructions: int
+    prefix: int
+
+    @property
+    def total(self) -> int:
+        return self.transcript + self.instructions
+
+
+def floor_of(loaded: Loaded) -> Floor:
+    count = get_counter(MODEL).count
+    excluded = set(loaded.roles.excluded)
+    plain = "\n".join(f"{t.speaker}: {t.text}" for t in loaded.transcript.turns if t.speaker not in excluded)
+    builder = PromptBuilder(loaded.rubric)
+    empty = Chunk(index=0, lines=(), tokens=0)
+    messages = builder.messages(empty, interviewers=loaded.roles.interviewers, total_chunks=1)
+    schema = count(json.dumps(output_json_schema(loaded.rubric)))
+    instructions = sum(count(m["content"]) + 4 for m in messages) + 3 + schema
+    prefix = schema + count(messages[0]["content"]) + 4
+    return Floor(count(plain), instructions, prefix)
+
+
+@dataclass
+class Run:
+    usage: Usage
+    calls: int
+
+    @property
+    def cost(self) -> float:
+        return estimate_cost(MODEL, self.usage) or 0.0
+
+
+async def analyse(loaded: Loaded, base_url: str, settings: AnalysisSettings, rubric: Rubric | None = None) -> Run:
+    llm = simulator_llm(base_url)
+    try:
+        result = await run_analysis(loaded.plan(settings, rubric), llm, source_name=loaded.path.name)
+    finally:
+        await llm.aclose()
+    u = result.report.usage
+    return Run(Usage(prompt_tokens=u.prompt_tokens, completion_tokens=u.completion_tokens,
+                     cached_tokens=u.cached_prompt_tokens), u.calls)
+
+
+async def naive(loaded: Loaded, base_url: str) -> Run:
+    """One call per criterion, each over the whole transcript."""
+    whole = AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=10_000_000), concurrency=1)
+    rubrics = [Rubric(name=loaded.rubric.name, version=loaded.rubric.version, criteria=[c])
+               for c in loaded.rubric.criteria]
+    runs = await asyncio.gather(*(analyse(loaded, base_url, whole, r) for r in rubrics))
+    total = Usage()
+    for r in runs:
+        total = total + r.usage
+    return Run(total, sum(r.calls for r in runs))
+
+
+@contextlib.contextmanager
+def labels_without_timestamps() -> Iterator[None]:
+    """What-if: line labels "[T12]" instead of "[T12 00:03:14]". The model quotes by T-number;
+    the report maps turns to timestamps locally, so the model never needs the times."""
+    original = ChunkLine.label
+
+    def label(self: ChunkLine) -> str:
+        return f"T{self.turn}" + (f" part {self.part}/{self.parts}" if self.part else "")
+
+    ChunkLine.label = property(label)  # type: ignore[assignment,method-assign]
+    try:
+        yield
+    finally:
+        ChunkLine.label = original  # type: ignore[method-assign]
+
+
+def breakdown(loaded: Loaded, fl: Floor, sent: int, settings: AnalysisSettings) -> tuple[int, int, int]:
+    """sent - floor, split into: extra copies of the instructions, context lines, line labels."""
+    count = get_counter(MODEL).count
+    plan = loaded.plan(settings)
+    extra_instructions = (len(plan.chunks) - 1) * fl.instructions
+    context = sum(count(f"[{ln.label}] CONTEXT INTERVIEWER: {ln.text}\n") for ch in plan.chunks for ln in ch.lines
+                  if ln.overlap)
+    return extra_instructions, context, sent - fl.total - extra_instructions - context
+
+
+async def what_if(sim: SimulatorProcess) -> str:
+    rows = []
+    for minutes in (60, 120):
+        loaded = load_interview(minutes)
+        fl = floor_of(loaded)
+        variants: list[tuple[str, AnalysisSettings, bool]] = [
+            ("defaults (chunk_tokens 8000, overlap 200)", AnalysisSettings(), False),
+            ("labels without timestamps", AnalysisSettings(), True),
+            ("overlap_tokens 0", AnalysisSettings(chunking=ChunkingSettings(overlap_tokens=0)), False),
+            ("chunk_tokens 16000", AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=16000)), False),
+            ("chunk_tokens 16000 + labels without timestamps",
+             AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=16000)), True),
+        ]
+        for name, settings, short in variants:
+            with labels_without_timestamps() if short else contextlib.nullcontext():
+                r = await analyse(loaded, sim.base_url, settings)
+                extra, context, labels = breakdown(loaded, fl, r.usage.prompt_tokens, settings)
+            rows.append([f"{minutes} min", name, r.calls, r.usage.prompt_tokens,
+                         f"{r.usage.prompt_tokens / fl.total:.2f}", extra, context, labels, f"${r.cost:.4f}"])
+    return table(["interview", "variant", "calls", "sent", "ratio", "extra instructions", "context lines",
+                  "line labels", "$ (list)"], rows)
+
+
+async def main_async(sim: SimulatorProcess) -> str:
+    url = sim.base_url
+    rows, details = [], []
+    sixty: tuple[Loaded, Floor] | None = None
+    for minutes in DURATIONS:
+        loaded = load_interview(minutes)
+        fl = floor_of(loaded)
+        sim.reset(cache=False)
+        ours = await analyse(loaded, url, AnalysisSettings())
+        nv = await naive(loaded, url)
+        ratio = ours.usage.prompt_tokens / fl.total
+        rows.append([
+            f"{minutes} min", f"{sum(len(t.text.split()) for t in loaded.transcript.turns):,} words",
+            fl.transcript, fl.total, ours.calls, ours.usage.prompt_tokens, f"{ratio:.2f}",
+            nv.calls, nv.usage.prompt_tokens, f"{nv.usage.prompt_tokens / fl.total:.2f}",
+            f"{nv.usage.prompt_tokens / ours.usage.prompt_tokens:.1f}x",
+            f"${ours.cost:.4f}", f"${nv.cost:.4f}",
+        ])
+        # prompt caching: cold (default concurrency: every chunk is sent at once), sequential, warm
+        sim.reset(cache=True)
+        cold = await analyse(loaded, url, AnalysisSettings())
+        sim.reset(cache=True)
+        seq = await analyse(loaded, url, AnalysisSettings(concurrency=1))
+        warm = await analyse(loaded, url, AnalysisSettings())
+        details.append([
+            f"{minutes} min", fl.prefix, ours.calls,
+            f"{fl.prefix * ours.calls / ours.usage.prompt_tokens:.0%}",
+            cold.usage.cached_tokens, seq.usage.cached_tokens, warm.usage.cached_tokens,
+            f"${cold.cost:.4f}", f"${warm.cost:.4f}",
+        ])
+        if minutes == 60:
+            sixty = (loaded, fl)
+    assert sixty is not None
+    loaded, fl = sixty
+    sweep = []
+    sim.reset(cache=False)
+    for size in SWEEP:
+        settings = AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=size))
+        r = await analyse(loaded, url, replace(settings))
+        sweep.append([
+            size, r.calls, r.usage.prompt_tokens, f"{r.usage.prompt_tokens / fl.total:.2f}",
+            r.usage.completion_tokens, f"${r.cost:.4f}", "default" if size == 8000 else "",
+        ])
+
+    t4 = await what_if(sim)
+    t1 = table(["interview", "words", "transcript tok", "floor tok", "ours calls", "ours sent", "ours ratio",
+                "naive calls", "naive sent", "naive ratio", "naive/ours", "ours $", "naive $"], rows)
+    t2 = table(["interview", "cacheable prefix tok/call", "calls", "prefix share of sent",
+                "cached: cold, concurrent", "cached: cold, sequential", "cached: warm", "$ cold", "$ warm"],
+               details)
+    t3 = table(["chunk_tokens", "calls", "sent", "ratio", "completion tok", "$ (list)", ""], sweep)
+    sixty_ratio = float(rows[DURATIONS.index(60)][6])
+    verdict = "MET" if sixty_ratio <= TARGET else "MISSED"
+    return f"""Model prices: {MODEL} list prices from `pricing.py`; token counts with the tool's counter
+(`{get_counter(MODEL).encoding_name}`, the same in the pipeline and in the simulator).
+
+**Target: ratio <= {TARGET} at default settings for a 60-minute interview: {sixty_ratio:.2f} — {verdict}.**
+
+### Prompt tokens sent vs the floor (default settings: chunk_tokens 8000, overlap 200)
+
+{t1}
+
+"ratio" is sent / floor. The floor is the transcript plus one copy of the instructions
+({fl.instructions:,} tokens: system message with the rubric, user-message frame, output schema).
+
+### Cacheable prefix
+
+{t2}
+
+The static prefix (output schema + system message with rubric) is identical for every chunk
+and every interview with the same rubric. With the default concurrency all chunks of one
+interview leave at once, so on a cold cache none of them can reuse it ("cold, concurrent");
+sent one after the other they would ("cold, sequential", at the cost of latency); across
+interviews (the second interview within the provider's cache lifetime, "warm") every call
+reuses it, at a quarter of the input price for {MODEL}.
+
+### chunk_tokens sweep, 60-minute interview
+
+{t3}
+
+### Where the tokens above the floor go, and what would remove them
+
+{t4}
+
+"extra instructions": one more copy of the instructions per additional chunk; "context
+lines": lines repeated from the previous chunk (overlap, and the question an answer
+belongs to); "line labels": the rest, mostly the `[T12 00:03:14] CANDIDATE:` label each line
+carries in the prompt (17 tokens) against `Name:` in the floor (about 5). "labels without
+timestamps" is measured by patching `ChunkLine.label` for the run.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
+    with SimulatorProcess(SimConfig(latency_s=0.1, per_token_s=0.0)) as sim:
+        body = asyncio.run(main_async(sim))
+    print(body)
+    write_section("tokens", "1. Token efficiency", "python -m benchmarks.tokens", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -54,6 +54,8 @@ _PARTICLES = {
     "de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du", "dos",
     "das", "bin", "al", "el", "ibn", "zu", "y", "e", "ter", "ten", "degrasse",
 }
+# Diarization ids written in lower case: "spk_0", "speaker_1", "spkr 2".
+_DIARIZED = re.compile(r"^(?:spk|spkr|speaker)[_ ]?\d{1,3}$", re.IGNORECASE)
 _BOT = re.compile(
     r"notetaker|note[- ]taker|fireflies|otter\.ai|otterpilot|otter pilot|read\.ai|"
     r"fathom|tl;?dv|meetgeek|krisp|airgram|sembly|avoma|gong\.io|"
@@ -79,8 +81,8 @@ def split_speaker_prefix(line: str) -> tuple[str | None, str]:
     text = m.group("text")
     if not name or name.casefold() in _NOT_NAMES or len(name.split()) > 6:
         return None, line
-    if name[0].islower() and len(name) > 2:  # "so he said: ..." is speech, not a label
-        return None, line
+    if name[0].islower() and len(name) > 2 and not _DIARIZED.match(name):
+        return None, line  # "so he said: ..." is speech, not a label ("spk_0:" is one)
     colon = line.index(":", m.end("name"))
     if name[-1].isdigit() and line[colon + 1 : colon + 2].isdigit():
         return None, line  # "ended after 00:18:10", "at 10:30": the colon is inside a time
@@ -101,7 +103,7 @@ def is_name_like(name: str) -> bool:
         w = word.strip("()[]")
         if not w:
             continue
-        if word.startswith("(") or w.isdigit() or w.casefold() in _PARTICLES:
+        if word.startswith("(") or w.isdigit() or w.casefold() in _PARTICLES or _DIARIZED.match(w):
             continue
         if w[0].islower():
             return False

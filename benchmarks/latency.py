@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -39,11 +39,13 @@ from typing import Any
 from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
 from transcript_judge.chunking import ChunkingSettings
 from transcript_judge.ingest import read_transcript
+from transcript_judge.llm.base import LLM
 from transcript_judge.report import render
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 
 from ._common import load_interview, simulator_llm, table, write_section
+from .proposals import GatedLLM, language_detection_during_calls
 from .simulator import SimConfig, SimulatorProcess, iter_events
 
 PROFILES = {
@@ -55,30 +57,24 @@ PROFILES = {
 # ---------------------------------------------------------------- one analysis, in a child process
 
 
-async def _analyse_file(path: str, base_url: str, settings: AnalysisSettings, warm_up: bool) -> dict[str, Any]:
-    started = time.perf_counter()
-    warmer: threading.Thread | None = None
-    if warm_up:
-        from transcript_judge.language import detect_language
-
-        warmer = threading.Thread(target=detect_language, args=(["warming up the language profiles now"],))
-        warmer.start()
-    transcript = read_transcript(path)
-    roles = assign_roles(transcript)
-    plan = plan_analysis(transcript, roles, load_rubric(), settings)
-    llm = simulator_llm(base_url)
-    try:
-        result = await run_analysis(plan, llm, source_name=Path(path).name)
-    finally:
-        await llm.aclose()
-    render(result.report, "json", turns=transcript.turns)
-    wall = time.perf_counter() - started
-    if warmer is not None:
-        warmer.join()
+async def _analyse_file(path: str, base_url: str, settings: AnalysisSettings, proposed: bool) -> dict[str, Any]:
+    with language_detection_during_calls() if proposed else contextlib.nullcontext() as on_event:
+        started = time.perf_counter()
+        transcript = read_transcript(path)
+        roles = assign_roles(transcript)
+        plan = plan_analysis(transcript, roles, load_rubric(), settings)
+        llm = simulator_llm(base_url)
+        try:
+            result = await run_analysis(plan, llm, source_name=Path(path).name, on_event=on_event)
+        finally:
+            await llm.aclose()
+        render(result.report, "json", turns=transcript.turns)
+        wall = time.perf_counter() - started
     r = result.report
     return {
         "wall": wall, "calls": r.usage.calls, "retries": r.usage.retries, "failed": r.coverage.chunks_failed,
         "chunks": r.coverage.chunks_total, "latencies": [o.latency_s for o in result.outcomes],
+        "language": r.language,
     }
 
 
@@ -90,14 +86,14 @@ def _child(args: dict[str, Any]) -> None:
     )
     out = []
     for _ in range(args["runs"]):
-        out.append(asyncio.run(_analyse_file(args["path"], args["base_url"], settings, args["warm_up"])))
+        out.append(asyncio.run(_analyse_file(args["path"], args["base_url"], settings, args["proposed"])))
     print(json.dumps(out))
 
 
 def child_runs(path: Path, base_url: str, *, runs: int = 1, concurrency: int = 4, chunk_tokens: int = 8000,
-               warm_up: bool = False) -> list[dict[str, Any]]:
+               proposed: bool = False) -> list[dict[str, Any]]:
     spec = {"path": str(path), "base_url": base_url, "runs": runs, "concurrency": concurrency,
-            "chunk_tokens": chunk_tokens, "warm_up": warm_up}
+            "chunk_tokens": chunk_tokens, "proposed": proposed}
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-m", "benchmarks.latency", "--child", json.dumps(spec)],
                          capture_output=True, text=True, cwd=root, check=True, timeout=900)
@@ -131,7 +127,7 @@ def latency_table(sim: SimulatorProcess, minutes: int = 60) -> tuple[str, list[s
         floor = max(seq["latencies"])
         cold_warm = child_runs(path, sim.base_url, runs=2)
         cold, warm = cold_warm
-        proposed = child_runs(path, sim.base_url, warm_up=True)[0]
+        proposed = child_runs(path, sim.base_url, proposed=True)[0]
         cli = cli_wall(path, sim.base_url)
         target = 1.3 * floor + 0.5
         for label, value in (("sequential (concurrency 1)", seq["wall"]), ("ours, cold", cold["wall"]),
@@ -147,16 +143,18 @@ def latency_table(sim: SimulatorProcess, minutes: int = 60) -> tuple[str, list[s
     return table(headers, rows), verdicts
 
 
-async def _rate_limited_run(base_url: str, minutes: int, chunk_tokens: int, concurrency: int) -> dict[str, Any]:
+async def _rate_limited_run(base_url: str, minutes: int, chunk_tokens: int, concurrency: int,
+                            proposed: bool) -> dict[str, Any]:
     loaded = load_interview(minutes)
     settings = AnalysisSettings(concurrency=concurrency, chunking=ChunkingSettings(chunk_tokens=chunk_tokens))
     plan = loaded.plan(settings)
-    llm = simulator_llm(base_url)
+    client = simulator_llm(base_url, max_retries=0 if proposed else 4)
+    llm: LLM = GatedLLM(client, concurrency) if proposed else client
     started = time.perf_counter()
     try:
         result = await run_analysis(plan, llm, source_name=loaded.path.name)
     finally:
-        await llm.aclose()
+        await client.aclose()
     r = result.report
     return {"wall": time.perf_counter() - started, "chunks": r.coverage.chunks_total,
             "failed": r.coverage.chunks_failed, "retries": r.usage.retries, "calls": r.usage.calls}
@@ -165,30 +163,30 @@ async def _rate_limited_run(base_url: str, minutes: int, chunk_tokens: int, conc
 def rate_limit_table(sim: SimulatorProcess) -> str:
     rows = []
     scenarios = [
-        # (limit, client concurrency, minutes, chunk_tokens)
+        # (server limit, client concurrency, minutes, chunk_tokens)
         (2, 4, 120, 4000),
         (2, 16, 120, 2000),
         (1, 16, 120, 2000),
     ]
     latency = 1.0
     for limit, conc, minutes, size in scenarios:
-        sim.reset(latency_s=latency, per_token_s=0.0, max_concurrency=limit)
-        run = asyncio.run(_rate_limited_run(sim.base_url, minutes, size, conc))
-        stats = sim.stats()
-        events = list(iter_events(stats))
-        rejected = [t for t, status, _ in events if status == 429]
-        half = run["wall"] / 2
-        early = sum(1 for t in rejected if t < half)
-        ideal = -(-run["chunks"] // limit) * latency
-        rows.append([
-            limit, conc, f"{minutes} min / {size}", run["chunks"], run["failed"], stats["rejected_429"],
-            run["retries"], f"{early} / {len(rejected) - early}", stats["max_inflight"], f"{ideal:.1f}",
-            f"{run['wall']:.1f}",
-        ])
+        for proposed in (False, True):
+            sim.reset(latency_s=latency, per_token_s=0.0, max_concurrency=limit)
+            run = asyncio.run(_rate_limited_run(sim.base_url, minutes, size, conc, proposed))
+            stats = sim.stats()
+            rejected = [t for t, status, _ in iter_events(stats) if status == 429]
+            half = run["wall"] / 2
+            early = sum(1 for t in rejected if t < half)
+            ideal = -(-run["chunks"] // limit) * latency
+            rows.append([
+                limit, conc, f"{minutes} min / {size}", "proposed" if proposed else "current", run["chunks"],
+                run["failed"], stats["rejected_429"], f"{early} / {len(rejected) - early}",
+                stats["max_inflight"], f"{ideal:.1f}", f"{run['wall']:.1f}",
+            ])
     sim.reset(max_concurrency=0)
-    return table(["server limit", "client concurrency", "interview / chunk_tokens", "chunks", "failed chunks",
-                  "429s", "SDK retries", "429s 1st / 2nd half", "max in flight", "ideal wall (s)", "wall (s)"],
-                 rows)
+    return table(["server limit", "client concurrency", "interview / chunk_tokens", "client", "chunks",
+                  "failed chunks", "429s (= retries)", "429s 1st / 2nd half", "max in flight", "ideal wall (s)",
+                  "wall (s)"], rows)
 
 
 def main(argv: list[str] | None = None) -> int:

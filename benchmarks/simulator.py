@@ -155,7 +155,8 @@ class _Batch:
 @dataclass
 class _State:
     config: SimConfig
-    inflight_until: list[float] = field(default_factory=list)  # expected end times
+    inflight_until: dict[int, float] = field(default_factory=dict)  # request -> expected end time
+    next_id: int = 0
     requests: int = 0
     ok: int = 0
     rejected: int = 0
@@ -239,7 +240,7 @@ def create_app(config: SimConfig) -> Any:
     app.state.sim = state
 
     def rate_limited(now: float) -> JSONResponse:
-        wait = max(0.05, min(state.inflight_until) - now) if state.inflight_until else 0.05
+        wait = max(0.05, min(state.inflight_until.values()) - now) if state.inflight_until else 0.05
         headers = {"retry-after-ms": str(int(wait * 1000)), "retry-after": str(math.ceil(wait)),
                    "x-ratelimit-limit-requests": str(config.max_concurrency),
                    "x-ratelimit-remaining-requests": "0", "x-request-id": "req_" + uuid.uuid4().hex[:16]}
@@ -260,19 +261,23 @@ def create_app(config: SimConfig) -> Any:
             state.rejected += 1
             state.events.append((arrived - state.started, 429, len(state.inflight_until)))
             return rate_limited(arrived)
-        body = await request.json()
-        payload, prefix_key = _completion(state, body)
-        u = payload["usage"]
-        service = (config.latency_s + u["completion_tokens"] * config.per_token_s
-                   + u["prompt_tokens"] * config.prefill_per_token_s)
-        until = arrived + service
-        state.inflight_until.append(until)
+        # Take the slot now, before any await, so concurrent requests can't all slip through.
+        state.next_id += 1
+        slot = state.next_id
+        state.inflight_until[slot] = arrived + config.latency_s
         state.max_inflight = max(state.max_inflight, len(state.inflight_until))
         state.events.append((arrived - state.started, 200, len(state.inflight_until)))
         try:
+            body = await request.json()
+            payload, prefix_key = _completion(state, body)
+            u = payload["usage"]
+            service = (config.latency_s + u["completion_tokens"] * config.per_token_s
+                       + u["prompt_tokens"] * config.prefill_per_token_s)
+            until = arrived + service
+            state.inflight_until[slot] = until
             await asyncio.sleep(max(0.0, until - time.monotonic()))
         finally:
-            state.inflight_until.remove(until)
+            del state.inflight_until[slot]
         state.ok += 1
         state.prompt_tokens += u["prompt_tokens"]
         state.completion_tokens += u["completion_tokens"]

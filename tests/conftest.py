@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,27 +26,32 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    for name in (
-        "OPENAI_API_KEY",
-        "TJ_API_KEY",
-        "OPENAI_BASE_URL",
-        "TJ_BASE_URL",
-        "TJ_MODEL",
-        "AZURE_OPENAI_ENDPOINT",
-        "AZURE_OPENAI_API_KEY",
-        "TJ_CONFIG",
-        "OPENAI_API_VERSION",
-        "TJ_PRICE_INPUT",
-        "TJ_PRICE_OUTPUT",
-        "TJ_PRICE_CACHED_INPUT",
-        "TJ_CONTEXT_WINDOW",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def _isolate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    live = request.node.get_closest_marker("live") is not None and os.environ.get("TJ_LIVE_TESTS") == "1"
+    if not live:  # a live run keeps the real credentials and network
+        for name in (
+            "OPENAI_API_KEY",
+            "TJ_API_KEY",
+            "OPENAI_BASE_URL",
+            "TJ_BASE_URL",
+            "TJ_MODEL",
+            "AZURE_OPENAI_ENDPOINT",
+            "AZURE_OPENAI_API_KEY",
+            "TJ_CONFIG",
+            "OPENAI_API_VERSION",
+            "TJ_PRICE_INPUT",
+            "TJ_PRICE_OUTPUT",
+            "TJ_PRICE_CACHED_INPUT",
+            "TJ_CONTEXT_WINDOW",
+        ):
+            monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("tj_home")
     monkeypatch.setenv("TJ_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    if not live:
+        monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     yield
 
 

@@ -33,7 +33,9 @@ from .transcript import Transcript
 
 __all__ = ["InjectionHit", "detect_injection", "quote_is_injection", "scan_text"]
 
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
 _RLO_SPAN = re.compile("[\u202e\u202b\u2067]([^\u202c\u2069]*)")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}")
 # Look-alikes an attacker uses to spell "system" or a tag without ASCII letters.
@@ -50,10 +52,12 @@ _WHO = (
 )
 _ADJ = r"(?:(?:automated|ai|hiring|screening|interview|language|future|friendly|dear|kind|helpful)\s+){0,2}"
 _DET = r"(?:(?:any|the|all|an?|every|each|whatever|whoever|my|our|you)\s+)?"
-# After the addressee: a colon or comma, or what it is doing ("reading this").
+# After the addressee: a colon, a comma and a command, or what it is doing ("reading this").
 _ADDRESSED = (
-    r"(?!\s+prompts?)(?=\s*[:,;!—–-]|\s+(?:reading|processing|evaluating|grading|scoring|analy[sz]ing|reviewing|"
-    r"assessing|screening|summari[sz]ing|parsing|listening|that|who|which|out there|here)\b)"
+    r"(?!\s+prompts?)(?=\s*[:;!—–]|\s+-\s|\s*,\s*(?:please|ignore|disregard|you|your|report|mark|rate|score|give|"
+    r"remember|do not|don't|this candidate|the candidate)\b|\s+(?:reading|processing|evaluating|grading|scoring|"
+    r"analy[sz]ing|reviewing|assessing|screening|summari[sz]ing|parsing|listening)\s+(?:this|these|the|me|my|our)\b|"
+    r"\s+(?:that|who|which)\s+(?:is|are|will|reads?|evaluates?|grades?|scores?|reviews?|analy[sz]es?)\b|\s+out there\b)"
 )
 _ING = r"(?:reading|processing|evaluating|grading|scoring|analy[sz]ing|reviewing|assessing|screening|listening)"
 _VERDICT = (
@@ -68,13 +72,22 @@ _IGNORE = re.compile(
     r"everything (?:above|before|else))\b",
     re.I,
 )
-# Words before "ignore ..." that make it a mention ("the model would ignore ..."), not a command.
+# Words shortly before "ignore ..." that make it a mention ("the model would sometimes
+# ignore ..."), not a command; and words that make it a command again ("I want you to").
 _MENTION_BEFORE = re.compile(
     r"\b(?:to|would|will|can|could|might|may|not|never|cannot|can't|won't|don't|doesn't|didn't|it|they|model|"
-    r"models|llm|agent|bot|assistant|users?|attackers?|someone|people|like|as|says?|said|saying|typed|tried|"
-    r"wrote|writes|phrase|string|text|such|e\.g\.|including|reads?)\s*$",
+    r"models|llm|agent|bot|assistant|users?|attackers?|someone|people|like|as|says?|said|saying|typed|tried|wrote|"
+    r"writes|phrase|string|text|such|e\.g\.|including|reads?|sometimes|often|always|usually|tells?|told|asks?|asked)\b",
     re.I,
 )
+_COMMAND_BEFORE = re.compile(r"(?:\byou\s+to|\b(?:please|must|should|now|just|kindly|simply))\s*$", re.I)
+# Key phrases that, found with spaces ignored but not as words, were split apart by hidden
+# characters that a reader turned into spaces ("ig nore your in struc tions").
+_SPLIT_PHRASES = (
+    "ignore your instructions", "ignore all previous instructions", "ignore previous instructions",
+    "ignore all instructions", "disregard your instructions", "disregard previous instructions",
+    "report no red flags", "no red flags", "strong hire", "note to any ai", "developer mode",
+)  # fmt: skip
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("addressed to an AI", re.compile(
@@ -98,7 +111,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"approved|pre-?approved|flawless|perfect)\b|\b(?:recommend|approve) (?:hiring|this candidate)\b", re.I)),
     ("fake role marker", re.compile(
         r"(?:^|[.!?]\s+|\n|[\[<({`]\s*)(?:system|assistant|developer|tool)\s*(?:[\]>)}]|:)", re.I)),
-    ("fake role marker", re.compile(r"\b(?:SYSTEM|ASSISTANT|DEVELOPER)\s*:")),
+    ("fake role marker", re.compile(
+        r"\b(?:SYSTEM|ASSISTANT|DEVELOPER)\s*:|```\s*(?:system|assistant|developer)\b", re.I)),
+    ("fake turn label", re.compile(r"\[\s*T\s*\d+\b[^\]]{0,30}\]\s*(?:CONTEXT\s+)?(?:CANDIDATE|INTERVIEWER|OTHER)\b")),
     ("special token", re.compile(
         r"<\|\s*[a-z_]{2,30}\s*\|>|\[/?INST\]|<</?SYS>>|<\|?(?:im_start|im_end|endoftext|eot_id|start_header_id)\b",
         re.I)),
@@ -112,8 +127,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("new instructions", re.compile(
         r"\b(?:from now on|starting now|henceforth)\b[^.?!]{0,20}\byou\b|\byou are now (?:an?\s+)?(?:ai|assistant|"
         r"grader|evaluator|model|\w*bot|in)\b|\bpretend (?:that )?you(?:'re| are)\b|\byour (?:new|real|actual|"
-        r"updated|true) (?:instructions?|task|job|role|goal|prompt)\b|\b(?:new|updated) (?:instructions?|system "
-        r"prompt)\s*:|\b(?:enter|enable|activate|switch to|you are (?:now )?in)\s+(?:developer|dan|god|unrestricted|"
+        r"updated|true) (?:instructions?|task|job|role|goal|prompt)\b|\b(?:new|updated|real|actual|true) "
+        r"instructions?\s*:|\b(?:new|updated) (?:task|system prompt)\s*:|"
+        r"\b(?:enter|enable|activate|switch to|you are (?:now )?in)\s+(?:developer|dan|god|unrestricted|"
         r"jailbreak|debug) mode\b|\bdo anything now\b", re.I)),
     ("instructions in another language", re.compile(
         r"\b(?:ignora|olvida|descarta)\s+(?:(?:todas|tus|las|sus|previas|anteriores)\s+){0,3}(?:instrucciones|"
@@ -175,7 +191,16 @@ def _is_mention(text: str, start: int) -> bool:
         return False  # an imperative at the start of a sentence or clause
     if before[-1] in "\"“'‘«" or before.count('"') % 2 == 1 or before.count("“") > before.count("”"):
         return True  # quoted
-    return bool(_MENTION_BEFORE.search(before))
+    if _COMMAND_BEFORE.search(before):
+        return False
+    return bool(_MENTION_BEFORE.search(" ".join(before.split()[-3:])))
+
+
+def _split_keywords(text: str) -> bool:
+    """Whether a key phrase appears only once spaces are ignored: a keyword split apart."""
+    words = re.findall(r"[a-z]+", text.casefold())
+    spaced, compact = " ".join(words), "".join(words)
+    return any(p.replace(" ", "") in compact and p not in spaced for p in _SPLIT_PHRASES)
 
 
 def _find(text: str) -> list[tuple[str, str]]:
@@ -188,6 +213,8 @@ def _find(text: str) -> list[tuple[str, str]]:
         if not _is_mention(text, m.start()):
             hits.append(("ignore instructions", _snippet(text, m.start(), m.end())))
             break
+    if _split_keywords(text):
+        hits.append(("keywords split by hidden characters", _snippet(text, 0, 0)))
     return hits
 
 

@@ -240,3 +240,19 @@ def test_largest_corpus_file_parses_well_under_a_second(corpus: Path) -> None:
         read_transcript(largest)
         runs.append(time.perf_counter() - t0)
     assert min(runs) < 1.0, f"{largest.name}: {min(runs):.3f} s"
+
+
+def test_zoom_cues_without_a_name_continue_the_previous_speaker(corpus: Path) -> None:
+    t = read_transcript(corpus / "zoom" / "zoom_cloud_two_speakers_missing_names.vtt")
+    second = t.turns[1]
+    assert second.speaker == "Dora Demszky"
+    # Cue 3 ("No, it's gonna. I think it's") has no name: it is Dora's, cue 4 too.
+    assert second.text.startswith("by, too. We? And then No, it's gonna. I think it's transcribing.")
+
+
+def test_youtube_autocaptions_keep_every_word_once(corpus: Path) -> None:
+    t = read_transcript(corpus / "youtube" / "youtube_autocaptions_ytdl_macbook_air.en.vtt")
+    words = t.turns[0].text.split()
+    # The rolling display repeats each line once; no 8-word run may appear twice in a row.
+    for i in range(len(words) - 16):
+        assert words[i : i + 8] != words[i + 8 : i + 16]

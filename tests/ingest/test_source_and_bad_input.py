@@ -198,3 +198,20 @@ def test_arbitrary_transcript_like_text_never_crashes(lines: list[str], name: st
     except InputError:
         return
     assert t.turns and all(turn.text.strip() for turn in t.turns)
+
+
+def test_pathological_lines_parse_in_bounded_time() -> None:
+    # Long runs of spaces, brackets and markers are where regexes backtrack.
+    evil = [" " * 3000 + "x", "**" + " " * 3000 + "x", "# " + " " * 3000 + "#", "[" * 3000,
+            "0:" * 1500, "Ab " * 1000 + "0:00", "\\[" * 1500, "<" * 3000 + ">", "a: " * 1000]
+    data = ("Maya: Hello?\nTom: Hi.\n" + "\n".join(evil * 8)).encode()
+    t0 = time.perf_counter()
+    with contextlib.suppress(InputError):
+        parse_source(Source(data=data, name="evil.txt"))
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_deeply_nested_json_is_refused_cleanly() -> None:
+    data = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(InputError):
+        parse_source(Source(data=data, name="deep.json"))

@@ -153,3 +153,8 @@ def test_plain_text_without_labels_needs_an_explicit_format(parse_text: ParseTex
     t = parse_text(text, input_format="plain")
     assert not t.has_speaker_labels
     assert t.turns[0].text == "We talked about the launch. Then about hiring."
+
+
+def test_labels_in_any_script_and_fullwidth_colons(parse_text: ParseText) -> None:
+    t = parse_text("田中太郎：今日はよろしくお願いします。\n김철수: 안녕하세요?\n田中太郎：はい。\n")
+    assert t.speakers == ["田中太郎", "김철수"]

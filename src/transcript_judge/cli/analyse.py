@@ -1,50 +1,90 @@
-"""``transcript-judge analyse``: the main job."""
+"""``transcript-judge analyse``: the main job.
+
+Around the pipeline, this command: redacts (``--redact``) before planning, records the
+run in the store before sending, answers from the cache and writes every usable answer
+as it arrives (``--no-cache`` bypasses it; ``--resume`` picks up an interrupted run),
+traces every call, and prints a one-line summary at the end.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from ..analysis import AnalysisResult, AnalysisSettings, Event, plan_analysis, run_analysis
+from ..analysis import AnalysisResult, AnalysisSettings, Plan, plan_analysis, run_analysis
 from ..chunking import ChunkingSettings
-from ..config import resolve_config
+from ..config import ResolvedConfig, resolve_config
 from ..errors import BudgetExceededError, ConfigError
-from ..llm.base import LLM
 from ..llm.factory import build_llm
-from ..llm.openai_client import OpenAIChatLLM
+from ..redaction import Redaction, redact_transcript, restore_report, speaker_names
 from ..report import format_for_path, render, render_terminal
 from ..report.model import Report
 from ..rubric import load_rubric
+from ..runs import RunOptions, RunSession
+from ..store import Store
+from ..trace import CallStats
+from ..transcript import Transcript
 from .common import EXIT_PARTIAL, err_console, load_with_roles, setup_logging
+from .progress import call_printer, event_printer, heartbeat, show_sdk_retries, summary_line
 
 __all__ = ["analyse", "schema"]
 
 
-def _progress_printer(verbose: bool) -> object:
-    def on_event(event: Event) -> None:
-        if not verbose:
-            return
-        if event.kind == "planned":
-            err_console.print(f"planned {event.total} chunk(s)", highlight=False)
-        elif event.kind == "chunk_started":
-            err_console.print(f"chunk {event.chunk}: sending", highlight=False)
-        elif event.kind == "chunk_done":
-            extra = f" ({event.detail})" if event.detail else ""
-            err_console.print(f"chunk {event.chunk}: {event.status}{extra}", highlight=False, markup=False)
-        elif event.kind == "rechunk":
-            err_console.print(f"chunk {event.chunk}: {event.status}; {event.detail}", highlight=False)
-    return on_event
+def _check_budget(plan: Plan, model: str, max_cost: float | None, max_tokens: int | None) -> None:
+    estimate = plan.estimate()
+    total = estimate.prompt_tokens + estimate.completion_tokens
+    if max_tokens is not None and total > max_tokens:
+        raise BudgetExceededError(
+            f"Estimated {total} tokens ({estimate.calls} calls) is over --max-tokens {max_tokens}. Nothing was sent."
+        )
+    if max_cost is not None:
+        if estimate.cost_usd is None:
+            raise BudgetExceededError(
+                f"--max-cost was set but the price of {model!r} is unknown. Nothing was sent.",
+                hint="Set TJ_PRICE_INPUT and TJ_PRICE_OUTPUT (USD per million tokens).",
+            )
+        if estimate.cost_usd > max_cost:
+            raise BudgetExceededError(
+                f"Estimated cost ${estimate.cost_usd:.4f} ({estimate.calls} calls) is over --max-cost "
+                f"${max_cost:.4f}. Nothing was sent."
+            )
+
+
+def _redact(transcript: Transcript, *, names: bool, extra: tuple[str, ...]) -> tuple[Transcript, Redaction]:
+    wanted = [*(speaker_names(transcript) if names else []), *extra]
+    return redact_transcript(transcript, names=wanted)
+
+
+async def _run(plan: Plan, session: RunSession, cfg: ResolvedConfig | None, *, source_name: str,
+               verbose: bool) -> AnalysisResult:
+    """Run the pipeline with the session's LLM stack (or none: the keyword baseline)."""
+    if cfg is None:
+        return await run_analysis(plan, None, source_name=source_name, on_event=event_printer(verbose))
+    client = build_llm(cfg.client)
+    llm = session.wrap(client)
+    beat = asyncio.create_task(heartbeat(llm.stats)) if verbose else None
+    try:
+        return await run_analysis(plan, llm, source_name=source_name, on_event=event_printer(verbose))
+    finally:
+        if beat is not None:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        await client.aclose()
 
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (.json, .md, .html).")
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), help="Report format (default: from -o's extension).")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]),
+              help="Report format (default: from -o's extension).")
 @click.option("--candidate", help="The candidate's speaker label (overrides inference).")
 @click.option("--all-speech-is-candidate", "all_speech", is_flag=True,
               help="For transcripts without speaker labels: treat all speech as the candidate's.")
@@ -64,13 +104,31 @@ def _progress_printer(verbose: bool) -> object:
 @click.option("--quiet", is_flag=True, help="No terminal summary.")
 @click.option("--debug", is_flag=True, help="Debug logging and tracebacks (no transcript text).")
 @click.option("--log-transcript", is_flag=True, help="With --debug: also log request bodies (transcript text).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")
+@click.option("--resume", is_flag=True,
+              help="Pick up the latest unfinished run of this transcript: only missing chunks are sent.")
+@click.option("--trace", "trace_path", type=click.Path(path_type=Path),
+              help="Append the per-call trace (JSON lines) here (default: TJ_HOME/traces/DATE.jsonl).")
+@click.option("--trace-content", is_flag=True, help="Also put prompts and answers (transcript text) in the trace.")
+@click.option("--redact", is_flag=True,
+              help="Replace emails, phone numbers and URLs with placeholders before anything is sent.")
+@click.option("--redact-names", is_flag=True, help="Also redact the names in the speaker labels (implies --redact).")
+@click.option("--redact-name", "redact_name", multiple=True, metavar="NAME",
+              help="Also redact this name (repeatable; implies --redact).")
 def analyse(file: Path, output: Path | None, fmt: str | None, candidate: str | None, all_speech: bool,
             rubric_path: Path | None, model: str | None, base_url: str | None, config_path: str | None,
             tagger: str | None, require_llm: bool, concurrency: int | None, chunk_tokens: int | None,
             input_format: str | None, max_file_mb: float | None, max_cost: float | None,
-            max_tokens: int | None, verbose: bool, quiet: bool, debug: bool, log_transcript: bool) -> None:
+            max_tokens: int | None, verbose: bool, quiet: bool, debug: bool, log_transcript: bool,
+            no_cache: bool, resume: bool, trace_path: Path | None, trace_content: bool, redact: bool,
+            redact_names: bool, redact_name: tuple[str, ...]) -> None:
     """Analyse FILE: strengths and red flags of the candidate, with quotes."""
+    started = time.monotonic()
     setup_logging(verbose, log_transcript=log_transcript, debug=debug)
+    if verbose and not (debug and log_transcript):
+        show_sdk_retries()
+    if resume and no_cache:
+        raise ConfigError("--resume works through the cache; it can't be combined with --no-cache.")
     report_format = format_for_path(output, fmt) if output else None
     cfg = resolve_config(model=model, base_url=base_url, config_path=config_path,
                          concurrency=concurrency, chunk_tokens=chunk_tokens)
@@ -78,7 +136,7 @@ def analyse(file: Path, output: Path | None, fmt: str | None, candidate: str | N
     transcript, roles = load_with_roles(file, input_format=input_format, candidate=candidate,
                                         all_speech=all_speech, max_file_mb=max_file_mb)
     use_llm = tagger != "lexical" and cfg.llm_configured
-    if tagger == "llm" and not cfg.llm_configured or require_llm and not use_llm:
+    if (tagger == "llm" and not cfg.llm_configured) or (require_llm and not use_llm):
         raise ConfigError(
             "No model is configured, and an LLM judgement was required.",
             hint="Set OPENAI_API_KEY (or TJ_API_KEY), or --base-url for a local OpenAI-compatible server.",
@@ -89,52 +147,72 @@ def analyse(file: Path, output: Path | None, fmt: str | None, candidate: str | N
             "  Set OPENAI_API_KEY (or --base-url for Ollama/vLLM/llama.cpp) and --model for a real judgement.",
             highlight=False,
         )
+    original = transcript
+    redaction: Redaction | None = None
+    if redact or redact_names or redact_name:
+        transcript, redaction = _redact(transcript, names=redact_names, extra=redact_name)
+        if verbose:
+            err_console.print(f"redacted before sending: {redaction.summary()}", highlight=False)
     settings = AnalysisSettings(
         model=cfg.client.model, tagger="llm" if use_llm else "lexical", concurrency=cfg.concurrency,
         chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens),
     )
     plan = plan_analysis(transcript, roles, rubric, settings)
-    estimate = plan.estimate()
-    if use_llm and max_tokens is not None and estimate.prompt_tokens + estimate.completion_tokens > max_tokens:
-        raise BudgetExceededError(
-            f"Estimated {estimate.prompt_tokens + estimate.completion_tokens} tokens "
-            f"({estimate.calls} calls) is over --max-tokens {max_tokens}. Nothing was sent.")
-    if use_llm and max_cost is not None:
-        if estimate.cost_usd is None:
-            raise BudgetExceededError(
-                f"--max-cost was set but the price of {cfg.client.model!r} is unknown. Nothing was sent.",
-                hint="Set TJ_PRICE_INPUT and TJ_PRICE_OUTPUT (USD per million tokens).")
-        if estimate.cost_usd > max_cost:
-            raise BudgetExceededError(
-                f"Estimated cost ${estimate.cost_usd:.4f} ({estimate.calls} calls) is over --max-cost "
-                f"${max_cost:.4f}. Nothing was sent.")
+    if use_llm:
+        _check_budget(plan, cfg.client.model, max_cost, max_tokens)
     if verbose:
+        estimate = plan.estimate()
         err_console.print(f"{cfg.describe()}; {len(plan.chunks)} chunk(s) of <= {plan.budget} tokens; "
                           f"estimate {estimate.prompt_tokens}+{estimate.completion_tokens} tokens", highlight=False)
 
-    async def go() -> AnalysisResult:
-        llm: LLM | None = None
-        client: OpenAIChatLLM | None = None
-        if use_llm:
-            client = build_llm(cfg.client)
-            llm = client
-        try:
-            return await run_analysis(plan, llm, source_name=file.name,
-                                      on_event=_progress_printer(verbose))  # type: ignore[arg-type]
-        finally:
-            if client is not None:
-                await client.aclose()
+    options = RunOptions(
+        cache=not no_cache, resume=resume, trace_path=trace_path, trace_content=trace_content,
+        recorded={"redact": redaction is not None, "redact_names": redact_names,
+                  "redact_name_count": len(redact_name), "candidate": roles.candidate},
+    )
+    stats: CallStats | None = None
+    with Store.open() as store, RunSession(store, plan, source=file, original=original, options=options,
+                                           on_call=call_printer() if verbose else None) as session:
+        if resume:
+            _announce_resume(session, quiet=quiet)
+        result = asyncio.run(_run(plan, session, cfg if use_llm else None, source_name=file.name, verbose=verbose))
+        report = result.report
+        if redaction is not None:
+            report = restore_report(report, redaction)
+        report = session.finish(report)
+        stats = session.tracer.stats if session.tracer is not None else None
 
-    result = asyncio.run(go())
-    report: Report = result.report
     if output and report_format:
-        output.write_text(render(report, report_format, turns=transcript.turns), encoding="utf-8")
+        output.write_text(render(report, report_format, turns=original.turns), encoding="utf-8")
         if not quiet:
             err_console.print(f"report written to {output}", highlight=False)
     if not quiet:
         render_terminal(report, Console(soft_wrap=False))
+        if resume:
+            from_cache = sum(1 for c in report.coverage.chunks if c.calls and c.cache_hits == c.calls)
+            err_console.print(f"resume: {from_cache} of {len(report.coverage.chunks)} chunk(s) came from the "
+                              "cache; the rest were sent.", highlight=False)
+        err_console.print(summary_line(report, stats, time.monotonic() - started), highlight=False, markup=False)
+        err_console.print(f"saved as analysis {report.analysis_id} (transcript-judge show {report.analysis_id})",
+                          highlight=False, markup=False)
     if report.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+def _announce_resume(session: RunSession, *, quiet: bool) -> None:
+    if quiet:
+        return
+    prev = session.previous
+    if prev is None:
+        err_console.print("resume: no unfinished run of this transcript in the store; running it in full "
+                          "(any cached answers are still used).", highlight=False)
+        return
+    cached = session.cached_chunks()
+    err_console.print(f"resume: picking up run {prev.id} ({prev.status}, started {prev.started_at[:19]}); "
+                      f"{cached} of {len(session.plan.chunks)} chunk(s) already answered.",
+                      highlight=False, markup=False)
+    for problem in session.resume_mismatch():
+        err_console.print(f"  warning: {problem}; its cached answers won't match.", highlight=False, markup=False)
 
 
 @click.command()

@@ -142,9 +142,8 @@ def parse_source(
         reader = detect_format(source)
     parsed = reader.parse(source)
     # Bots are excluded whichever reader found them: in an attendee list or as speakers.
-    excluded = set(parsed.excluded_speakers) | {
-        u.speaker for u in parsed.utterances if u.speaker and is_bot(u.speaker)
-    }
+    named = {u.speaker for u in parsed.utterances if u.speaker}
+    excluded = set(parsed.excluded_speakers) | {s for s in named if is_bot(s)}
     utterances = [u for u in parsed.utterances if u.speaker is None or u.speaker not in excluded]
     turns = merge_utterances(utterances)
     if not turns:
@@ -176,7 +175,7 @@ def read_transcript(
     """Read and parse a transcript file.
 
     Example:
-        >>> t = read_transcript("fixtures/formats/zoom_cloud.vtt")  # doctest: +SKIP
+        >>> t = read_transcript("fixtures/formats/zoom_cloud_interview.vtt")  # doctest: +SKIP
         >>> t.speakers  # doctest: +SKIP
         ['Maya Chen', 'Tom Alvarez']
     """

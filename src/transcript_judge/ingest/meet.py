@@ -23,10 +23,11 @@ from .textclean import clean_markdown
 __all__ = ["GoogleMeetReader"]
 
 _FOOTER = re.compile(r"^\W*meeting ended after \d", re.IGNORECASE)
-_ATTENDEES = re.compile(r"^\s*#*\s*(?:\*\*|__)?attendees(?:\*\*|__)?\s*:?\s*(?P<rest>.*)$",
+_ATTENDEES = re.compile(r"^\s*(?:#+\s*)?(?:\*\*|__)?attendees(?:\*\*|__)?\s*:?\s*(?P<rest>.*)$",
                         re.IGNORECASE)
 _DISCLAIMER = re.compile(r"editable transcript was computer[- ]generated", re.IGNORECASE)
-_TRANSCRIPT_HEADING = re.compile(r"^\s*#*\s*(?:\*\*)?transcript(?:\*\*)?\s*$", re.IGNORECASE)
+_TRANSCRIPT_HEADING = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?transcript(?:\*\*)?\s*$",
+                                 re.IGNORECASE)
 
 
 def _split_header(lines: list[str]) -> tuple[int, list[str], str | None]:

@@ -29,10 +29,12 @@ _HEADER = re.compile(
     r"(?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$"
 )
 _FOOTER = re.compile(r"^\s*transcribed by\s+https?://(?:www\.)?otter\.ai", re.IGNORECASE)
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$")
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*)$")
 
 
 def _header(line: str) -> tuple[str, float | None] | None:
+    if len(line) > 120:  # a header is a name and a time; long lines are speech
+        return None
     m = _HEADER.match(line)
     if not m:
         return None
@@ -89,7 +91,7 @@ class OtterReader:
                 continue
             if speaker is None:  # a Markdown or Otter wrapper before the first turn
                 if (m := _MD_HEADING.match(line)) and title is None:
-                    title = clean_markdown(m.group(1)) or None
+                    title = clean_markdown(m.group(1).rstrip("# \t")) or None
                 preamble += 1
                 continue
             buffer.append(line)

@@ -38,16 +38,20 @@ __all__ = ["LabelledText", "PlainTextReader", "parse_labelled_lines"]
 _T = rf"\\?[\[(](?P<time>{CLOCK})\\?[\])]"
 # **Name** [00:01:02] text   /  **Name** (01:02): text
 _BOLD_NAME_TIME = re.compile(
-    rf"^\s*(?:\*\*|__)(?P<name>[^*_\n]{{1,60}}?)\s*:?\s*(?:\*\*|__)\s*:?\s*{_T}\s*:?\s*(?P<text>.*)$"
+    rf"^[ \t]*(?:\*\*|__)(?P<name>[^*_\s:](?:[^*_\n:]{{0,58}}[^*_\s:])?)(?:[ \t]*:)?"
+    rf"(?:\*\*|__)(?:[ \t]*:)?[ \t]*{_T}(?:[ \t]*:)?[ \t]*(?P<text>.*)$"
 )
-# Name [00:01:02]: text
-_NAME_TIME = re.compile(rf"^\s*(?P<name>[^\[\]():\n]{{1,60}}?)\s+{_T}\s*:\s*(?P<text>.*)$")
+# Name [00:01:02]: text  (the name starts with a non-space: no backtracking over indents)
+_NAME_TIME = re.compile(
+    rf"^[ \t]*(?P<name>[^\s\[\]():][^\[\]():\n]{{0,59}}?)[ \t]+{_T}\s*:\s*(?P<text>.*)$"
+)
 # [00:01:02] Name: text   /   [00:01:02] text
 _TIME_FIRST = re.compile(rf"^\s*{_T}\s*[-–—]?\s*(?P<text>.*)$")
 _BARE_TIME = re.compile(rf"^\s*\\?\[?(?P<time>{CLOCK})\\?\]?\s*$")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(?P<text>.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+(?P<text>.*))?$")
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _BOLD = re.compile(r"^\s*(?:\*\*|__)")
+_HEAD = 300
 # Labels that mark a moment in the show, not a person.
 _PSEUDO = {
     "break", "music", "intro", "outro", "intro music", "outro music", "ad break", "ad",
@@ -77,13 +81,19 @@ class _Line:
 
 
 def _split_line(line: str) -> _Line | None:
-    """A line as (candidate label, text, start); ``None`` for a bare timestamp line."""
-    if _BARE_TIME.match(line):
+    """A line as (candidate label, text, start); ``None`` for a bare timestamp line.
+
+    Labels are looked for in the first :data:`_HEAD` characters only, which bounds the
+    regex work on very long lines; the text is taken from the whole line.
+    """
+    head = line[:_HEAD]
+    if _BARE_TIME.match(head) and len(line) <= _HEAD:
         return None
-    if m := _BOLD_NAME_TIME.match(line):
-        return _Line(m["name"].strip(), m["text"], parse_clock_or_none(m["time"]), bold=True)
-    if m := _NAME_TIME.match(line):
-        return _Line(m["name"].strip(), m["text"], parse_clock_or_none(m["time"]))
+    if m := _BOLD_NAME_TIME.match(head):
+        return _Line(m["name"].strip(), line[m.start("text"):], parse_clock_or_none(m["time"]),
+                     bold=True)
+    if m := _NAME_TIME.match(head):
+        return _Line(m["name"].strip(), line[m.start("text"):], parse_clock_or_none(m["time"]))
     start = None
     if m := _TIME_FIRST.match(line):
         start, line = parse_clock_or_none(m["time"]), m["text"]
@@ -130,13 +140,14 @@ def parse_labelled_lines(
             continue
         if m := _HEADING.match(line):
             markdown = True
-            title = title or (clean_markdown(m["text"]) or None)
+            title = title or (clean_markdown((m["text"] or "").rstrip("# \t")) or None)
             body.append("")
             continue
         body.append("" if _RULE.match(line) else line)
 
     content = [ln for ln in body if ln.strip()]
-    counts = _label_counts(content)
+    splits = [_split_line(ln) for ln in content]  # once: the counts and the turns use them
+    counts = Counter(sp.name for sp in splits if sp is not None and sp.name)
     # Pseudo-speakers ("Break") are accepted as labels here and dropped below.
     accepted = accept_labels(counts, units=len(content)) | (set(known_names) & set(counts))
     utterances: list[Utterance] = []
@@ -159,10 +170,7 @@ def parse_labelled_lines(
         buffer.clear()
         buffer_start = None
 
-    for line in body:
-        if not line.strip():
-            continue
-        split = _split_line(line)
+    for line, split in zip(content, splits, strict=True):
         if split is None:  # a bare timestamp: when the next words were said
             pending = parse_clock_or_none(line.strip().strip("\\[]"))
             continue

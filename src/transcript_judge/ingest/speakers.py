@@ -29,12 +29,12 @@ __all__ = [
     "unique_in_order",
 ]
 
-# "Maya Chen: text", "**Maya Chen:** text", "Dr. Melissa Ko: text", "Q: text", "SPEAKER_01: text"
+# "Maya Chen: text", "**Maya Chen:** text", "Dr. Melissa Ko: text", "Q: text", "SPEAKER_01: text",
+# "田中太郎：text". A name starts with a letter of any script ([^\W\d_]).
 _PREFIX = re.compile(
-    r"""^\s*(?:\*\*|__)?
-        (?P<name>[A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u3040-\u30ff\u4e00-\u9fff]
-                 [\w.'’\-() ]{0,48}?)
-        \s*(?:\*\*|__)?\s*:(?!//)\s*(?:\*\*|__)?\s*(?P<text>.*)$""",
+    r"""^[ \t]*(?:\*\*|__)?
+        (?P<name>[^\W\d_][\w.'’\-() ]{0,48}?)
+        [ \t]*(?:\*\*|__)?[ \t]*(?P<colon>[:：])(?!//)[ \t]*(?:\*\*|__)?[ \t]*(?P<text>.*)$""",
     re.VERBOSE | re.DOTALL,
 )
 # Words that precede a colon in running speech or document headers, never speakers.
@@ -74,17 +74,17 @@ def split_speaker_prefix(line: str) -> tuple[str | None, str]:
     precedes a colon in running speech ("Note:", "So:"). A colon followed directly by
     digits is a clock time ("at 10:30"), not a label.
     """
-    m = _PREFIX.match(line)
+    m = _PREFIX.match(line[:200])  # a label is near the start; bounds the regex work
     if not m:
         return None, line
     name = m.group("name").strip().rstrip("*_").strip()
-    text = m.group("text")
+    text = line[m.start("text") :]
     if not name or name.casefold() in _NOT_NAMES or len(name.split()) > 6:
         return None, line
     if name[0].islower() and len(name) > 2 and not _DIARIZED.match(name):
         return None, line  # "so he said: ..." is speech, not a label ("spk_0:" is one)
-    colon = line.index(":", m.end("name"))
-    if name[-1].isdigit() and line[colon + 1 : colon + 2].isdigit():
+    after = m.end("colon")
+    if name[-1].isdigit() and line[after : after + 1].isdigit():
         return None, line  # "ended after 00:18:10", "at 10:30": the colon is inside a time
     return name, text.strip()
 

@@ -94,9 +94,9 @@ def _check(value: Any, schema: dict[str, Any], root: dict[str, Any], depth: int 
         return False
     if isinstance(value, str) and not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
         return False
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
-            return False
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and not schema.get("minimum", value) <= value <= schema.get("maximum", value):
+        return False
     if isinstance(value, list):
         if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
             return False

@@ -1,0 +1,115 @@
+"""``transcript-judge history``, ``show ID`` and ``forget ID``: the analyses in the store.
+
+IDs may be abbreviated to any unique prefix, as with git. An unknown or ambiguous ID is
+a usage error (exit code 2).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..history import AnalysisRecord, History
+from ..report import format_for_path, render, render_terminal
+from ..store import Store
+from .common import err_console
+
+__all__ = ["forget", "history", "register", "show"]
+
+
+def _lookup(store: Store, analysis_id: str) -> AnalysisRecord:
+    found = History(store).find(analysis_id)
+    if found is None:
+        raise click.BadParameter(
+            f"no analysis {analysis_id!r} in the store ({store.path}). `transcript-judge history` lists them.",
+            param_hint="ID",
+        )
+    if isinstance(found, list):
+        ids = ", ".join(r.id for r in found[:5])
+        raise click.BadParameter(f"{analysis_id!r} matches several analyses ({ids}); give more of it.", param_hint="ID")
+    return found
+
+
+def _status(record: AnalysisRecord) -> str:
+    if record.status == "running":
+        return "running or killed"  # a killed process can't mark its own row
+    return record.status
+
+
+@click.command("history")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Show at most this many, newest first.")
+def history(as_json: bool, limit: int) -> None:
+    """List the analyses in the store, newest first (interrupted runs too)."""
+    with Store.open() as store:
+        records = History(store).recent(limit)
+        path = store.path
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in records], indent=2, ensure_ascii=False))
+        return
+    if not records:
+        err_console.print(f"No analyses yet in {path}.", highlight=False, markup=False)
+        return
+    table = Table(expand=True)
+    for column in ("ID", "started (UTC)", "source", "model", "prompt", "status", "chunks", "cost"):
+        table.add_column(column, no_wrap=column != "source")
+    for r in records:
+        chunks = f"{r.chunks_ok}/{r.chunks_planned}" if r.chunks_ok is not None else f"-/{r.chunks_planned}"
+        cost = "" if r.cost_usd is None else f"${r.cost_usd:.4f}"
+        table.add_row(r.id, r.started_at[:19].replace("T", " "), r.source_name, r.model, r.prompt_version,
+                      _status(r), chunks, cost)
+    Console(soft_wrap=True).print(table)
+
+
+@click.command("show")
+@click.argument("analysis_id", metavar="ID")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (.json, .md, .html).")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]),
+              help="Report format (default: from -o's extension; without -o, prints it).")
+def show(analysis_id: str, output: Path | None, fmt: str | None) -> None:
+    """Show a saved analysis: the terminal summary, or a rendered report."""
+    with Store.open() as store:
+        record = _lookup(store, analysis_id)
+        report = History(store).report(record.id)
+    if report is None:
+        raise click.ClickException(
+            f"analysis {record.id} has no report: it is {_status(record)}. Run "
+            f"`transcript-judge analyse {record.source_path} --resume` to finish it."
+        )
+    if output is not None:
+        output.write_text(render(report, format_for_path(output, fmt)), encoding="utf-8")
+        err_console.print(f"report written to {output}", highlight=False, markup=False)
+    elif fmt is not None:
+        click.echo(render(report, format_for_path(Path(f"report.{fmt}"))))
+    else:
+        render_terminal(report, Console(soft_wrap=False))
+
+
+@click.command("forget")
+@click.argument("analysis_id", metavar="ID")
+def forget(analysis_id: str) -> None:
+    """Delete an analysis (and the interrupted runs it resumed) and its cached responses.
+
+    Cached responses that another analysis also used are kept.
+    """
+    with Store.open() as store:
+        record = _lookup(store, analysis_id)
+        gone = History(store).forget(record.id)
+    kept = f"; {gone.responses_kept} kept (another analysis used them)" if gone.responses_kept else ""
+    err_console.print(
+        f"forgot analysis {', '.join(gone.analyses)}: {gone.responses_deleted} cached response(s) deleted{kept}.",
+        highlight=False,
+        markup=False,
+    )
+
+
+def register(cli: click.Group) -> None:
+    """Add ``history``, ``show`` and ``forget`` to the command line."""
+    cli.add_command(history)
+    cli.add_command(show)
+    cli.add_command(forget)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from transcript_judge.transcript import Transcript
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures" / "formats"
-# The shared corpus lives beside the repository (../shared), read-only and optional.
-CORPUS = REPO.parent / "shared" / "corpus" / "transcripts"
+# The shared corpus lives beside the repository (../shared), read-only and optional;
+# TJ_CORPUS_DIR points elsewhere (or at nothing, to check that the tests skip cleanly).
+CORPUS = Path(os.environ.get("TJ_CORPUS_DIR")
+              or Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "transcripts")
 
 ParseText = Callable[..., Transcript]
 

@@ -76,6 +76,9 @@ def inspect_cmd(
             console.print(Text.assemble(("Interviewers: ", "bold"), ", ".join(roles.interviewers)))
         if roles.excluded:
             console.print(Text.assemble(("Excluded: ", "bold"), ", ".join(roles.excluded)))
+        if roles.unattributed:
+            console.print(Text.assemble(("Unattributed (never the candidate unless chosen): ", "bold"),
+                                        ", ".join(roles.unattributed)))
     else:
         console.print(Text(f"Candidate: not determined. {role_error}", style="yellow"))
     for w in transcript.warnings:

@@ -1,0 +1,225 @@
+"""Background jobs: analyses run as asyncio tasks in the server's event loop.
+
+A job's state is one of::
+
+    queued ─▶ analysing ◀─▶ retrying ─▶ done | partial | failed
+                                     └─▶ interrupted   (server stopped; resumable)
+
+``retrying`` is shown while the SDK waits to retry a call (rate limit, server error,
+timeout: see :mod:`.retries`) and until the next call comes back. Progress comes from
+the pipeline's :class:`~transcript_judge.analysis.Event` stream and from the per-call
+trace records; neither carries transcript text. The durable state (running, finished,
+interrupted) is in the store; this module holds only what is live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..analysis import Event
+from ..errors import TranscriptJudgeError
+from ..report.model import Report
+from ..trace import CallStats
+from . import retries
+from .storage import WebStore
+
+__all__ = ["TERMINAL", "Job", "JobRunner", "JobState", "Progress"]
+
+log = logging.getLogger(__name__)
+
+JobState = Literal["queued", "analysing", "retrying", "done", "partial", "failed", "interrupted"]
+TERMINAL: frozenset[str] = frozenset({"done", "partial", "failed", "interrupted"})
+HEARTBEAT_S = 10.0
+
+
+@dataclass
+class Progress:
+    """What a job has done so far. Counts and statuses only, never transcript text."""
+
+    state: JobState = "queued"
+    total: int = 0
+    judged: int = 0
+    chunks: dict[int, str] = field(default_factory=dict)
+    details: dict[int, str] = field(default_factory=dict)
+    retry_note: str = ""
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    stats: CallStats | None = None  # the run's call statistics, once its LLM stack exists
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON for the page and the API."""
+        s = self.stats
+        waiting = s.oldest_in_flight() if s is not None else None
+        return {
+            "state": self.state,
+            "total": self.total,
+            "judged": min(self.judged, self.total),
+            "calls": s.calls if s else 0,
+            "cache_hits": s.cache_hits if s else 0,
+            "retries": s.retries if s else 0,
+            "retry_note": self.retry_note,
+            "chunks": [
+                {"index": i, "status": st, "detail": self.details.get(i, "")} for i, st in sorted(self.chunks.items())
+            ],
+            "waiting_s": None if waiting is None else round(waiting, 1),
+            "elapsed_s": round(time.monotonic() - self.started, 1),
+            "error": self.error,
+        }
+
+
+class Job:
+    """One live analysis, observed by the pages through :meth:`wait`."""
+
+    def __init__(self, analysis_id: str, total: int) -> None:
+        self.id = analysis_id
+        self.progress = Progress(total=total, chunks=dict.fromkeys(range(total), "waiting"))
+        self.version = 0
+        self.report: Report | None = None
+        self.task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    @property
+    def terminal(self) -> bool:
+        return self.progress.state in TERMINAL
+
+    def changed(self) -> None:
+        self.version += 1
+        event, self._changed = self._changed, asyncio.Event()
+        event.set()
+
+    async def wait(self, seen: int, timeout: float) -> int:
+        """Wait until the job changes after version ``seen`` (or ``timeout`` passes)."""
+        if self.version == seen and not self.terminal:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+        return self.version
+
+    def set_state(self, state: JobState) -> None:
+        self.progress.state = state
+        self.changed()
+
+    # -- observers: the pipeline's events, trace records and SDK retry notices --------
+
+    def on_event(self, event: Event) -> None:
+        p = self.progress
+        if event.kind == "planned":
+            p.total = max(p.total, event.total)
+        elif event.kind == "chunk_started" and event.chunk is not None:
+            p.chunks[event.chunk] = "sending"
+        elif event.kind == "rechunk" and event.chunk is not None:
+            p.total += 1  # one chunk became two smaller ones
+            p.chunks[event.chunk] = "split"
+            p.details[event.chunk] = event.detail
+        elif event.kind == "chunk_done" and event.chunk is not None:
+            p.judged += 1
+            p.chunks[event.chunk] = event.status
+            if event.detail:
+                p.details[event.chunk] = event.detail
+        self.changed()
+
+    def on_stats(self, stats: CallStats) -> None:
+        self.progress.stats = stats
+
+    def on_call(self, record: dict[str, Any]) -> None:
+        if self.progress.state == "retrying" and not record.get("cache_hit"):
+            self.progress.state = "analysing"  # a call came back: the service answers again
+        self.changed()
+
+    def on_retry(self, wait_s: float, attempt: int, limit: int) -> None:
+        p = self.progress
+        p.retry_note = f"retry {attempt} of {limit}, after waiting {wait_s:.1f} s"
+        if p.state in ("analysing", "retrying"):
+            p.state = "retrying"
+        self.changed()
+
+
+Work = Callable[[Job], Awaitable[Report]]
+
+
+class JobRunner:
+    """Starts, tracks and cancels jobs; at most ``max_jobs`` analyse at once."""
+
+    def __init__(self, store: WebStore, *, max_jobs: int) -> None:
+        self.store = store
+        self.max_jobs = max_jobs
+        self._jobs: dict[str, Job] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self._beat: asyncio.Task[None] | None = None
+        retries.install()
+
+    def get(self, analysis_id: str) -> Job | None:
+        return self._jobs.get(analysis_id)
+
+    def live(self) -> set[str]:
+        return set(self._jobs)
+
+    def start(self, analysis_id: str, total: int, work: Work) -> Job:
+        """Queue ``work`` for a run already recorded as ``running`` in the store."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_jobs)
+        if self._beat is None or self._beat.done():
+            self._beat = asyncio.create_task(self._heartbeat(), name="tj-web-heartbeat")
+        job = Job(analysis_id, total)
+        self._jobs[analysis_id] = job
+        job.task = asyncio.create_task(self._run(job, work, self._slots), name=f"tj-web-job-{analysis_id}")
+        return job
+
+    async def _run(self, job: Job, work: Work, slots: asyncio.Semaphore) -> None:
+        retries.listener.set(job.on_retry)  # this task's context, inherited by its calls
+        try:
+            async with slots:
+                job.progress.started = time.monotonic()
+                job.set_state("analysing")
+                report = await work(job)
+            self.store.finish(job.id, report)
+            job.report = report
+            job.progress.total = max(job.progress.total, report.coverage.chunks_total)
+            job.progress.judged = report.coverage.chunks_total
+            job.set_state("partial" if report.partial else "done")
+        except asyncio.CancelledError:
+            self.store.interrupt(job.id)
+            job.set_state("interrupted")
+            raise
+        except TranscriptJudgeError as e:
+            message = e.message + (f" ({e.hint})" if e.hint else "")
+            self.store.fail(job.id, message)
+            job.progress.error = message
+            job.set_state("failed")
+        except Exception as e:
+            log.exception("analysis %s failed", job.id)
+            message = f"Internal error ({type(e).__name__}). This is a bug; the server log has the details."
+            self.store.fail(job.id, message)
+            job.progress.error = message
+            job.set_state("failed")
+        finally:
+            self._jobs.pop(job.id, None)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            self.store.heartbeat(sorted(self._jobs))
+            await asyncio.sleep(HEARTBEAT_S)
+
+    async def cancel(self, analysis_id: str) -> None:
+        """Stop a live job (it becomes ``interrupted``); no-op if it isn't running here."""
+        job = self._jobs.get(analysis_id)
+        if job is None or job.task is None:
+            return
+        job.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job.task
+
+    async def shutdown(self) -> None:
+        """Stop every job: each is marked ``interrupted`` and can be resumed later."""
+        for analysis_id in list(self._jobs):
+            await self.cancel(analysis_id)
+        if self._beat is not None:
+            self._beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat
+            self._beat = None

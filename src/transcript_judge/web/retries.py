@@ -1,0 +1,54 @@
+"""Seeing the SDK's retries while they happen, per job.
+
+The OpenAI SDK retries rate limits (429), server errors and timeouts itself, honouring
+``Retry-After``, and says so only in a log line: ``Retrying request in 1.5 seconds
+(retry 1 of 4)``. A filter on that logger hands the numbers to the job whose task made
+the call (a context variable, which asyncio tasks inherit), so the page can say
+"retrying" while the wait is on, instead of after the fact.
+
+The filter only reads: it lets through exactly what the logger would have emitted
+before, so installing it changes no one's log output.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+
+__all__ = ["RetryListener", "install", "listener"]
+
+RetryListener = Callable[[float, int, int], None]  # wait seconds, retry number, retry limit
+
+listener: ContextVar[RetryListener | None] = ContextVar("transcript_judge_web_retry_listener", default=None)
+
+_SDK_LOGGER = "openai._base_client"
+_PREFIX = "Retrying request in"
+
+
+class _RetryTap(logging.Filter):
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold  # what the logger emitted before we lowered its level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        notify = listener.get()
+        if notify is not None and str(record.msg).startswith(_PREFIX):
+            args = record.args
+            if isinstance(args, tuple) and len(args) == 3:
+                try:
+                    notify(float(args[0]), int(args[1]), int(args[2]))  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    pass  # an SDK that words it differently: no live notice, nothing breaks
+        return record.levelno >= self.threshold
+
+
+def install() -> None:
+    """Tap the SDK's retry notices (idempotent)."""
+    logger = logging.getLogger(_SDK_LOGGER)
+    if any(isinstance(f, _RetryTap) for f in logger.filters):
+        return
+    threshold = logger.getEffectiveLevel()
+    logger.addFilter(_RetryTap(threshold))
+    if threshold > logging.INFO:
+        logger.setLevel(logging.INFO)

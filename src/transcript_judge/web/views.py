@@ -1,0 +1,175 @@
+"""What the report page shows, prepared for the templates (which only lay it out).
+
+Quotes are located in their turn here, so the page can mark the exact words: the
+offsets are in UTF-16 code units, the unit of the browser's DOM ranges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..grounding import normalize_with_map
+from ..report.model import Finding, Report, Warning
+from ..transcript import Turn
+
+__all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "quote_span", "report_view"]
+
+STATE_LABELS = {
+    "queued": "Queued",
+    "analysing": "Analysing",
+    "retrying": "Retrying after a rate limit",
+    "done": "Done",
+    "partial": "Partial",
+    "failed": "Failed",
+    "interrupted": "Interrupted",
+}
+WARNING_LABELS = {
+    "quote_dropped": "Quotes dropped",
+    "prompt_injection": "Injection suspected",
+    "candidate_inferred": "Candidate inferred",
+    "lexical_baseline": "Keyword baseline",
+    "partial": "Partial result",
+    "token_estimate": "Token estimate",
+    "parse": "Transcript reading",
+    "language": "Language",
+    "redaction": "Redaction",
+    "other": "Note",
+}
+VERDICT_LABELS = {"shown": "shown", "not_shown": "not shown", "insufficient_evidence": "insufficient evidence"}
+
+
+def _utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def quote_span(turn_text: str, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` is in ``turn_text``, as UTF-16 offsets; None if it can't be found.
+
+    Quotes are the transcript's own words, so an exact match is the rule; a normalised
+    match (case, punctuation, spacing) covers quotes restored after redaction.
+    """
+    if not quote.strip():
+        return None
+    at = turn_text.find(quote)
+    if at >= 0:
+        return _utf16(turn_text, at), _utf16(turn_text, at + len(quote))
+    hay, index = normalize_with_map(turn_text)
+    needle = normalize_with_map(quote)[0]
+    pos = hay.find(needle) if needle else -1
+    if pos < 0:
+        return None
+    start, end = index[pos], index[pos + len(needle) - 1] + 1
+    return _utf16(turn_text, start), _utf16(turn_text, end)
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    turn: int
+    timestamp: str
+    text: str
+    match: str
+    start: int  # UTF-16 offsets in the turn's text; -1 when not located
+    end: int
+    linked: bool  # the transcript is on the page
+
+
+@dataclass(frozen=True)
+class FindingView:
+    finding: Finding
+    verdict_label: str
+    quotes: list[QuoteView]
+
+
+@dataclass(frozen=True)
+class TurnView:
+    index: int
+    speaker: str
+    text: str
+    timestamp: str
+    role: str  # "candidate", "interviewer" or "other"
+    judged: bool  # False: the chunk holding it failed, so no verdict covers it
+    flagged: bool  # a warning (e.g. suspected injection) points at it
+
+
+@dataclass(frozen=True)
+class WarningView:
+    kind: str
+    label: str
+    message: str
+    quote: str | None
+    turn: int | None
+
+
+@dataclass
+class ReportView:
+    report: Report
+    strengths: list[FindingView]
+    red_flags: list[FindingView]
+    warnings: list[WarningView]
+    turns: list[TurnView] = field(default_factory=list)
+    unjudged: list[tuple[int, int]] = field(default_factory=list)  # turn ranges nobody judged
+    failed_chunks: list[str] = field(default_factory=list)
+
+
+def _unjudged(report: Report) -> tuple[set[int], list[tuple[int, int]]]:
+    judged: set[int] = set()
+    failed: set[int] = set()
+    for c in report.coverage.chunks:
+        turns = set(range(c.turns[0], c.turns[1] + 1))
+        (judged if c.status == "ok" else failed).update(turns)
+    missing = sorted(failed - judged)
+    ranges: list[tuple[int, int]] = []
+    for t in missing:
+        if ranges and ranges[-1][1] == t - 1:
+            ranges[-1] = (ranges[-1][0], t)
+        else:
+            ranges.append((t, t))
+    return set(missing), ranges
+
+
+def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
+    by_index = {t.index: t for t in turns or []}
+    missing, ranges = _unjudged(report)
+    flagged = {w.turn for w in report.warnings if w.turn is not None and w.kind == "prompt_injection"}
+
+    def finding(f: Finding) -> FindingView:
+        quotes: list[QuoteView] = []
+        for q in f.quotes:
+            turn = by_index.get(q.turn)
+            span = quote_span(turn.text, q.text) if turn is not None else None
+            start, end = span if span is not None else (-1, -1)
+            quotes.append(QuoteView(q.turn, q.timestamp, q.text, q.match, start, end, turn is not None))
+        return FindingView(f, VERDICT_LABELS.get(f.verdict, f.verdict), quotes)
+
+    def warning(w: Warning) -> WarningView:
+        return WarningView(w.kind, WARNING_LABELS.get(w.kind, w.kind), w.message, w.quote, w.turn)
+
+    roles = report.roles
+    turn_views = [
+        TurnView(
+            index=t.index,
+            speaker=t.speaker,
+            text=t.text,
+            timestamp=t.timestamp,
+            role="candidate" if t.speaker == roles.candidate else "interviewer" if t.speaker in roles.interviewers
+            else "other",
+            judged=t.index not in missing,
+            flagged=t.index in flagged,
+        )
+        for t in turns or []
+    ]
+    failed = [
+        f"chunk {c.index} (turns {c.turns[0]}–{c.turns[1]}): {c.status}" + (f" — {c.detail}" if c.detail else "")
+        for c in report.coverage.chunks
+        if c.status != "ok"
+    ]
+    return ReportView(
+        report=report,
+        strengths=[finding(f) for f in report.strengths],
+        red_flags=[finding(f) for f in report.red_flags],
+        warnings=[warning(w) for w in report.warnings if w.kind != "lexical_baseline"],
+        turns=turn_views,
+        unjudged=ranges,
+        failed_chunks=failed,
+    )

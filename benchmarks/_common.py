@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -34,10 +35,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (
-        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
-        f"Python {sys.version.split()[0]}"
-    )
+    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {sys.version.split()[0]}"
 
 
 def now() -> str:
@@ -61,11 +59,16 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def write_section(name: str, title: str, command: str, body: str) -> None:
-    """Replace (or add) this benchmark's section of RESULTS.md, keeping the others."""
+Summary = list[tuple[str, str, str, str]]  # (what, target, measured, verdict)
+_ORDER = ("tokens", "latency", "eval", "overhead")
+
+
+def write_section(name: str, title: str, command: str, body: str, summary: Summary) -> None:
+    """Replace (or add) this benchmark's section of RESULTS.md, keeping the others, and
+    rebuild the summary table at the top from every section's summary rows."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     section = (
-        f"{start}\n## {title}\n\n"
+        f"{start}\n<!-- summary:{json.dumps(summary)} -->\n## {title}\n\n"
         f"- Command: `{command}`\n- Date: {now()}\n- Machine: {machine()}\n\n{body.strip()}\n{end}"
     )
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else _RESULTS_HEADER
@@ -73,15 +76,30 @@ def write_section(name: str, title: str, command: str, body: str) -> None:
         text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: section, text, flags=re.S)
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
+    rows: list[list[str]] = []
+    for key in _ORDER:
+        found = re.search(rf"<!-- {key}:start -->\n<!-- summary:(.*?) -->", text)
+        if found:
+            rows += [list(r) for r in json.loads(found.group(1))]
+    block = (
+        "<!-- summary:start -->\n## Summary\n\n"
+        + table(["benchmark", "target", "measured", "verdict"], rows)
+        + "\n<!-- summary:end -->"
+    )
+    if "<!-- summary:start -->" in text:
+        text = re.sub(r"<!-- summary:start -->.*?<!-- summary:end -->", lambda _: block, text, flags=re.S)
+    else:
+        head, sep, rest = text.partition("<!-- ")
+        text = head.rstrip() + "\n\n" + block + "\n\n" + sep + rest
     RESULTS.write_text(text, encoding="utf-8")
     print(f"\nwrote the '{title}' section of {RESULTS.relative_to(HERE.parent)}")
 
 
 _RESULTS_HEADER = """# Benchmark results
 
-Numbers printed by the scripts in `benchmarks/` (see `benchmarks/README.md`). Each section
+Numbers printed by the scripts in `benchmarks/` (see [README.md](README.md)). Each section
 says when, where and with which command it was produced; re-running a benchmark rewrites
-only its own section.
+only its own section and its rows of the summary.
 """
 
 
@@ -105,6 +123,7 @@ def load_interview(minutes: int, *, fmt: str = "vtt", seed: int = 0) -> Loaded:
 def simulator_llm(base_url: str, *, max_retries: int = 4, timeout_s: float = 120.0) -> OpenAIChatLLM:
     """The real client (SDK retries and all) pointed at the simulator."""
     return OpenAIChatLLM(
-        ClientSettings(model=MODEL, base_url=base_url, api_key="sk-simulator", max_retries=max_retries,
-                       timeout_s=timeout_s)
+        ClientSettings(
+            model=MODEL, base_url=base_url, api_key="sk-simulator", max_retries=max_retries, timeout_s=timeout_s
+        )
     )

@@ -53,10 +53,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, UploadFile
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
 
 __all__ = ["SimConfig", "SimulatorProcess", "build_answer", "create_app"]
 
@@ -132,13 +134,20 @@ def build_answer(body: dict[str, Any]) -> str:
     for cid in ids:
         if cid in shown:
             turn, text = rng.choice(sentences)
-            out[cid] = {"evidence": [{"turn": turn, "text": text}], "reasoning": _REASONS[0],
-                        "verdict": "shown", "confidence": round(rng.uniform(0.6, 0.9), 2)}
+            out[cid] = {
+                "evidence": [{"turn": turn, "text": text}],
+                "reasoning": _REASONS[0],
+                "verdict": "shown",
+                "confidence": round(rng.uniform(0.6, 0.9), 2),
+            }
         else:
             k = rng.randint(1, 3)
-            out[cid] = {"evidence": [], "reasoning": _REASONS[k],
-                        "verdict": "insufficient_evidence" if k == 1 else "not_shown",
-                        "confidence": round(rng.uniform(0.4, 0.8), 2)}
+            out[cid] = {
+                "evidence": [],
+                "reasoning": _REASONS[k],
+                "verdict": "insufficient_evidence" if k == 1 else "not_shown",
+                "confidence": round(rng.uniform(0.4, 0.8), 2),
+            }
     return json.dumps(out)
 
 
@@ -172,10 +181,15 @@ class _State:
 
     def stats(self) -> dict[str, Any]:
         return {
-            "requests": self.requests, "ok": self.ok, "rejected_429": self.rejected,
-            "max_inflight": self.max_inflight, "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens, "cached_tokens": self.cached_tokens,
-            "events": self.events, "config": asdict(self.config),
+            "requests": self.requests,
+            "ok": self.ok,
+            "rejected_429": self.rejected,
+            "max_inflight": self.max_inflight,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cached_tokens": self.cached_tokens,
+            "events": self.events,
+            "config": asdict(self.config),
         }
 
     def reset(self) -> None:
@@ -205,10 +219,16 @@ def _usage(state: _State, body: dict[str, Any], content: str) -> tuple[dict[str,
         cached = prefix_tokens // 128 * 128
     completion = _count(state, content)
     usage = {
-        "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
         "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
     }
     return usage, prefix_key
 
@@ -221,12 +241,14 @@ def _completion(state: _State, body: dict[str, Any]) -> tuple[dict[str, Any], st
         "object": "chat.completion",
         "created": int(time.time()),
         "model": state.config.model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content, "refusal": None, "annotations": []},
-            "logprobs": None,
-            "finish_reason": "stop",
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None, "annotations": []},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
         "usage": usage,
         "service_tier": "default",
         "system_fingerprint": "fp_simulator",
@@ -241,15 +263,28 @@ def create_app(config: SimConfig) -> Any:
 
     def rate_limited(now: float) -> JSONResponse:
         wait = max(0.05, min(state.inflight_until.values()) - now) if state.inflight_until else 0.05
-        headers = {"retry-after-ms": str(int(wait * 1000)), "retry-after": str(math.ceil(wait)),
-                   "x-ratelimit-limit-requests": str(config.max_concurrency),
-                   "x-ratelimit-remaining-requests": "0", "x-request-id": "req_" + uuid.uuid4().hex[:16]}
+        headers = {
+            "retry-after-ms": str(int(wait * 1000)),
+            "retry-after": str(math.ceil(wait)),
+            "x-ratelimit-limit-requests": str(config.max_concurrency),
+            "x-ratelimit-remaining-requests": "0",
+            "x-request-id": "req_" + uuid.uuid4().hex[:16],
+        }
         if config.retry_after_mode == "seconds":
             del headers["retry-after-ms"]
-        return JSONResponse(status_code=429, headers=headers, content={"error": {
-            "message": f"Rate limit reached for requests: limit {config.max_concurrency} concurrent "
-                       "requests. Please try again shortly.",
-            "type": "requests", "param": None, "code": "rate_limit_exceeded"}})
+        return JSONResponse(
+            status_code=429,
+            headers=headers,
+            content={
+                "error": {
+                    "message": f"Rate limit reached for requests: limit {config.max_concurrency} concurrent "
+                    "requests. Please try again shortly.",
+                    "type": "requests",
+                    "param": None,
+                    "code": "rate_limit_exceeded",
+                }
+            },
+        )
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request) -> Response:
@@ -271,8 +306,11 @@ def create_app(config: SimConfig) -> Any:
             body = await request.json()
             payload, prefix_key = _completion(state, body)
             u = payload["usage"]
-            service = (config.latency_s + u["completion_tokens"] * config.per_token_s
-                       + u["prompt_tokens"] * config.prefill_per_token_s)
+            service = (
+                config.latency_s
+                + u["completion_tokens"] * config.per_token_s
+                + u["prompt_tokens"] * config.prefill_per_token_s
+            )
             until = arrived + service
             state.inflight_until[slot] = until
             await asyncio.sleep(max(0.0, until - time.monotonic()))
@@ -283,30 +321,43 @@ def create_app(config: SimConfig) -> Any:
         state.completion_tokens += u["completion_tokens"]
         state.cached_tokens += u["prompt_tokens_details"]["cached_tokens"]
         state.cache.add(prefix_key)
-        return JSONResponse(payload, headers={
-            "x-request-id": "req_" + uuid.uuid4().hex[:16],
-            "openai-processing-ms": str(int(service * 1000)),
-        })
+        return JSONResponse(
+            payload,
+            headers={
+                "x-request-id": "req_" + uuid.uuid4().hex[:16],
+                "openai-processing-ms": str(int(service * 1000)),
+            },
+        )
 
     # -------------------------------------------------- Batch API
 
     def file_obj(fid: str, size: int, purpose: str, name: str) -> dict[str, Any]:
-        return {"id": fid, "object": "file", "bytes": size, "created_at": int(time.time()),
-                "filename": name, "purpose": purpose, "status": "processed", "expires_at": None,
-                "status_details": None}
+        return {
+            "id": fid,
+            "object": "file",
+            "bytes": size,
+            "created_at": int(time.time()),
+            "filename": name,
+            "purpose": purpose,
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
 
     @app.post("/v1/files")
     async def upload(request: Request) -> Response:
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            return JSONResponse(status_code=400, content={"error": {"message": "file is required",
-                                                                    "type": "invalid_request_error"}})
+            return JSONResponse(
+                status_code=400, content={"error": {"message": "file is required", "type": "invalid_request_error"}}
+            )
         data = await upload.read()
         fid = "file-" + uuid.uuid4().hex[:22]
         state.files[fid] = data
-        return JSONResponse(file_obj(fid, len(data), str(form.get("purpose", "batch")),
-                                     upload.filename or "input.jsonl"))
+        return JSONResponse(
+            file_obj(fid, len(data), str(form.get("purpose", "batch")), upload.filename or "input.jsonl")
+        )
 
     def advance(b: _Batch) -> None:
         o = b.obj
@@ -332,32 +383,57 @@ def create_app(config: SimConfig) -> Any:
             payload, _ = _completion(state, line["body"])
             state.prompt_tokens += payload["usage"]["prompt_tokens"]
             state.completion_tokens += payload["usage"]["completion_tokens"]
-            out.append(json.dumps({
-                "id": "batch_req_" + uuid.uuid4().hex[:24], "custom_id": line["custom_id"],
-                "response": {"status_code": 200, "request_id": uuid.uuid4().hex, "body": payload},
-                "error": None}))
+            out.append(
+                json.dumps(
+                    {
+                        "id": "batch_req_" + uuid.uuid4().hex[:24],
+                        "custom_id": line["custom_id"],
+                        "response": {"status_code": 200, "request_id": uuid.uuid4().hex, "body": payload},
+                        "error": None,
+                    }
+                )
+            )
         fid = "file-" + uuid.uuid4().hex[:22]
         state.files[fid] = ("\n".join(out) + "\n").encode()
-        o.update(status="completed", completed_at=int(time.time()), output_file_id=fid,
-                 request_counts={"total": n, "completed": n, "failed": 0})
+        o.update(
+            status="completed",
+            completed_at=int(time.time()),
+            output_file_id=fid,
+            request_counts={"total": n, "completed": n, "failed": 0},
+        )
 
     @app.post("/v1/batches")
     async def create_batch(request: Request) -> Response:
         body = await request.json()
         data = state.files.get(body.get("input_file_id", ""))
         if data is None:
-            return JSONResponse(status_code=404, content={"error": {
-                "message": "No such File object", "type": "invalid_request_error", "code": None}})
+            return JSONResponse(
+                status_code=404,
+                content={"error": {"message": "No such File object", "type": "invalid_request_error", "code": None}},
+            )
         lines = [json.loads(x) for x in data.decode().splitlines() if x.strip()]
         bid = "batch_" + uuid.uuid4().hex[:24]
         now = int(time.time())
         obj = {
-            "id": bid, "object": "batch", "endpoint": body["endpoint"], "errors": None,
-            "input_file_id": body["input_file_id"], "completion_window": body["completion_window"],
-            "status": "validating", "output_file_id": None, "error_file_id": None, "created_at": now,
-            "in_progress_at": None, "expires_at": now + 86400, "finalizing_at": None,
-            "completed_at": None, "failed_at": None, "expired_at": None, "cancelling_at": None,
-            "cancelled_at": None, "request_counts": {"total": 0, "completed": 0, "failed": 0},
+            "id": bid,
+            "object": "batch",
+            "endpoint": body["endpoint"],
+            "errors": None,
+            "input_file_id": body["input_file_id"],
+            "completion_window": body["completion_window"],
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "in_progress_at": None,
+            "expires_at": now + 86400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
             "metadata": body.get("metadata"),
         }
         state.batches[bid] = _Batch(obj, lines, time.monotonic())
@@ -367,8 +443,9 @@ def create_app(config: SimConfig) -> Any:
     async def get_batch(batch_id: str) -> Response:
         b = state.batches.get(batch_id)
         if b is None:
-            return JSONResponse(status_code=404, content={"error": {"message": "No such batch",
-                                                                    "type": "invalid_request_error"}})
+            return JSONResponse(
+                status_code=404, content={"error": {"message": "No such batch", "type": "invalid_request_error"}}
+            )
         advance(b)
         return JSONResponse(b.obj)
 
@@ -376,8 +453,9 @@ def create_app(config: SimConfig) -> Any:
     async def content(file_id: str) -> Response:
         data = state.files.get(file_id)
         if data is None:
-            return JSONResponse(status_code=404, content={"error": {"message": "No such File object",
-                                                                    "type": "invalid_request_error"}})
+            return JSONResponse(
+                status_code=404, content={"error": {"message": "No such File object", "type": "invalid_request_error"}}
+            )
         return Response(data, media_type="application/octet-stream")
 
     # -------------------------------------------------- control
@@ -413,15 +491,16 @@ async def _serve(config: SimConfig) -> None:
     port = sock.getsockname()[1]
     app = create_app(config)
     app.state.should_exit = False
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                           timeout_keep_alive=30, backlog=4096))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30, backlog=4096)
+    )
     parent = os.getppid()
     deadline = time.monotonic() + config.lifetime_s
 
     async def watchdog() -> None:
         while not server.should_exit:
             await asyncio.sleep(0.2)
-            if (app.state.should_exit or time.monotonic() > deadline or os.getppid() != parent):
+            if app.state.should_exit or time.monotonic() > deadline or os.getppid() != parent:
                 server.should_exit = True
 
     print(f"SIMULATOR http://127.0.0.1:{port}", flush=True)
@@ -447,7 +526,7 @@ class SimulatorProcess:
         args = [sys.executable, "-m", "benchmarks.simulator"]
         for f in fields(self.config):
             args += ["--" + f.name.replace("_", "-"), str(getattr(self.config, f.name))]
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        root = Path(__file__).resolve().parents[1]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=root)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -490,8 +569,11 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="OpenAI-compatible latency simulator (127.0.0.1 only).")
     for f in fields(SimConfig):
         default = getattr(SimConfig(), f.name)
-        p.add_argument("--" + f.name.replace("_", "-"), type=type(default) if not isinstance(default, bool)
-                       else lambda s: s.lower() in ("1", "true", "yes"), default=default)
+        p.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=type(default) if not isinstance(default, bool) else lambda s: s.lower() in ("1", "true", "yes"),
+            default=default,
+        )
     return p
 
 

@@ -34,44 +34,99 @@ _INTERVIEWERS = ["Maya Chen", "Jordan Blake", "Sofia Marquez", "Ahmed Haddad", "
 
 _SLOTS: dict[str, list[str]] = {
     "system": [
-        "a retrieval-augmented support assistant", "a document classification pipeline",
-        "an internal code review bot", "a contract summarisation service",
-        "a voice agent for appointment booking", "a semantic search over product manuals",
-        "an invoice extraction workflow", "a triage model for support tickets",
-        "a meeting notes summariser", "an agent that files bug reports",
+        "a retrieval-augmented support assistant",
+        "a document classification pipeline",
+        "an internal code review bot",
+        "a contract summarisation service",
+        "a voice agent for appointment booking",
+        "a semantic search over product manuals",
+        "an invoice extraction workflow",
+        "a triage model for support tickets",
+        "a meeting notes summariser",
+        "an agent that files bug reports",
     ],
     "component": [
-        "the retriever", "the re-ranker", "the embedding job", "the vector index",
-        "the prompt assembly step", "the output validator", "the caching layer",
-        "the queue in front of the model", "the ingestion pipeline", "the chunker",
-        "the guardrail service", "the feature store",
+        "the retriever",
+        "the re-ranker",
+        "the embedding job",
+        "the vector index",
+        "the prompt assembly step",
+        "the output validator",
+        "the caching layer",
+        "the queue in front of the model",
+        "the ingestion pipeline",
+        "the chunker",
+        "the guardrail service",
+        "the feature store",
     ],
     "metric": [
-        "grounded-answer rate", "p95 latency", "retrieval hit rate", "cost per ticket",
-        "escalation rate", "exact-match accuracy", "faithfulness score", "refusal rate",
-        "time to first token", "recall at ten",
+        "grounded-answer rate",
+        "p95 latency",
+        "retrieval hit rate",
+        "cost per ticket",
+        "escalation rate",
+        "exact-match accuracy",
+        "faithfulness score",
+        "refusal rate",
+        "time to first token",
+        "recall at ten",
     ],
     "tool": [
-        "LangChain", "LlamaIndex", "pgvector", "Elasticsearch", "Redis", "Kafka", "Airflow",
-        "OpenTelemetry", "Grafana", "Postgres", "Kubernetes", "Temporal",
+        "LangChain",
+        "LlamaIndex",
+        "pgvector",
+        "Elasticsearch",
+        "Redis",
+        "Kafka",
+        "Airflow",
+        "OpenTelemetry",
+        "Grafana",
+        "Postgres",
+        "Kubernetes",
+        "Temporal",
     ],
     "team": [
-        "the support team", "the legal team", "our platform group", "the data engineers",
-        "product", "the security folks", "the on-call rotation", "finance",
+        "the support team",
+        "the legal team",
+        "our platform group",
+        "the data engineers",
+        "product",
+        "the security folks",
+        "the on-call rotation",
+        "finance",
     ],
     "time": ["two weeks", "a quarter", "about a month", "six weeks", "three sprints", "a weekend"],
     "model": [
-        "a smaller model", "GPT-4.1 mini", "an open-weights model", "the hosted model",
-        "a fine-tuned classifier", "a distilled model",
+        "a smaller model",
+        "GPT-4.1 mini",
+        "an open-weights model",
+        "the hosted model",
+        "a fine-tuned classifier",
+        "a distilled model",
     ],
     "num": [
-        "forty", "twelve", "ninety-one", "seventy-eight", "three hundred", "six hundred",
-        "fifteen", "two thousand", "eighty", "thirty-five", "five", "ten thousand",
+        "forty",
+        "twelve",
+        "ninety-one",
+        "seventy-eight",
+        "three hundred",
+        "six hundred",
+        "fifteen",
+        "two thousand",
+        "eighty",
+        "thirty-five",
+        "five",
+        "ten thousand",
     ],
     "failure": [
-        "the vector database is slow", "the model times out", "the upstream docs change format",
-        "a user pastes a ten-page email", "the embedding model is upgraded",
-        "someone tries a prompt injection", "the cache goes stale", "the provider rate limits us",
+        "the vector database is slow",
+        "the model times out",
+        "the upstream docs change format",
+        "a user pastes a ten-page email",
+        "the embedding model is upgraded",
+        "someone tries a prompt injection",
+        "the cache goes stale",
+        "the provider rate limits us",
     ],
 }
 
@@ -82,10 +137,10 @@ _ANSWER = [
     "We had a nightly evaluation job over a labelled set of {num} real questions, and we tracked {metric} per release.",
     "When {failure}, we fall back to a cached answer and tell the user it might be out of date.",
     "I'd start by looking at {metric} broken down by source, because an average hides the problem.",
-    "We put a timeout of about {num} hundred milliseconds on {component} so one slow call can't take the whole request down.",
+    "We put a timeout of {num} hundred milliseconds on {component} so one slow call can't take a request down.",
     "Honestly we used {tool} for that part, and it mostly just worked out of the box.",
     "The trade-off was latency against cost, and {metric} told us which side we were on.",
-    "I wouldn't pick a model because it tops a leaderboard; I'd pick it for the context window and the price we could afford.",
+    "I wouldn't pick a model because it tops a leaderboard; I'd pick it for the context window and the price.",
     "We tried {model} first, and it was good enough once retrieval was fixed.",
     "The root cause turned out to be {component}, not the model at all.",
     "We added tracing with {tool}, so every answer could be followed back to the documents it used.",
@@ -128,8 +183,13 @@ _QUESTION = [
     "What did {team} think of it once it was live?",
 ]
 _FOLLOW_UP = [
-    "Can you say more about that?", "And how did you measure that?", "What would you do differently?",
-    "Why that number?", "Who noticed first?", "What did that cost you?", "And if that fails too?",
+    "Can you say more about that?",
+    "And how did you measure that?",
+    "What would you do differently?",
+    "Why that number?",
+    "Who noticed first?",
+    "What did that cost you?",
+    "And if that fails too?",
 ]
 _CANDIDATE_QUESTIONS = [
     "Which cloud provider do you use?",
@@ -211,8 +271,11 @@ def generate_turns(minutes: int, *, speakers: int | None = None, seed: int = 0) 
     closing_words = 400
     while spoken < total_words - closing_words:
         asker = lead if n == 2 or rng.random() < 0.6 else rng.choice(interviewers[1:])
-        say(asker, _fill(rng.choice(_QUESTION), rng) + ("" if rng.random() < 0.5 else " "
-            + _sentences(rng, rng.randint(5, 30), _QUESTION)))
+        say(
+            asker,
+            _fill(rng.choice(_QUESTION), rng)
+            + ("" if rng.random() < 0.5 else " " + _sentences(rng, rng.randint(5, 30), _QUESTION)),
+        )
         say(candidate, _sentences(rng, rng.randint(60, 300), _ANSWER))
         while rng.random() < 0.45 and spoken < total_words - closing_words:
             say(rng.choice(interviewers), rng.choice(_FOLLOW_UP))
@@ -251,21 +314,20 @@ def interview_text(turns: list[SynthTurn], fmt: str = "vtt") -> str:
         for g in groups:
             end = start + (t.end - t.start) * len(g.split()) / total
             cue += 1
-            out += [str(cue), f"{_clock(start, millis=True)} --> {_clock(end, millis=True)}",
-                    f"{t.speaker}: {g}", ""]
+            out += [str(cue), f"{_clock(start, millis=True)} --> {_clock(end, millis=True)}", f"{t.speaker}: {g}", ""]
             start = end
     return "\n".join(out)
 
 
-def write_interview(minutes: int, *, fmt: str = "vtt", speakers: int | None = None, seed: int = 0,
-                    out_dir: Path = OUT_DIR) -> Path:
+def write_interview(
+    minutes: int, *, fmt: str = "vtt", speakers: int | None = None, seed: int = 0, out_dir: Path = OUT_DIR
+) -> Path:
     """Write the interview to ``out_dir`` (once; the bytes depend only on the arguments)."""
     n = speakers or default_speakers(minutes)
     path = out_dir / f"interview_{minutes}min_{n}sp_s{seed}.{fmt}"
     if not path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(interview_text(generate_turns(minutes, speakers=n, seed=seed), fmt),
-                        encoding="utf-8")
+        path.write_text(interview_text(generate_turns(minutes, speakers=n, seed=seed), fmt), encoding="utf-8")
     return path
 
 

@@ -34,7 +34,8 @@ def transcripts(draw: st.DrawFn) -> Transcript:
 def test_every_candidate_turn_lands_in_a_chunk_within_budget(t: Transcript, budget: int) -> None:
     chunks = chunk_transcript(t, ROLES, budget=budget, count_tokens=count, overlap_tokens=30)
     covered = {ln.turn for ch in chunks for ln in ch.lines if not ln.overlap}
-    assert {x.index for x in t.turns} <= covered
+    assert {x.index for x in t.turns_by("C")} <= covered
+    assert all(any(ln.role == "candidate" and not ln.overlap for ln in ch.lines) for ch in chunks)
     for ch in chunks:
         assert ch.tokens <= budget
     # every candidate word appears in some chunk (pieces of split turns add up)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -48,8 +49,8 @@ def run(args: list[str]) -> int:
 
 
 def _request(text: str = "hello", repeat: int = 0) -> ChatRequest:
-    return ChatRequest(model="gpt-4.1-mini", messages=({"role": "user", "content": text},), schema_name="chunk_judgement",
-                       json_schema=SCHEMA, repeat_index=repeat)
+    return ChatRequest(model="gpt-4.1-mini", messages=({"role": "user", "content": text},),
+                       schema_name="chunk_judgement", json_schema=SCHEMA, repeat_index=repeat)
 
 
 def _good_result() -> ChatResult:
@@ -61,9 +62,12 @@ def good(request: httpx.Request) -> httpx.Response:
     return ok(answer_for(IDS, {"systems_thinking": (turn, max(text.split(". "), key=len))}))
 
 
-def ctrl_c() -> None:
-    """What pressing Ctrl-C does: SIGINT, which asyncio.run turns into cancelling the run."""
+async def ctrl_c() -> None:
+    """Press Ctrl-C while a call is in flight: SIGINT, which asyncio.run turns into
+    cancelling the run (and then a KeyboardInterrupt)."""
     signal.raise_signal(signal.SIGINT)
+    await asyncio.sleep(30)  # cancelled long before this ends
+    raise AssertionError("Ctrl-C did not interrupt the run")
 
 
 @pytest.fixture
@@ -209,10 +213,10 @@ def test_ctrl_c_keeps_completed_chunks_and_resume_sends_only_the_rest(
 ) -> None:
     calls: list[int] = []
 
-    def interrupted(request: httpx.Request) -> httpx.Response:
+    async def interrupted(request: httpx.Request) -> httpx.Response:
         calls.append(1)
         if len(calls) == 2:
-            ctrl_c()  # while the second chunk is in flight
+            await ctrl_c()  # while the second chunk is in flight
         return good(request)
 
     route = mocked_openai.post("/chat/completions").mock(side_effect=interrupted)
@@ -349,10 +353,10 @@ def test_forget_takes_the_interrupted_runs_it_resumed(mocked_openai: respx.MockR
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     calls: list[int] = []
 
-    def once_then_ctrl_c(request: httpx.Request) -> httpx.Response:
+    async def once_then_ctrl_c(request: httpx.Request) -> httpx.Response:
         calls.append(1)
         if len(calls) > 1:
-            ctrl_c()
+            await ctrl_c()
         return good(request)
 
     route = mocked_openai.post("/chat/completions").mock(side_effect=once_then_ctrl_c)
@@ -370,8 +374,8 @@ def test_forget_takes_the_interrupted_runs_it_resumed(mocked_openai: respx.MockR
 
 def test_show_an_unfinished_run_says_how_to_finish_it(mocked_openai: respx.MockRouter,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    def interrupted(request: httpx.Request) -> httpx.Response:
-        ctrl_c()
+    async def interrupted(request: httpx.Request) -> httpx.Response:
+        await ctrl_c()
         return good(request)
 
     mocked_openai.post("/chat/completions").mock(side_effect=interrupted)
@@ -379,6 +383,6 @@ def test_show_an_unfinished_run_says_how_to_finish_it(mocked_openai: respx.MockR
     with Store.open() as store:
         [record] = History(store).recent()
     capsys.readouterr()
-    assert run(["show", record.id]) == 1
+    assert run(["show", record.id]) == 2
     err = capsys.readouterr().err
     assert "has no report: it is interrupted" in err and "--resume" in err and "Traceback" not in err

@@ -19,9 +19,9 @@ from typing import Literal
 from ._version import __version__
 from .aggregation import CriterionEvidence, aggregate
 from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
-from .errors import ContextLengthExceededError, LLMError, LLMTransientError
+from .errors import ContextLengthExceededError, LLMError, LLMTransientError, NoCandidateError
 from .grounding import GroundedQuote, ground_quote
-from .injection import detect_injection
+from .injection import detect_injection, quote_is_injection
 from .judge import ChunkOutcome, JudgeSettings, build_request, judge_chunk
 from .language import detect_language
 from .lexical import LexicalTagger
@@ -158,6 +158,9 @@ class Plan:
 class AnalysisResult:
     report: Report
     outcomes: list[ChunkOutcome]
+    #: The adaptive limiter's lowest concurrency and how often it backed off (429s).
+    concurrency_lowest: int | None = None
+    backoffs: int = 0
 
 
 def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric, settings: AnalysisSettings) -> Plan:
@@ -176,6 +179,11 @@ def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric,
         count_tokens=counter.count,
         overlap_tokens=settings.chunking.overlap_tokens,
     )
+    if not chunks:
+        raise NoCandidateError(
+            f"The candidate ({roles.candidate!r}) has no turns to judge in this transcript.",
+            hint="Check --candidate, or run `transcript-judge inspect FILE` to see who speaks.",
+        )
     return Plan(
         transcript=transcript,
         roles=roles,
@@ -280,7 +288,18 @@ def _ground(
             grounded: list[GroundedQuote] = []
             for q in a.evidence:
                 checked = ground_quote(q.turn, q.text, outcome.chunk.lines)
-                if isinstance(checked, GroundedQuote):
+                if isinstance(checked, GroundedQuote) and _in_injection(checked, outcome.chunk):
+                    dropped["injection"] += 1
+                    dropped["rejected"] += 1
+                    warnings.append(
+                        Warning(
+                            kind="quote_dropped",
+                            turn=checked.turn,
+                            quote=checked.text[:300],
+                            message=f"{cid}: quote dropped (part of a suspected prompt injection, not evidence)",
+                        )
+                    )
+                elif isinstance(checked, GroundedQuote):
                     grounded.append(checked)
                     tally["grounded"] += 1
                 else:
@@ -307,6 +326,12 @@ def _ground(
             )
         )
     return per_chunk
+
+
+def _in_injection(quote: GroundedQuote, chunk: Chunk) -> bool:
+    """Words that address the AI are not evidence, even when the candidate said them."""
+    context = " ".join(ln.text for ln in chunk.lines if ln.turn == quote.turn)
+    return quote_is_injection(quote.text, context)
 
 
 _REASONS = {
@@ -389,10 +414,13 @@ async def run_analysis(
     candidate_turns = {t.index for t in plan.transcript.turns if t.speaker == roles.candidate}
     covered = {ln.turn for o in outcomes if o.ok for ln in o.chunk.candidate_lines}
     usage = Usage()
+    saved = Usage()
     for o in outcomes:
         usage = usage + o.usage
+        saved = saved + o.cached_usage
     model_label = s.model if s.tagger == "llm" and llm is not None else "lexical-baseline"
     cost = 0.0 if model_label == "lexical-baseline" else estimate_cost(s.model, usage, batch=batch_pricing)
+    saved_cost = 0.0 if model_label == "lexical-baseline" else estimate_cost(s.model, saved, batch=batch_pricing)
     language = detect_language(t.text for t in plan.transcript.turns if t.speaker == roles.candidate)
     report = Report(
         tool_version=__version__,
@@ -441,6 +469,9 @@ async def run_analysis(
             completion_tokens=usage.completion_tokens,
             cached_prompt_tokens=usage.cached_tokens,
             estimated_cost_usd=None if cost is None else round(cost, 6),
+            cached_prompt_tokens_reused=saved.prompt_tokens,
+            cached_completion_tokens_reused=saved.completion_tokens,
+            saved_cost_usd=None if saved_cost is None else round(saved_cost, 6),
             token_count_exact=plan.counter.exact,
             wall_time_s=round(time.monotonic() - started, 3),
         ),
@@ -448,5 +479,9 @@ async def run_analysis(
     )
     if on_event:
         on_event(Event("done", len(outcomes), status="partial" if failed else "ok"))
-    del limiter
-    return AnalysisResult(report=report, outcomes=outcomes)
+    return AnalysisResult(
+        report=report,
+        outcomes=outcomes,
+        concurrency_lowest=limiter.lowest if limiter else None,
+        backoffs=limiter.backoffs if limiter else 0,
+    )

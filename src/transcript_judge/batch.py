@@ -527,8 +527,9 @@ async def run_batch(
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
     finally:
-        with contextlib.suppress(Exception):
-            await rounds.aclose()
+        if http_client is None:  # a client the caller passed in is the caller's to close
+            with contextlib.suppress(Exception):
+                await rounds.aclose()
     results: list[AnalysisResult | TranscriptJudgeError] = []
     for t in tasks:
         error = t.exception()

@@ -188,7 +188,10 @@ def chunk_transcript(
             used += c
     if current:
         chunks.append(current)
-    return [Chunk(index=i, lines=tuple(ch), tokens=sum(cost(ln) for ln in ch)) for i, ch in enumerate(chunks)]
+    # A chunk with none of the candidate's own words can't show anything: don't pay for it.
+    # (Its interviewer lines still travel as context with the next chunk.)
+    judged = [ch for ch in chunks if any(ln.role == "candidate" and not ln.overlap for ln in ch)]
+    return [Chunk(index=i, lines=tuple(ch), tokens=sum(cost(ln) for ln in ch)) for i, ch in enumerate(judged)]
 
 
 def _context_for(

@@ -111,8 +111,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"approved|pre-?approved|flawless|perfect)\b|\b(?:recommend|approve) (?:hiring|this candidate)\b", re.I)),
     ("fake role marker", re.compile(
         r"(?:^|[.!?]\s+|\n|[\[<({`]\s*)(?:system|assistant|developer|tool)\s*(?:[\]>)}]|:)", re.I)),
-    ("fake role marker", re.compile(
-        r"\b(?:SYSTEM|ASSISTANT|DEVELOPER)\s*:|```\s*(?:system|assistant|developer)\b", re.I)),
+    ("fake role marker", re.compile(r"\b(?:SYSTEM|ASSISTANT|DEVELOPER)\s*:|```\s*(?i:system|assistant|developer)\b")),
     ("fake turn label", re.compile(r"\[\s*T\s*\d+\b[^\]]{0,30}\]\s*(?:CONTEXT\s+)?(?:CANDIDATE|INTERVIEWER|OTHER)\b")),
     ("special token", re.compile(
         r"<\|\s*[a-z_]{2,30}\s*\|>|\[/?INST\]|<</?SYS>>|<\|?(?:im_start|im_end|endoftext|eot_id|start_header_id)\b",

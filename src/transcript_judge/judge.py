@@ -39,6 +39,7 @@ class ChunkOutcome:
     detail: str = ""
     assessments: dict[str, Assessment] | None = None
     usage: Usage = field(default_factory=Usage)
+    cached_usage: Usage = field(default_factory=Usage)
     calls: int = 0
     retries: int = 0
     cache_hits: int = 0
@@ -51,7 +52,11 @@ class ChunkOutcome:
         return self.status == "ok"
 
     def add(self, result: ChatResult) -> None:
-        self.usage = self.usage + result.usage
+        # A cache hit was paid for by an earlier run: count it apart, never as spent twice.
+        if result.cache_hit:
+            self.cached_usage = self.cached_usage + result.usage
+        else:
+            self.usage = self.usage + result.usage
         self.calls += 1
         self.retries += result.retries
         self.cache_hits += int(result.cache_hit)

@@ -51,13 +51,17 @@ def _is_phone(text: str) -> bool:
     return 7 <= digits <= 15 and not _DATE.match(text)
 
 
+def _name_like(word: str) -> bool:
+    # not a role ("Interviewer"), a number ("Speaker 2"), pronouns ("he/him") or an initial
+    return len(word) > 1 and word.casefold() not in _NOT_NAMES and not any(c.isdigit() or c == "/" for c in word)
+
+
 def speaker_names(transcript: Transcript) -> list[str]:
     """Names in the speaker labels: "Maya Chen" gives "Maya Chen", "Maya" and "Chen"."""
     names: list[str] = []
     for label in transcript.speakers:
-        clean = re.sub(r"\(.*?\)|\[.*?\]", " ", label)
-        words = [w.strip(".,") for w in clean.split()]
-        words = [w for w in words if len(w) > 1 and w.casefold() not in _NOT_NAMES and not any(c.isdigit() for c in w)]
+        words = [w.strip(".,") for w in re.sub(r"[()\[\]{}:]", " ", label).split()]
+        words = [w for w in words if _name_like(w)]
         if not words:
             continue
         if len(words) > 1:

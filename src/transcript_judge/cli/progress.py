@@ -60,26 +60,16 @@ def call_printer() -> Callable[[dict[str, Any]], None]:
     return on_call
 
 
-class _RetryNotice(logging.Filter):
-    """Lets the SDK's "Retrying request in N seconds" through, reworded; drops its other
-    INFO/DEBUG chatter (which can include request details)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING:
-            return True
-        if not str(record.msg).startswith("Retrying request in"):
-            return False
-        wait, attempt, limit = record.args if isinstance(record.args, tuple) and len(record.args) == 3 else (0, 0, 0)
-        record.msg, record.args = "retrying a model call in %.1f s (retry %s of %s)", (wait, attempt, limit)
-        return True
-
-
 def show_sdk_retries() -> None:
-    """Make retries visible as they happen (``--verbose``)."""
+    """Make retries visible as they happen (``--verbose``).
+
+    The SDK says "Retrying request in N seconds (retry i of n)" at INFO on this logger, and
+    logs nothing else above DEBUG there (its request details are DEBUG). Lowering the level
+    lets exactly that line through; no filter, so no one else's view of the logger changes.
+    """
     logger = logging.getLogger("openai._base_client")
-    if not any(isinstance(f, _RetryNotice) for f in logger.filters):
-        logger.addFilter(_RetryNotice())
-    logger.setLevel(logging.INFO)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
 
 
 async def heartbeat(stats: CallStats, every_s: float = HEARTBEAT_S) -> None:

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -55,14 +56,14 @@ def history(as_json: bool, limit: int) -> None:
     if not records:
         err_console.print(f"No analyses yet in {path}.", highlight=False, markup=False)
         return
-    table = Table(expand=True)
-    for column in ("ID", "started (UTC)", "source", "model", "prompt", "status", "chunks", "cost"):
-        table.add_column(column, no_wrap=column != "source")
+    # compact: the prompt version and paths are in --json and `show`
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in ("ID", "started (UTC)", "source", "model", "status", "chunks", "cost"):
+        table.add_column(column, no_wrap=column in ("ID", "started (UTC)"), overflow="fold")
     for r in records:
         chunks = f"{r.chunks_ok}/{r.chunks_planned}" if r.chunks_ok is not None else f"-/{r.chunks_planned}"
         cost = "" if r.cost_usd is None else f"${r.cost_usd:.4f}"
-        table.add_row(r.id, r.started_at[:19].replace("T", " "), r.source_name, r.model, r.prompt_version,
-                      _status(r), chunks, cost)
+        table.add_row(r.id, r.started_at[:16].replace("T", " "), r.source_name, r.model, _status(r), chunks, cost)
     Console(soft_wrap=True).print(table)
 
 
@@ -77,9 +78,10 @@ def show(analysis_id: str, output: Path | None, fmt: str | None) -> None:
         record = _lookup(store, analysis_id)
         report = History(store).report(record.id)
     if report is None:
-        raise click.ClickException(
+        raise click.BadParameter(
             f"analysis {record.id} has no report: it is {_status(record)}. Run "
-            f"`transcript-judge analyse {record.source_path} --resume` to finish it."
+            f"`transcript-judge analyse {record.source_path} --resume` to finish it.",
+            param_hint="ID",
         )
     if output is not None:
         output.write_text(render(report, format_for_path(output, fmt)), encoding="utf-8")

@@ -85,7 +85,8 @@ def render_eval_terminal(report: EvalReport, console: Console) -> None:
             f"grounded quotes {_pct(t.quotes_grounded_share)} · evidence recall {_pct(t.evidence_recall)} · "
             f"role accuracy {_pct(t.role_accuracy)} · stability {_pct(t.stability)} · "
             f"{t.calls} calls ({t.cache_hits} cached) · {t.prompt_tokens}+{t.completion_tokens} tokens · "
-            f"{_money(t.cost_usd)} · counterfactual flips {len(t.counterfactual_flips)}",
+            f"{_money(t.cost_usd)} (reused {t.reused_prompt_tokens}+{t.reused_completion_tokens} tokens, "
+            f"first paid {_money(t.reused_cost_usd)}) · counterfactual flips {len(t.counterfactual_flips)}",
             highlight=False,
             markup=False,
         )

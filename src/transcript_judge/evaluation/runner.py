@@ -58,6 +58,9 @@ class CaseRun:
     calls: int = 0
     cache_hits: int = 0
     cost_usd: float | None = 0.0
+    reused_prompt_tokens: int = 0
+    reused_completion_tokens: int = 0
+    reused_cost_usd: float | None = 0.0
     wall_s: float = 0.0
     prompt_version: str = ""
 
@@ -129,6 +132,9 @@ async def _run_one(
     run.prompt_tokens, run.completion_tokens = r.usage.prompt_tokens, r.usage.completion_tokens
     run.cached_tokens, run.calls, run.cache_hits = r.usage.cached_prompt_tokens, r.usage.calls, r.usage.cache_hits
     run.cost_usd = r.usage.estimated_cost_usd
+    run.reused_prompt_tokens = r.usage.cached_prompt_tokens_reused
+    run.reused_completion_tokens = r.usage.cached_completion_tokens_reused
+    run.reused_cost_usd = r.usage.saved_cost_usd
     run.prompt_version = r.prompt_version
     run.wall_s = time.monotonic() - started
     return run

@@ -4,7 +4,7 @@ stability across repeats, counterfactual flips, cost and time."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -73,7 +73,10 @@ class TaggerScore(BaseModel):
     cache_hits: int
     prompt_tokens: int
     completion_tokens: int
-    cost_usd: float | None
+    cost_usd: float | None = Field(description="Spent by this run (cache and replay hits excluded).")
+    reused_prompt_tokens: int = 0
+    reused_completion_tokens: int = 0
+    reused_cost_usd: float | None = Field(0.0, description="What the reused answers cost when first made.")
     wall_s: float
     cases: list[CaseResult]
 
@@ -102,6 +105,11 @@ def reduce_runs(
             labels[c] = "not_shown"
     stability = unanimous / len(criteria) if ok and len(ok) > 1 and criteria else None
     return predicted, labels, stability
+
+
+def _total(values: Iterable[float | None]) -> float | None:
+    items = list(values)
+    return None if any(v is None for v in items) else round(sum(v or 0.0 for v in items), 6)
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -241,6 +249,9 @@ def score(
         prompt_tokens=sum(r.prompt_tokens for r in mine),
         completion_tokens=sum(r.completion_tokens for r in mine),
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 6),
+        reused_prompt_tokens=sum(r.reused_prompt_tokens for r in mine),
+        reused_completion_tokens=sum(r.reused_completion_tokens for r in mine),
+        reused_cost_usd=_total(r.reused_cost_usd for r in mine),
         wall_s=round(sum(r.wall_s for r in mine), 3),
         cases=results,
     )

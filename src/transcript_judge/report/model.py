@@ -97,7 +97,12 @@ class UsageReport(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_prompt_tokens: int = 0
-    estimated_cost_usd: float | None = Field(None, description="None when the model's price is unknown.")
+    estimated_cost_usd: float | None = Field(
+        None, description="What this run spent (cache hits excluded). None when the model's price is unknown."
+    )
+    cached_prompt_tokens_reused: int = Field(0, description="Prompt tokens of answers served from the cache.")
+    cached_completion_tokens_reused: int = Field(0, description="Completion tokens served from the cache.")
+    saved_cost_usd: float | None = Field(0.0, description="What the cached answers cost when first made.")
     token_count_exact: bool = True
     wall_time_s: float = 0.0
 

@@ -93,11 +93,11 @@ class Job:
         event, self._changed = self._changed, asyncio.Event()
         event.set()
 
-    async def wait(self, seen: int, timeout: float) -> int:
-        """Wait until the job changes after version ``seen`` (or ``timeout`` passes)."""
+    async def wait(self, seen: int, within_s: float) -> int:
+        """Wait until the job changes after version ``seen`` (at most ``within_s``)."""
         if self.version == seen and not self.terminal:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
+                await asyncio.wait_for(self._changed.wait(), within_s)
         return self.version
 
     def set_state(self, state: JobState) -> None:
@@ -151,6 +151,7 @@ class JobRunner:
         self._jobs: dict[str, Job] = {}
         self._slots: asyncio.Semaphore | None = None
         self._beat: asyncio.Task[None] | None = None
+        self.stopping = False  # the server is shutting down: event streams should end
         retries.install()
 
     def get(self, analysis_id: str) -> Job | None:
@@ -204,6 +205,12 @@ class JobRunner:
         while True:
             self.store.heartbeat(sorted(self._jobs))
             await asyncio.sleep(HEARTBEAT_S)
+
+    def stop_streams(self) -> None:
+        """The server is stopping: wake every event stream so it can end."""
+        self.stopping = True
+        for job in list(self._jobs.values()):
+            job.changed()
 
     async def cancel(self, analysis_id: str) -> None:
         """Stop a live job (it becomes ``interrupted``); no-op if it isn't running here."""

@@ -156,9 +156,7 @@ def prepare(
         ) from e
     work, redaction = transcript, None
     if options.redact or options.redact_names:
-        work, redaction = redact_transcript(
-            transcript, names=speaker_names(transcript) if options.redact_names else []
-        )
+        work, redaction = redact_transcript(transcript, names=speaker_names(transcript) if options.redact_names else [])
     plan = plan_analysis(work, roles, rubric, settings)
     return Prepared(upload_name, data, options, transcript, roles, redaction, plan)
 

@@ -12,6 +12,7 @@ before, so installing it changes no one's log output.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -35,11 +36,11 @@ class _RetryTap(logging.Filter):
         notify = listener.get()
         if notify is not None and str(record.msg).startswith(_PREFIX):
             args = record.args
+            # An SDK that words it differently gives no live notice, and breaks nothing.
             if isinstance(args, tuple) and len(args) == 3:
-                try:
-                    notify(float(args[0]), int(args[1]), int(args[2]))  # type: ignore[arg-type]
-                except (TypeError, ValueError):
-                    pass  # an SDK that words it differently: no live notice, nothing breaks
+                with contextlib.suppress(TypeError, ValueError):
+                    wait, attempt, limit = (str(a) for a in args)
+                    notify(float(wait), int(attempt), int(limit))
         return record.levelno >= self.threshold
 
 

@@ -37,9 +37,9 @@ from .settings import WebSettings
 
 __all__ = [
     "AUTH_COOKIE",
+    "CSP",
     "CSRF_COOKIE",
     "CSRF_HEADER",
-    "CSP",
     "Guard",
     "UploadTooLarge",
     "check_api_csrf",
@@ -93,7 +93,7 @@ def safe_filename(name: str | None, default: str = "transcript.txt") -> str:
     base = _FILENAME_OK.sub("_", base).strip(" .")
     if len(base) > 120:
         stem, dot, ext = base.rpartition(".")
-        base = (stem[: 110] + dot + ext[:9]) if dot and len(ext) <= 9 else base[:120]
+        base = (stem[:110] + dot + ext[:9]) if dot and len(ext) <= 9 else base[:120]
     return base or default
 
 
@@ -181,7 +181,10 @@ class Guard:
             await self._respond(refusal, scope, receive, send)
             return
         csrf = request.cookies.get(CSRF_COOKIE, "")
-        fresh = not _TOKEN_SHAPE.match(csrf)
+        path = scope["path"]
+        # Pages get a session CSRF token; API and static responses don't set one, so a
+        # script keeping cookies never turns into a "browser" that must send the header.
+        fresh = not _TOKEN_SHAPE.match(csrf) and not path.startswith(("/api/", "/static/"))
         if fresh:
             csrf = secrets.token_urlsafe(32)
         scope["tj.csrf"] = csrf
@@ -203,7 +206,7 @@ class Guard:
                 for name, value in _HEADERS.items():
                     if name not in present:
                         headers.append((name.encode(), value.encode()))
-                if "cache-control" not in present and not scope["path"].startswith("/static/"):
+                if "cache-control" not in present and not path.startswith("/static/"):
                     headers.append((b"cache-control", b"no-store"))
                 if fresh:
                     cookie = f"{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict"
@@ -261,7 +264,8 @@ class Guard:
 
 _LOGIN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>transcript-judge: token required</title><link rel="stylesheet" href="/static/app.css"></head>
+<title>transcript-judge: token required</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/app.css"></head>
 <body><main class="narrow"><h1>Token required</h1>
 <p>This server was started with a token. Open the link that <code>transcript-judge serve</code> printed,
 or enter the token here.</p>

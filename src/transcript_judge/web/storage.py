@@ -33,7 +33,7 @@ from ..store import Store, now_iso
 from ..trace import TraceWriter, TracingLLM, default_trace_path
 from ..transcript import Transcript
 
-__all__ = ["STALE_AFTER_S", "StoredUpload", "WebStore"]
+__all__ = ["STALE_AFTER_S", "UploadInfo", "WebStore"]
 
 #: A ``running`` web job whose heartbeat is older than this was cut off.
 STALE_AFTER_S = 30.0
@@ -50,12 +50,12 @@ CREATE TABLE IF NOT EXISTS web_uploads (
 
 
 @dataclass(frozen=True)
-class StoredUpload:
-    """What the web app kept of an analysis besides the history row."""
+class UploadInfo:
+    """What the web app kept of an analysis besides the history row (without the bytes)."""
 
     analysis_id: str
     name: str
-    data: bytes
+    size: int
     error: str | None
     heartbeat_at: str | None
 
@@ -161,7 +161,9 @@ class WebStore:
             return
         now = now_iso()
         with self.store.transaction() as c:
-            c.executemany("UPDATE web_uploads SET heartbeat_at = ? WHERE analysis_id = ?", [(now, i) for i in analysis_ids])
+            c.executemany(
+                "UPDATE web_uploads SET heartbeat_at = ? WHERE analysis_id = ?", [(now, i) for i in analysis_ids]
+            )
 
     def recover(self, live: set[str]) -> list[str]:
         """Mark web runs left ``running`` by a server that is gone as ``interrupted``."""
@@ -169,8 +171,8 @@ class WebStore:
         for record in self.history.recent(500):
             if record.status != "running" or record.id in live:
                 continue
-            upload = self.upload(record.id)
-            if upload is not None and upload.stale():
+            info = self.upload_info(record.id)
+            if info is not None and info.stale():
                 self.interrupt(record.id)
                 cut.append(record.id)
         return cut
@@ -192,18 +194,29 @@ class WebStore:
     def report(self, analysis_id: str) -> Report | None:
         return self.history.report(analysis_id)
 
-    def upload(self, analysis_id: str) -> StoredUpload | None:
+    def upload_info(self, analysis_id: str) -> UploadInfo | None:
         rows = self.store.query(
-            "SELECT analysis_id, upload_name, data, error, heartbeat_at FROM web_uploads WHERE analysis_id = ?",
+            "SELECT analysis_id, upload_name, length(data) AS size, error, heartbeat_at FROM web_uploads "
+            "WHERE analysis_id = ?",
             (analysis_id,),
         )
         if not rows:
             return None
         r = rows[0]
-        return StoredUpload(r["analysis_id"], r["upload_name"], bytes(r["data"]), r["error"], r["heartbeat_at"])
+        return UploadInfo(r["analysis_id"], r["upload_name"], r["size"], r["error"], r["heartbeat_at"])
 
-    def has_upload(self, analysis_id: str) -> bool:
-        return bool(self.store.query("SELECT 1 FROM web_uploads WHERE analysis_id = ?", (analysis_id,)))
+    def upload_data(self, analysis_id: str) -> bytes | None:
+        """The uploaded file as received (None if the web app didn't start this analysis)."""
+        rows = self.store.query("SELECT data FROM web_uploads WHERE analysis_id = ?", (analysis_id,))
+        return bytes(rows[0]["data"]) if rows else None
+
+    def resumed_by(self, analysis_id: str) -> str | None:
+        """The latest run that resumed this one. (History has no lookup for this yet.)"""
+        rows = self.store.query(
+            "SELECT id FROM analyses WHERE resumed_from = ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            (analysis_id,),
+        )
+        return str(rows[0]["id"]) if rows else None
 
     def count_responses(self) -> int:
         return self.store.count_responses()

@@ -128,6 +128,23 @@ def _unjudged(report: Report) -> tuple[set[int], list[tuple[int, int]]]:
     return set(missing), ranges
 
 
+_CLI_ADVICE = {
+    "Pass --candidate NAME if this is wrong.": "If that is wrong, use “Wrong candidate?” below to run it again.",
+}
+
+
+def _web_words(message: str) -> str:
+    """Warnings advise command-line flags; on the page, point at the page's controls."""
+    for cli, web in _CLI_ADVICE.items():
+        message = message.replace(cli, web)
+    return message
+
+
+def _shown_first(findings: list[FindingView]) -> list[FindingView]:
+    """Findings with evidence first (rubric order within each group)."""
+    return sorted(findings, key=lambda f: f.finding.verdict != "shown")
+
+
 def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
     by_index = {t.index: t for t in turns or []}
     missing, ranges = _unjudged(report)
@@ -143,7 +160,8 @@ def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
         return FindingView(f, VERDICT_LABELS.get(f.verdict, f.verdict), quotes)
 
     def warning(w: Warning) -> WarningView:
-        return WarningView(w.kind, WARNING_LABELS.get(w.kind, w.kind), w.message, w.quote, w.turn)
+        message = _web_words(w.message) if by_index else w.message  # the page offers the re-run
+        return WarningView(w.kind, WARNING_LABELS.get(w.kind, w.kind), message, w.quote, w.turn)
 
     roles = report.roles
     turn_views = [
@@ -152,7 +170,10 @@ def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
             speaker=t.speaker,
             text=t.text,
             timestamp=t.timestamp,
-            role="candidate" if t.speaker == roles.candidate else "interviewer" if t.speaker in roles.interviewers
+            role="candidate"
+            if t.speaker == roles.candidate
+            else "interviewer"
+            if t.speaker in roles.interviewers
             else "other",
             judged=t.index not in missing,
             flagged=t.index in flagged,
@@ -166,8 +187,8 @@ def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
     ]
     return ReportView(
         report=report,
-        strengths=[finding(f) for f in report.strengths],
-        red_flags=[finding(f) for f in report.red_flags],
+        strengths=_shown_first([finding(f) for f in report.strengths]),
+        red_flags=_shown_first([finding(f) for f in report.red_flags]),
         warnings=[warning(w) for w in report.warnings if w.kind != "lexical_baseline"],
         turns=turn_views,
         unjudged=ranges,

@@ -1,0 +1,144 @@
+"""The web app: ``create_app(settings)`` assembles the store, the job runner, the pages
+and the JSON API behind the security middleware.
+
+Example:
+    >>> app = create_app(WebSettings(), llm_factory=lambda: FakeLLM(respond))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .._version import __version__
+from ..config import resolve_config
+from ..llm.base import LLM
+from ..llm.factory import build_llm
+from . import api, pages
+from .jobs import JobRunner
+from .pipeline import RubricCatalogue
+from .security import Guard
+from .service import LLMFactory, Service
+from .settings import WebSettings
+from .storage import WebStore
+from .views import STATE_LABELS
+
+__all__ = ["create_app", "default_llm_factory", "templates"]
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def templates() -> Environment:
+    """Jinja with autoescaping on for every template, whatever its name."""
+    env = Environment(
+        loader=PackageLoader("transcript_judge.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["state_labels"] = STATE_LABELS
+    env.globals["version"] = __version__
+    return env
+
+
+def default_llm_factory() -> LLMFactory | None:
+    """A factory building the configured model's client, or None when none is configured."""
+    cfg = resolve_config()
+    if not cfg.llm_configured:
+        return None
+
+    def factory() -> LLM | None:
+        return build_llm(cfg.client)
+
+    return factory
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
+
+
+def create_app(settings: WebSettings | None = None, *, llm_factory: LLMFactory | None = None) -> FastAPI:
+    """The ASGI app. Without ``llm_factory``, runs use the keyword baseline unless the
+    settings ask for the LLM tagger (then the configured model is used).
+
+    Raises:
+        ConfigError: unsafe settings (see :meth:`WebSettings.check`).
+        StoreError: the store can't be opened.
+        RubricError: an extra rubric file is malformed.
+    """
+    settings = settings or WebSettings()
+    settings.check()
+    if llm_factory is None and settings.analysis.tagger == "llm":
+        llm_factory = default_llm_factory()
+    if llm_factory is None:
+        settings = replace(settings, analysis=replace(settings.analysis, tagger="lexical"))
+    factory: LLMFactory = llm_factory or (lambda: None)
+    rubrics = RubricCatalogue(settings.rubrics)
+    store = WebStore.open(settings.store_path, trace=settings.trace)
+    runner = JobRunner(store, max_jobs=settings.max_jobs)
+    service = Service(settings, store, runner, rubrics, factory)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cut = store.recover(runner.live())
+        if cut:
+            log.info("marked %d analysis(es) cut off by a restart as interrupted", len(cut))
+        try:
+            yield
+        finally:
+            await runner.shutdown()
+            store.close()
+
+    app = FastAPI(
+        title="transcript-judge",
+        version=__version__,
+        summary="Evidence-linked strengths and red flags from interview transcripts. Decision support, "
+        "not a hiring decision.",
+        docs_url=None,  # the interactive docs load from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.templates = templates()
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        return pages.page(
+            request,
+            "error.html.j2",
+            exc.status_code,
+            title=_TITLES.get(exc.status_code, "Error"),
+            message=str(exc.detail),
+            hint=None,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, 422)
+        return HTMLResponse("Invalid form.", 422)
+
+    app.add_middleware(Guard, settings=settings)
+    return app
+
+
+_TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 409: "Conflict", 410: "Gone", 413: "Too large"}

@@ -1,0 +1,173 @@
+// transcript-judge web: a little JavaScript over server-rendered pages. Every page works
+// without it; this adds drag and drop, live progress and quote highlighting.
+// Text from the server is only ever set with textContent, never as HTML.
+"use strict";
+
+const TERMINAL = new Set(["done", "partial", "failed", "interrupted"]);
+
+function setupDropZone() {
+  const zone = document.getElementById("drop");
+  const input = document.getElementById("file");
+  const chosen = document.getElementById("chosen");
+  if (!zone || !input) return;
+  const show = () => {
+    const file = input.files && input.files[0];
+    chosen.textContent = file ? `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)` : "";
+  };
+  input.addEventListener("change", show);
+  const form = document.getElementById("upload-form");
+  const tooBig = document.getElementById("too-big");
+  form.addEventListener("submit", (event) => {
+    const file = input.files && input.files[0];
+    const limit = Number(form.dataset.maxBytes);
+    tooBig.hidden = true;
+    if (file && limit && file.size > limit) {
+      event.preventDefault(); // the server would refuse it; say so before sending megabytes
+      tooBig.textContent = `${file.name} is ${(file.size / 1048576).toFixed(1)} MB; this server accepts up to ${Math.round(limit / 1048576)} MB.`;
+      tooBig.hidden = false;
+    }
+  });
+  ["dragenter", "dragover"].forEach((type) =>
+    zone.addEventListener(type, (event) => {
+      event.preventDefault();
+      zone.classList.add("over");
+    }),
+  );
+  ["dragleave", "dragend"].forEach((type) => zone.addEventListener(type, () => zone.classList.remove("over")));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    const files = event.dataTransfer && event.dataTransfer.files;
+    if (!files || !files.length) return;
+    const transfer = new DataTransfer();
+    transfer.items.add(files[0]);
+    input.files = transfer.files;
+    show();
+  });
+}
+
+function setupConfirms() {
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+}
+
+// -- the job page: live progress --------------------------------------------------------
+
+function renderProgress(data) {
+  const state = document.getElementById("job-state");
+  const message = document.getElementById("job-message");
+  const bar = document.getElementById("job-bar");
+  const counts = document.getElementById("job-counts");
+  const list = document.getElementById("job-chunks");
+  state.textContent = data.label;
+  state.className = `state state-${data.state}`;
+  message.textContent = data.message;
+  const p = data.progress;
+  if (p) {
+    bar.max = Math.max(1, p.total);
+    bar.value = p.judged;
+    const retries = p.retries === 1 ? "retry" : "retries";
+    let text = `${p.calls} call(s), ${p.cache_hits} from the cache, ${p.retries} ${retries}`;
+    if (p.waiting_s >= 5) text += `; waiting on the model for ${Math.round(p.waiting_s)} s`;
+    counts.textContent = text;
+    list.replaceChildren(
+      ...p.chunks.map((c) => {
+        const li = document.createElement("li");
+        li.className = `chunk chunk-${c.status}`;
+        li.textContent = `chunk ${c.index}: ${c.status}${c.detail ? " — " + c.detail : ""}`;
+        return li;
+      }),
+    );
+  }
+}
+
+function watchJob() {
+  const job = document.getElementById("job");
+  if (!job || TERMINAL.has(job.dataset.state)) return;
+  const url = job.dataset.events;
+  let finished = false;
+  const update = (data) => {
+    renderProgress(data);
+    if (TERMINAL.has(data.state) && !finished) {
+      finished = true;
+      window.location.reload(); // the server renders the report (or the failure)
+    }
+  };
+  const poll = () => {
+    fetch(`/api/analyses/${job.dataset.id}`, { headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (data) update(data);
+        if (!finished) window.setTimeout(poll, 2000);
+      })
+      .catch(() => window.setTimeout(poll, 4000));
+  };
+  if (!("EventSource" in window)) return poll();
+  const source = new EventSource(url);
+  source.onmessage = (event) => update(JSON.parse(event.data));
+  source.onerror = () => {
+    source.close();
+    if (!finished) poll(); // the stream broke: fall back to polling
+  };
+}
+
+// -- the report page: quotes open the transcript at their turn --------------------------
+
+function clearMarks(root) {
+  root.querySelectorAll("mark.hl").forEach((mark) => {
+    const parent = mark.parentNode;
+    parent.replaceChild(document.createTextNode(mark.textContent), mark);
+    parent.normalize();
+  });
+  root.querySelectorAll(".turn.current").forEach((turn) => turn.classList.remove("current"));
+}
+
+function showQuote(turnIndex, start, end) {
+  const transcript = document.getElementById("transcript");
+  const turn = document.getElementById(`turn-${turnIndex}`);
+  if (!transcript || !turn) return false;
+  clearMarks(transcript);
+  const text = turn.querySelector(".text");
+  const node = text && text.firstChild;
+  if (node && node.nodeType === Node.TEXT_NODE && start >= 0 && end > start && end <= node.length) {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    const mark = document.createElement("mark");
+    mark.className = "hl";
+    range.surroundContents(mark);
+  }
+  turn.classList.add("current");
+  if (getComputedStyle(transcript).overflowY === "auto" && transcript.scrollHeight > transcript.clientHeight) {
+    // Side by side (wide screens): scroll the transcript pane, leave the report where it is.
+    const top = turn.offsetTop - (transcript.clientHeight - turn.offsetHeight) / 2;
+    transcript.scrollTo({ top: Math.max(0, top) });
+    if (transcript.getBoundingClientRect().top < 0) transcript.scrollIntoView({ block: "nearest" });
+  } else {
+    turn.scrollIntoView({ block: "center" }); // one column (phones): the page scrolls to it
+  }
+  turn.focus({ preventScroll: true });
+  return true;
+}
+
+function setupQuotes() {
+  document.querySelectorAll("a.quote[data-turn], a.turn-link[data-turn]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const shown = showQuote(link.dataset.turn, Number(link.dataset.start), Number(link.dataset.end));
+      if (shown) {
+        event.preventDefault();
+        history.replaceState(null, "", `#turn-${link.dataset.turn}`);
+      }
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupDropZone();
+  setupConfirms();
+  watchJob();
+  setupQuotes();
+});

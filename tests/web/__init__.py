@@ -1,0 +1,1 @@
+"""Tests of the web front end and JSON API (``transcript-judge serve``)."""

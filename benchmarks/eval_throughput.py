@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +46,7 @@ from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 
 from ._common import MODEL, table, write_section
+from .proposals import repeated_work_cached
 from .simulator import SimConfig, SimulatorProcess
 from .synth import generate_turns, interview_text
 
@@ -98,11 +101,13 @@ def _env(home: str) -> dict[str, str]:
     return env
 
 
-def eval_cli(*args: str) -> float:
-    """Wall time of one ``transcript-judge eval`` process."""
+def eval_cli(*args: str, proposed: bool = False) -> float:
+    """Wall time of one ``transcript-judge eval`` process (with the proposed changes patched in:
+    ``python -m benchmarks.eval_throughput --cli-with-proposals ...``)."""
     exe = Path(sys.executable).with_name("transcript-judge")
+    prefix = [sys.executable, "-m", "benchmarks.eval_throughput", "--cli-with-proposals"] if proposed else [str(exe)]
     with tempfile.TemporaryDirectory() as home:
-        cmd = [str(exe), "eval", "--dataset", str(DATASET), "--repeats", str(REPEATS), "--no-gate", *args]
+        cmd = [*prefix, "eval", "--dataset", str(DATASET), "--repeats", str(REPEATS), "--no-gate", *args]
         started = time.perf_counter()
         proc = subprocess.run(cmd, env=_env(home), capture_output=True, text=True, cwd=ROOT, timeout=3600)
         wall = time.perf_counter() - started
@@ -111,15 +116,29 @@ def eval_cli(*args: str) -> float:
     return wall
 
 
-async def harness_replay() -> tuple[float, int, int]:
+def _cli_with_proposals(args: list[str]) -> int:
+    from transcript_judge.cli import main as cli_main
+
+    from .proposals import repeated_work_cached
+
+    with repeated_work_cached():
+        try:
+            cli_main(args)
+        except SystemExit as e:
+            return int(e.code or 0)
+    return 0
+
+
+async def harness_replay(proposed: bool = False) -> tuple[float, int, int]:
     """``run_eval`` over the recordings in this process: the harness, no CLI, no scoring."""
     rubric = load_rubric()
     dataset = load_dataset(DATASET, rubric)
     settings = EvalSettings(analysis=AnalysisSettings(model=MODEL), repeats=REPEATS, concurrency=4)
     replay = ReplayLLM(RECORDINGS)
-    started = time.perf_counter()
-    runs = await run_eval(dataset, rubric, settings, replay)
-    return time.perf_counter() - started, len(runs), sum(r.status == "ok" for r in runs)
+    with repeated_work_cached() if proposed else contextlib.nullcontext():
+        started = time.perf_counter()
+        runs = await run_eval(dataset, rubric, settings, replay)
+        return time.perf_counter() - started, len(runs), sum(r.status == "ok" for r in runs)
 
 
 async def batch_run(base_url: str) -> dict[str, Any]:
@@ -151,50 +170,88 @@ async def batch_run(base_url: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--cli-with-proposals"]:
+        return _cli_with_proposals(argv[1:])
     argparse.ArgumentParser(description=__doc__).parse_args(argv)
     build_dataset()
     if RECORDINGS.exists():
         shutil.rmtree(RECORDINGS)
     rows = []
+    n = CASES * REPEATS
     with SimulatorProcess(SimConfig(**SIM, batch_seconds=5.0)) as sim:  # type: ignore[arg-type]
         sim.reset()
         wall = eval_cli("--base-url", sim.base_url, "--concurrency", "16", "--record", str(RECORDINGS))
         calls = sim.stats()["ok"]
-        rows.append(["live, recording", "16", f"{wall:.1f}", f"{CASES * REPEATS / wall:.1f}", calls, ""])
-        replay_cli = eval_cli("--replay", str(RECORDINGS))
+        rows.append(["live, recording", "16", f"{wall:.1f}", f"{n / wall:.1f}", calls, ""])
+        replay_cli = statistics.median(eval_cli("--replay", str(RECORDINGS)) for _ in range(3))
+        replay_new = statistics.median(eval_cli("--replay", str(RECORDINGS), proposed=True) for _ in range(3))
         harness, runs, ok = asyncio.run(harness_replay())
+        harness_new, _, ok_new = asyncio.run(harness_replay(proposed=True))
         verdict = "met" if replay_cli < TARGET_S else "MISSED"
-        rows.append(["replay (CLI process)", "4", f"{replay_cli:.1f}", f"{CASES * REPEATS / replay_cli:.1f}", 0,
+        verdict_new = "met" if replay_new < TARGET_S else "MISSED"
+        rows.append(["replay (CLI process)", "4", f"{replay_cli:.1f}", f"{n / replay_cli:.1f}", 0,
                      f"< {TARGET_S:.0f} s: {verdict}"])  # fmt: skip
+        rows.append(["replay (CLI process), proposed", "4", f"{replay_new:.1f}", f"{n / replay_new:.1f}", 0,
+                     f"< {TARGET_S:.0f} s: {verdict_new}"])  # fmt: skip
         rows.append(["replay (harness only, in-process)", "4", f"{harness:.1f}", f"{runs / harness:.1f}", 0,
                      f"{ok}/{runs} runs ok"])  # fmt: skip
+        rows.append(["replay (harness only), proposed", "4", f"{harness_new:.1f}", f"{runs / harness_new:.1f}", 0,
+                     f"{ok_new}/{runs} runs ok"])  # fmt: skip
         for conc in ("1", "4", "16"):
             sim.reset()
             wall = eval_cli("--base-url", sim.base_url, "--concurrency", conc)
-            rows.append([f"live, --concurrency {conc}", conc, f"{wall:.1f}", f"{CASES * REPEATS / wall:.1f}",
+            rows.append([f"live, --concurrency {conc}", conc, f"{wall:.1f}", f"{n / wall:.1f}",
                          sim.stats()["ok"], ""])  # fmt: skip
         sim.reset()
         b = asyncio.run(batch_run(sim.base_url))
     rows.append(["Batch API (run_batch)", "-", f"{b['wall']:.1f}", f"{b['analyses'] / b['wall']:.1f}", b["calls"],
                  f"{b['batches']} batch, {b['ok']}/{b['analyses']} ok, ${b['cost']:.3f} at batch prices"])  # fmt: skip
+    miss = ""
+    if replay_cli >= TARGET_S:
+        miss = f"""
+**Why the replay misses, and what it would take.** Replaying needs no model, so the run is
+pure local work: {harness / n * 1000:.0f} ms per analysis on this machine, plus start-up, loading the
+dataset and scoring. Profiled (pyinstrument), most of it is work that depends only on the
+transcript and is redone for every repeat of every case: language detection (langdetect over
+5000 characters, about 40 ms, close to half of the analysis time), the injection scan of every
+turn and of every quote's sentences, token counts of the same lines, a new pydantic answer
+model per plan, and grounding's character-by-character line normalisation. Caching these pure
+functions (`benchmarks/proposals.py::repeated_work_cached`: `lru_cache` on a 2000-character
+language sample, on `injection.scan_text`, on `TokenCounter.count`; `answer_model` cached per
+rubric; grounding's ASCII fast path) gives identical verdicts, quotes and grounding counts on
+all 300 runs (checked) and the same language on all 147 transcripts of the dataset and the
+corpus, and brings the replay to **{replay_new:.1f} s** (harness {harness_new:.1f} s).
+"""
+    summary = [
+        ("3. eval replay, 100 x 3, CLI process", f"< {TARGET_S:.0f} s", f"{replay_cli:.1f} s", verdict),
+        ("3. eval replay, 100 x 3, CLI process, proposed", f"< {TARGET_S:.0f} s", f"{replay_new:.1f} s", verdict_new),
+        ("3. eval live, --concurrency 1 / 4 / 16", "report",
+         " / ".join(r[2] + " s" for r in rows if r[0].startswith("live, --")), "-"),
+        ("3. eval through the Batch API", "report", f"{b['wall']:.1f} s, ${b['cost']:.3f}", "-"),
+    ]  # fmt: skip
     body = f"""**Target: {CASES} cases x {REPEATS} repeats replayed in under {TARGET_S:.0f} s: {replay_cli:.1f} s
-(the whole `transcript-judge eval --replay` process) — {verdict}.**
-
+(the whole `transcript-judge eval --replay` process) — {verdict}; with the proposed changes
+{replay_new:.1f} s — {verdict_new}.**
+{miss}
 Dataset: `benchmarks/out/evalset/` — the cases of `evals/dev` plus synthetic interviews of 5 to
-45 minutes up to {CASES} cases ({CASES * REPEATS} analyses). Simulator: {SIM["latency_s"]} s per call +
+45 minutes up to {CASES} cases ({n} analyses). Simulator: {SIM["latency_s"]} s per call +
 {SIM["per_token_s"] * 1000:.1f} ms per completion token; its Batch API completes a batch in 5 s.
 
 {table(["run", "concurrency", "wall (s)", "analyses/s", "model calls", ""], rows)}
 
 "replay (CLI process)" is `transcript-judge eval --dataset benchmarks/out/evalset --replay
-benchmarks/out/eval_recordings --repeats 3 --no-gate`: Python start-up, loading and checking
-the dataset, every analysis, scoring with bootstrap intervals, the report. "harness only" is
-`run_eval` with a `ReplayLLM` in this process (warm). Live runs are bounded by the
+benchmarks/out/eval_recordings --repeats 3 --no-gate` (median of 3): Python start-up, loading
+and checking the dataset, every analysis, scoring with bootstrap intervals, the report.
+"harness only" is `run_eval` with a `ReplayLLM` in this process (warm). "proposed" has
+`benchmarks/proposals.py::repeated_work_cached` patched in. Live runs are bounded by the
 simulator's latency at low concurrency and by this 2-core machine's CPU (the local work of
-each analysis, see benchmark 4) at high concurrency.
+each analysis, see benchmark 4) at high concurrency. The Batch API row runs the same 300
+analyses through `transcript_judge.batch.run_batch`: one upload, one batch, results mapped
+back to every chunk, cost at batch prices.
 """
     print(body)
-    write_section("eval", "3. Evaluation throughput", "python -m benchmarks.eval_throughput", body)
+    write_section("eval", "3. Evaluation throughput", "python -m benchmarks.eval_throughput", body, summary)
     return 0
 
 

@@ -233,3 +233,46 @@ def test_failed_cases_are_counted_apart(tmp_path: Path) -> None:
         == 0
     )
     assert json.loads(out.read_text())["taggers"][0]["cases_scored"] == 4
+
+
+def test_live_eval_records_caches_and_replays_identically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real OpenAI client (respx): record, then the cache answers a second run,
+    then a replay of the recordings scores exactly the same."""
+    import httpx
+    import respx
+
+    from eval_fake import respond
+    from openai_payloads import BASE_URL, ok
+    from transcript_judge.llm import factory
+    from transcript_judge.llm.base import ChatRequest
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        fake = respond(ChatRequest(model=body["model"], messages=tuple(body["messages"]), schema_name="x",
+                                   json_schema=body["response_format"]["json_schema"]["schema"]))
+        return ok(fake.content)
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-eval")
+    monkeypatch.setattr(factory, "_factory", lambda: httpx.AsyncClient())
+    rec = tmp_path / "rec"
+    first, second, third = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    with respx.mock(base_url=BASE_URL) as router:
+        route = router.post("/chat/completions").mock(side_effect=handler)
+        assert run(["eval", "--dataset", str(MINI), "--record", str(rec), "--no-gate", "-o", str(first)]) == 0
+        assert route.call_count == 4
+        assert run(["eval", "--dataset", str(MINI), "--no-gate", "-o", str(second)]) == 0
+        assert route.call_count == 4  # every answer came from the cache
+        assert run(["eval", "--dataset", str(MINI), "--no-cache", "--no-gate", "-o", str(tmp_path / "x.json")]) == 0
+        assert route.call_count == 8  # --no-cache really asks again
+    assert run(["eval", "--dataset", str(MINI), "--replay", str(rec), "--no-gate", "-o", str(third)]) == 0
+
+    def metrics(p: Path) -> list[object]:
+        t = json.loads(p.read_text())["taggers"][0]
+        return [t["macro_f1"], [c["predicted"] for c in t["cases"]]]
+
+    assert metrics(first) == metrics(second) == metrics(third)
+    a, b = json.loads(first.read_text())["taggers"][0], json.loads(second.read_text())["taggers"][0]
+    assert a["prompt_tokens"] == 4 * 2400 and a["cache_hits"] == 0
+    assert b["prompt_tokens"] == 0 and b["cache_hits"] == 4 and b["reused_prompt_tokens"] == 4 * 2400

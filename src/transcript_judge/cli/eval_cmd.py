@@ -24,10 +24,12 @@ from ..evaluation.render import render_eval, render_eval_terminal
 from ..evaluation.runner import CaseRun, EvalSettings, run_eval
 from ..evaluation.scoring import score
 from ..llm.base import LLM
+from ..llm.cache import CachingLLM
 from ..llm.factory import build_llm, close_llm
 from ..report.render import format_for_path
 from ..roles import assign_roles
 from ..rubric import Rubric, load_rubric
+from ..store import Store
 from .common import EXIT_GATE_FAILED, err_console, setup_logging
 
 __all__ = ["eval_cmd", "register"]
@@ -151,6 +153,7 @@ def eval_cmd(
 
     llm: LLM | None = None
     replay: ReplayLLM | None = None
+    store: Store | None = None
     if "llm" in tagger_names:
         if replay_dir:
             replay = ReplayLLM(replay_dir)
@@ -169,8 +172,8 @@ def eval_cmd(
                 hint="Set OPENAI_API_KEY or --base-url, use --replay DIR, or run --tagger lexical.",
             )
         else:
-            llm = build_llm(cfg.client)
-            llm = _with_cache(llm, no_cache)
+            store = Store.open()
+            llm = CachingLLM(build_llm(cfg.client), store, enabled=not no_cache)
             if record_dir:
                 llm = RecordingLLM(llm, record_dir)
 
@@ -201,6 +204,8 @@ def eval_cmd(
             closing = close_llm(llm)
             if closing is not None:
                 await closing  # type: ignore[misc]
+            if store is not None:
+                store.close()
 
     runs = asyncio.run(go())
     scores = [
@@ -249,15 +254,6 @@ def eval_cmd(
         )
     if report.gate is not None and not report.gate.passed:
         sys.exit(EXIT_GATE_FAILED)
-
-
-def _with_cache(llm: LLM, no_cache: bool) -> LLM:
-    """Wrap with the response cache when the store is available."""
-    try:
-        from ..llm.cache import cached_llm  # type: ignore[import-untyped,attr-defined,unused-ignore]
-    except ImportError:
-        return llm
-    return cached_llm(llm, enabled=not no_cache)  # type: ignore[no-any-return]
 
 
 def register(cli: click.Group) -> None:

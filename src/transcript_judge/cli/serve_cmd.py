@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -121,10 +122,9 @@ def serve(
         err_console.print(f"  {cfg.describe()}", highlight=False, markup=False)
     else:
         err_console.print("  [yellow]No LLM configured: analyses use the offline KEYWORD BASELINE.[/]", highlight=False)
-    try:
+    # uvicorn re-raises Ctrl-C after its graceful shutdown; here that is a normal stop.
+    with contextlib.suppress(KeyboardInterrupt):
         make_server(app, log_level="info" if verbose else "warning").run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a normal stop here
     err_console.print(
         "stopped. Analyses that were running are marked interrupted; resume them from the page.",
         highlight=False,

@@ -114,8 +114,8 @@ class Loaded:
         return plan_analysis(self.transcript, self.roles, rubric or self.rubric, settings or AnalysisSettings())
 
 
-def load_interview(minutes: int, *, fmt: str = "vtt", seed: int = 0) -> Loaded:
-    path = write_interview(minutes, fmt=fmt, seed=seed)
+def load_interview(minutes: int, *, fmt: str = "vtt", seed: int = 0, speakers: int | None = None) -> Loaded:
+    path = write_interview(minutes, fmt=fmt, seed=seed, speakers=speakers)
     transcript = read_transcript(path)
     return Loaded(path, transcript, assign_roles(transcript), load_rubric())
 

@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -41,6 +42,7 @@ from ._common import MODEL, Loaded, Summary, load_interview, simulator_llm, tabl
 from .simulator import SimConfig, SimulatorProcess
 
 DURATIONS = (10, 30, 60, 120)
+SEEDS = 4
 SWEEP = (4000, 6000, 8000, 12000, 16000, 24000)
 TARGET = 1.3
 
@@ -185,6 +187,25 @@ async def what_if(sim: SimulatorProcess) -> tuple[str, dict[tuple[int, str], Run
     ), measured
 
 
+async def spread(sim: SimulatorProcess) -> tuple[str, list[float], list[float]]:
+    """The 60-minute ratio over several synthetic interviews: seeds x panel sizes."""
+    rows, now, new = [], [], []
+    for speakers in (2, 3, 4):
+        for seed in range(SEEDS):
+            loaded = load_interview(60, seed=seed, speakers=speakers)
+            fl = floor_of(loaded)
+            a = await analyse(loaded, sim.base_url, AnalysisSettings())
+            with labels_without_timestamps():
+                b = await analyse(loaded, sim.base_url, AnalysisSettings())
+            now.append(a.usage.prompt_tokens / fl.total)
+            new.append(b.usage.prompt_tokens / fl.total)
+            rows.append([speakers, seed, len(loaded.transcript.turns), fl.transcript, a.calls,
+                         f"{now[-1]:.2f}", f"{new[-1]:.2f}"])  # fmt: skip
+    t = table(["speakers", "seed", "turns", "transcript tok", "calls", "ratio (defaults)",
+               "ratio (labels without timestamps)"], rows)  # fmt: skip
+    return t, now, new
+
+
 async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
     url = sim.base_url
     rows, details = [], []
@@ -254,6 +275,7 @@ async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
         )
 
     t4, variants = await what_if(sim)
+    t5, now, new = await spread(sim)
     t1 = table(
         [
             "interview",
@@ -287,9 +309,16 @@ async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
         details,
     )
     t3 = table(["chunk_tokens", "calls", "sent", "ratio", "completion tok", "$ (list)", ""], sweep)
-    sixty_ratio = float(rows[DURATIONS.index(60)][6])
     naive_ratio = float(rows[DURATIONS.index(60)][9])
-    verdict = "met" if sixty_ratio <= TARGET else "MISSED"
+    over = sum(r > TARGET for r in now)
+    med, worst = statistics.median(now), max(now)
+    med_new, worst_new = statistics.median(new), max(new)
+    if over == 0:
+        verdict = "met"
+    elif med <= TARGET:
+        verdict = f"met at the median; MISSED for {over} of {len(now)} interviews"
+    else:
+        verdict = "MISSED"
     short = variants[(60, "labels without timestamps")]
     big = variants[(60, "chunk_tokens 16000")]
     both = variants[(60, "chunk_tokens 16000 + labels without timestamps")]
@@ -297,17 +326,18 @@ async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
     r120 = variants[(120, "labels without timestamps")]
     ratio = lambda r: r.usage.prompt_tokens / fl.total  # noqa: E731
     miss = ""
-    if sixty_ratio > TARGET:
+    if over:
         miss = f"""
-**Why the target is missed, and what it would take.** At 8000-token chunks the 60-minute
-interview ({fl.transcript:,} transcript tokens) needs two calls, so the instructions
-({fl.instructions:,} tokens) go out twice, and every line of the prompt carries a
+**Why the target is {"missed" if verdict == "MISSED" else "not met for every interview"}, and what it would
+take.** At 8000-token chunks a 60-minute interview (about {fl.transcript:,} transcript tokens)
+needs two calls, so the instructions ({fl.instructions:,} tokens) go out twice, and every line of the prompt carries a
 `[T12 00:03:14] CANDIDATE:` label of about 17 tokens where the floor has `Name:` (about 5).
 Two changes, measured below in "Where the tokens above the floor go":
 
 - *Drop the timestamp from the prompt's line labels* (`[T12] CANDIDATE:`): the model quotes
   by T-number and the report maps turns to timestamps locally, so the model never needs the
-  times. Ratio {ratio(base):.2f} -> **{ratio(short):.2f}** at 60 minutes ({ratio(r120):.2f} at 120),
+  times. Ratio {ratio(base):.2f} -> **{ratio(short):.2f}** for the 60-minute interview below (worst of
+  {len(new)}: {worst_new:.2f}; {ratio(r120):.2f} at 120 minutes),
   cost {short.cost / base.cost - 1:+.0%}, with no change in calls or latency. This is the
   recommended change; it changes the prompt fingerprint, so recordings must be re-made.
 - *chunk_tokens 16000*: one call instead of two for 60 minutes, ratio **{ratio(big):.2f}**
@@ -318,9 +348,10 @@ Two changes, measured below in "Where the tokens above the floor go":
   judge (`transcript-judge eval` with `--chunk-tokens 16000` against a baseline).
 """
     summary = [
-        ("1. tokens: sent / floor, 60 min, defaults", f"<= {TARGET}", f"{sixty_ratio:.2f}", verdict),
-        ("1. tokens: sent / floor, 60 min, proposed labels", f"<= {TARGET}", f"{ratio(short):.2f}",
-         "met" if ratio(short) <= TARGET else "MISSED"),
+        ("1. tokens: sent / floor, 60 min, defaults", f"<= {TARGET}",
+         f"median {med:.2f}, worst {worst:.2f} ({len(now)} interviews)", verdict),
+        ("1. tokens: sent / floor, 60 min, proposed labels", f"<= {TARGET}",
+         f"median {med_new:.2f}, worst {worst_new:.2f}", "met" if worst_new <= TARGET else "MISSED"),
         ("1. tokens: naive design (a call per criterion), 60 min", "baseline", f"{naive_ratio:.2f}", "-"),
         ("1. tokens: cacheable prefix per call", "report", f"{fl.prefix:,} tokens", "-"),
     ]  # fmt: skip
@@ -329,8 +360,10 @@ Two changes, measured below in "Where the tokens above the floor go":
         f"""Model prices: {MODEL} list prices from `pricing.py`; token counts with the tool's counter
 (`{get_counter(MODEL).encoding_name}`, the same in the pipeline and in the simulator).
 
-**Target: ratio <= {TARGET} at default settings for a 60-minute interview: {sixty_ratio:.2f} — {verdict}.
-The naive design (one call per criterion over the whole transcript) sends {naive_ratio:.2f} x the floor.**
+**Target: ratio <= {TARGET} at default settings for a 60-minute interview: median {med:.2f}, worst
+{worst:.2f} over {len(now)} synthetic 60-minute interviews (2-4 speakers, {SEEDS} seeds each) — {verdict}.
+With the proposed labels: median {med_new:.2f}, worst {worst_new:.2f}. The naive design (one call per
+criterion over the whole transcript) sends {naive_ratio:.2f} x the floor.**
 {miss}
 ### Prompt tokens sent vs the floor (default settings: chunk_tokens 8000, overlap 200)
 
@@ -355,6 +388,10 @@ interviews is almost always warm.
 ### chunk_tokens sweep, 60-minute interview
 
 {t3}
+
+### 60-minute interviews: the spread
+
+{t5}
 
 ### Where the tokens above the floor go, and what would remove them
 

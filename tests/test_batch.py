@@ -600,3 +600,33 @@ async def test_many_analyses_make_one_round(respx_mock: respx.MockRouter, http: 
     assert len(api.batches) == 1
     assert len(api.lines) == 20 * (len(plans[0].chunks) + len(plans[1].chunks))
     assert all(not _ok(r).report.partial for r in results)
+
+
+@respx.mock(base_url=BASE_URL, assert_all_called=False)
+async def test_a_saved_batch_the_service_does_not_know_is_submitted_again(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    api = FakeBatchAPI().install(respx_mock)
+    jobs = [BatchJob(_plan(), "zoom.vtt")]
+    with pytest.raises(LLMTransientError):
+        await run_batch(jobs, CLIENT, settings=BatchSettings(poll_interval_s=0, max_wait_s=0), http_client=http)
+    (state,) = _state_files()
+    saved = json.loads(state.read_text())
+    state.write_text(json.dumps({**saved, "batch_id": "batch_from_another_account"}))
+    results = await run_batch(jobs, CLIENT, settings=FAST, http_client=http)
+    assert api.create_route.call_count == 2 and not _ok(results[0]).report.partial
+
+
+@respx.mock(base_url=BASE_URL, assert_all_called=False)
+async def test_a_round_over_the_batch_limits_is_split(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transcript_judge import batch
+
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 3)
+    api = FakeBatchAPI().install(respx_mock)
+    plan = _plan(chunk_tokens=500)
+    results = await run_batch([BatchJob(plan, "x.vtt")], CLIENT, settings=FAST, http_client=http)
+    assert len(api.batches) == -(-len(plan.chunks) // 3) > 1
+    assert all(len(lines) <= 3 for lines in api.inputs.values())
+    assert not _ok(results[0]).report.partial

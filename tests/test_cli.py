@@ -137,3 +137,17 @@ def test_size_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p.write_bytes(b"A: hello there?\nB: yes indeed.\n" * 80_000)
     assert run(["analyse", str(p), "--max-file-mb", "1"]) == 4
     assert "limit" in capsys.readouterr().err
+
+
+def test_html_report_escapes_transcript_text(tmp_path: Path) -> None:
+    p = tmp_path / "evil.txt"
+    p.write_text(
+        "Interviewer: How do you evaluate it?\n\n"
+        'Candidate: We use a labelled set <script>alert("x")</script> and <img src=x onerror=alert(1)> metrics, '
+        "and the entity-encoded &lt;script&gt;alert(2)&lt;/script&gt; survives ingest as text.\n"
+    )
+    out = tmp_path / "r.html"
+    assert run(["analyse", str(p), "-o", str(out), "--quiet"]) == 0
+    html = out.read_text()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html

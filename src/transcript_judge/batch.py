@@ -80,6 +80,8 @@ BATCH_ENDPOINT: Literal["/v1/chat/completions"] = "/v1/chat/completions"
 _STATE_VERSION = 1
 _TERMINAL = ("completed", "failed", "expired", "cancelled")
 _SETTLE_TICKS = 50  # event-loop turns without news before a round is considered complete
+MAX_BATCH_REQUESTS = 50_000  # the Batch API's limits per input file
+MAX_BATCH_BYTES = 190 * 1024 * 1024  # (200 MB, with a margin)
 
 T = TypeVar("T")
 
@@ -336,18 +338,28 @@ class _Rounds:
             await self._answer(llm.take())
 
     async def _answer(self, pending: dict[str, _Pending]) -> None:
-        lines = [
-            json.dumps(request_line(p.request), ensure_ascii=False, separators=(",", ":")) for p in pending.values()
-        ]
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+        """One round: as many batches as the API's limits need, submitted together."""
+        groups: list[dict[str, bytes]] = [{}]
+        size = 0
+        for cid, entry in pending.items():
+            line = json.dumps(request_line(entry.request), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            if groups[-1] and (len(groups[-1]) >= MAX_BATCH_REQUESTS or size + len(line) > MAX_BATCH_BYTES):
+                groups.append({})
+                size = 0
+            groups[-1][cid] = line
+            size += len(line)
+        await asyncio.gather(*(self._answer_group(group, pending) for group in groups))
+
+    async def _answer_group(self, group: dict[str, bytes], pending: dict[str, _Pending]) -> None:
+        data = b"".join(group.values())
         where = self.client_settings.base_url or "api.openai.com"
         key = hashlib.sha256(where.encode() + b"\0" + data).hexdigest()[:32]
         path = self.settings.directory() / f"{key}.json"
         self.state_files.append(path)
-        batch_id = await self._submit_or_resume(path, key, data, len(lines))
-        answers = await self._wait_and_download(path, batch_id, len(lines))
-        for cid, entry in pending.items():
-            entry.resolve(
+        batch_id = await self._submit_or_resume(path, key, data, len(group))
+        answers = await self._wait_and_download(path, batch_id, len(group))
+        for cid in group:
+            pending[cid].resolve(
                 answers.get(cid)
                 or LLMTransientError(f"Batch {batch_id} ended without an answer for this request ({cid}).")
             )
@@ -355,8 +367,16 @@ class _Rounds:
     async def _submit_or_resume(self, path: Path, key: str, data: bytes, count: int) -> str:
         state = _read_state(path)
         if state.get("batch_id"):
-            self._emit(BatchProgress(self.round, "resumed", state["batch_id"], total=count))
-            return str(state["batch_id"])
+            batch_id = str(state["batch_id"])
+            try:
+                await self._sdk(self.client.batches.retrieve(batch_id))
+            except LLMModelNotFoundError:  # 404: not this account's batch, or long gone
+                log.warning("saved batch %s is unknown to the service; submitting again", batch_id)
+                state = {}
+                _forget(path)
+            else:
+                self._emit(BatchProgress(self.round, "resumed", batch_id, total=count))
+                return batch_id
         file_id = state.get("input_file_id")
         if not file_id:
             self._emit(BatchProgress(self.round, "uploading", total=count))

@@ -74,11 +74,6 @@ async def test_transcript_text_is_escaped_everywhere(make_app: MakeApp) -> None:
     assert not re.search(r"<script(?![^>]*\bsrc=\"/static/app\.js\")", html)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/render.py autoescapes only names ending in .html, and the template is report.html.j2: "
-    "the downloadable HTML report does not escape transcript text (served with a sandbox CSP meanwhile)",
-)
 async def test_the_downloadable_html_report_escapes_transcript_text(make_app: MakeApp) -> None:
     async with running(make_app(llm_factory=lambda: scripted())) as http:
         r = await upload_api(http, plain(PAYLOADS), "payload.txt")

@@ -108,3 +108,17 @@ def test_stopping_the_server_ends_event_streams_and_interrupts_jobs(make_app: Ma
     assert ended == ["event: bye"] and took < 2.0  # no wait for the graceful-shutdown timeout
     with Store.open() as store:
         assert store.query("SELECT status FROM analyses WHERE id = ?", (analysis_id,))[0]["status"] == "interrupted"
+
+
+def test_the_model_flags_reach_the_client_each_job_builds() -> None:
+    from transcript_judge.config import resolve_config
+    from transcript_judge.llm.openai_client import OpenAIChatLLM
+    from transcript_judge.web.app import default_llm_factory
+
+    assert default_llm_factory(resolve_config()) is None  # nothing configured: the keyword baseline
+    factory = default_llm_factory(resolve_config(model="llama3.1", base_url="http://127.0.0.1:11434/v1"))
+    assert factory is not None
+    llm = factory()
+    assert isinstance(llm, OpenAIChatLLM)
+    assert llm.settings.model == "llama3.1" and llm.settings.base_url == "http://127.0.0.1:11434/v1"
+    asyncio.run(llm.aclose())

@@ -78,6 +78,7 @@ def serve(
     """Serve the web page and JSON API (127.0.0.1 by default). Ctrl-C stops it;
     analyses cut off by a stop can be resumed from the page."""
     from ..web import WebSettings, create_app
+    from ..web.app import default_llm_factory
     from ..web.server import bind, make_server, url_of
 
     setup_logging(verbose)
@@ -108,7 +109,7 @@ def serve(
     )
     settings.check()  # before binding: a refused bind never listens, even for a moment
     sock = bind(host, port)
-    app = create_app(settings)
+    app = create_app(settings, llm_factory=default_llm_factory(cfg) if use_llm else None)
     url = url_of(sock)
     shown = f"{url}?token=…(TJ_WEB_TOKEN)" if token else url
     err_console.print(f"transcript-judge web: [bold]{shown}[/]  (Ctrl-C to stop)", highlight=False)

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -37,7 +37,7 @@ def _env(autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("transcript_judge.report", "templates"),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(["html"]) if autoescape else False,
+        autoescape=autoescape,  # the HTML env escapes everything; the Markdown env uses the md filter
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..config import resolve_config
+from ..config import ResolvedConfig, resolve_config
 from ..llm.base import LLM
 from ..llm.factory import build_llm
 from . import api, pages
@@ -54,9 +54,10 @@ def templates() -> Environment:
     return env
 
 
-def default_llm_factory() -> LLMFactory | None:
-    """A factory building the configured model's client, or None when none is configured."""
-    cfg = resolve_config()
+def default_llm_factory(cfg: ResolvedConfig | None = None) -> LLMFactory | None:
+    """A factory building the configured model's client (a fresh one per analysis), or
+    None when no model is configured."""
+    cfg = cfg or resolve_config()
     if not cfg.llm_configured:
         return None
 

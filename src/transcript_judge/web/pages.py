@@ -124,8 +124,8 @@ async def upload(
         )
     except InputError as e:
         retry = None
-        if not options.input_format and len(data) <= service.settings.max_upload_bytes:
-            retry = service.hold(data, name, options)
+        if not options.input_format and "doesn't look like a transcript" in e.message:
+            retry = service.hold(data, name, options)  # offer to read it as plain text
         return _error(
             request, 400, "Not a transcript we can read", e.message, _web_hint(e.hint), name=name, retry=retry
         )

@@ -130,6 +130,7 @@ class GatedLLM:
 
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 
 
 @contextlib.contextmanager
@@ -178,10 +179,17 @@ def repeated_work_cached() -> Iterator[None]:
       ``lru_cache`` on ``TokenCounter.count``'s text);
     - ``answer_model(rubric)``: a new pydantic model class per plan (``schema.py``: cache it
       by the rubric's canonical JSON);
-    - grounding's line normalisation (see :func:`cached_line_normalization`), which this
-      includes.
+    - grounding's line normalisation (see :func:`cached_line_normalization`, which this
+      includes) and ``normalize_with_map`` for the quote's span (``grounding.py``: the same
+      ASCII fast path, keeping the index map, and a cache);
+    - ``neutralize`` of the same transcript lines, for every repeat and again for the
+      pre-flight check of ``eval --replay`` (``prompting.py``: ``lru_cache``; its
+      per-character control-character filter could also be one regular expression);
+    - the dataset's evidence check, which normalises each candidate's whole text with the
+      index map it then ignores (``evaluation/dataset.py``: the text-only fast path).
     """
-    from transcript_judge import injection, schema, tokens
+    from transcript_judge import grounding, injection, prompting, schema, tokens
+    from transcript_judge.evaluation import dataset
 
     @functools.lru_cache(maxsize=4096)
     def language_of(sample: str) -> str | None:
@@ -206,6 +214,35 @@ def repeated_work_cached() -> Iterator[None]:
         return original_count(counter, text)
 
     saved = (analysis.detect_language, injection.scan_text, analysis.answer_model, tokens.TokenCounter.count)
+    saved_text = (prompting.neutralize, grounding.normalize_with_map, dataset.normalize_with_map)
+    original_map = grounding.normalize_with_map
+
+    @functools.lru_cache(maxsize=65536)
+    def fast_map(text: str) -> tuple[str, list[int]]:
+        """``normalize_with_map`` with an ASCII fast path (identical output), cached."""
+        if not text.isascii():
+            return original_map(text)
+        out: list[str] = []
+        index: list[int] = []
+        prev = 0
+        for m in _ASCII_RUN.finditer(text):
+            a, b = m.span()
+            if out and text[prev:a].strip("'"):
+                out.append(" ")
+                index.append(a)
+            out.append(text[a:b].lower())
+            index.extend(range(a, b))
+            prev = b
+        return "".join(out), index
+
+    def text_only(text: str) -> tuple[str, list[int]]:  # the dataset check uses the text only
+        if text.isascii():
+            return " ".join(_ASCII_WORD.findall(text.replace("'", "").lower())), []
+        return original_map(text)
+
+    prompting.neutralize = functools.lru_cache(maxsize=65536)(prompting.neutralize)  # type: ignore[assignment]
+    grounding.normalize_with_map = fast_map  # type: ignore[assignment]
+    dataset.normalize_with_map = text_only  # type: ignore[assignment]
     analysis.detect_language = language  # type: ignore[assignment]
     injection.scan_text = lambda text: list(scan(text))  # type: ignore[assignment]
     analysis.answer_model = answer_model
@@ -215,3 +252,4 @@ def repeated_work_cached() -> Iterator[None]:
             yield
     finally:
         analysis.detect_language, injection.scan_text, analysis.answer_model, tokens.TokenCounter.count = saved  # type: ignore[method-assign]
+        prompting.neutralize, grounding.normalize_with_map, dataset.normalize_with_map = saved_text

@@ -623,10 +623,10 @@ async def test_a_round_over_the_batch_limits_is_split(
 ) -> None:
     from transcript_judge import batch
 
-    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 3)
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)
     api = FakeBatchAPI().install(respx_mock)
     plan = _plan(chunk_tokens=500)
     results = await run_batch([BatchJob(plan, "x.vtt")], CLIENT, settings=FAST, http_client=http)
-    assert len(api.batches) == -(-len(plan.chunks) // 3) > 1
-    assert all(len(lines) <= 3 for lines in api.inputs.values())
+    assert len(api.batches) == -(-len(plan.chunks) // 2) > 1
+    assert all(len(lines) <= 2 for lines in api.inputs.values())
     assert not _ok(results[0]).report.partial

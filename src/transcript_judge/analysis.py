@@ -20,7 +20,7 @@ from ._version import __version__
 from .aggregation import CriterionEvidence, aggregate
 from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
 from .errors import ContextLengthExceededError, LLMError, LLMTransientError, NoCandidateError
-from .grounding import GroundedQuote, ground_quote
+from .grounding import GroundedQuote, RejectedQuote, ground_quote
 from .injection import detect_injection, quote_is_injection
 from .judge import ChunkOutcome, JudgeSettings, build_request, judge_chunk
 from .language import detect_language
@@ -278,7 +278,6 @@ def _ground(
     outcomes: list[ChunkOutcome], warnings: list[Warning], tally: Counter[str]
 ) -> list[dict[str, CriterionEvidence]]:
     per_chunk: list[dict[str, CriterionEvidence]] = []
-    dropped = tally
     downgraded = 0
     for outcome in outcomes:
         if not outcome.ok or outcome.assessments is None:
@@ -288,31 +287,25 @@ def _ground(
             grounded: list[GroundedQuote] = []
             for q in a.evidence:
                 checked = ground_quote(q.turn, q.text, outcome.chunk.lines)
-                if isinstance(checked, GroundedQuote) and _in_injection(checked, outcome.chunk):
-                    dropped["injection"] += 1
-                    dropped["rejected"] += 1
-                    warnings.append(
-                        Warning(
-                            kind="quote_dropped",
-                            turn=checked.turn,
-                            quote=checked.text[:300],
-                            message=f"{cid}: quote dropped (part of a suspected prompt injection, not evidence)",
-                        )
-                    )
-                elif isinstance(checked, GroundedQuote):
+                reason: str | None = None
+                if isinstance(checked, RejectedQuote):
+                    reason = checked.reason
+                elif _in_injection(checked, outcome.chunk):
+                    reason = "injection"
+                if reason is None and isinstance(checked, GroundedQuote):
                     grounded.append(checked)
                     tally["grounded"] += 1
-                else:
-                    dropped[checked.reason] += 1
-                    dropped["rejected"] += 1
-                    warnings.append(
-                        Warning(
-                            kind="quote_dropped",
-                            turn=checked.turn,
-                            quote=checked.text[:300],
-                            message=f"{cid}: quote dropped ({_REASONS[checked.reason]})",
-                        )
+                    continue
+                tally[reason or "error"] += 1
+                tally["rejected"] += 1
+                warnings.append(
+                    Warning(
+                        kind="quote_dropped",
+                        turn=checked.turn,
+                        quote=checked.text[:300],
+                        message=f"{cid}: quote dropped ({_REASONS[reason or 'error']})",
                     )
+                )
             verdict = a.verdict
             if verdict == "shown" and not grounded:
                 verdict, downgraded = "insufficient_evidence", downgraded + 1
@@ -339,6 +332,7 @@ _REASONS = {
     "interviewer": "the interviewer said it, not the candidate",
     "too_short": "too short to verify",
     "error": "could not be checked",
+    "injection": "part of a suspected prompt injection, not evidence",
 }
 
 

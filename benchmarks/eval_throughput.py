@@ -207,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         b = asyncio.run(batch_run(sim.base_url))
     rows.append(["Batch API (run_batch)", "-", f"{b['wall']:.1f}", f"{b['analyses'] / b['wall']:.1f}", b["calls"],
                  f"{b['batches']} batch, {b['ok']}/{b['analyses']} ok, ${b['cost']:.3f} at batch prices"])  # fmt: skip
+    for row in rows:  # cases/s: each case is analysed REPEATS times
+        row.insert(4, f"{float(row[3]) / REPEATS:.1f}")
     miss = ""
     if replay_cli >= TARGET_S:
         miss = f"""
@@ -241,7 +243,7 @@ Dataset: `benchmarks/out/evalset/` — the cases of `evals/dev` plus synthetic i
 45 minutes up to {CASES} cases ({n} analyses). Simulator: {SIM["latency_s"]} s per call +
 {SIM["per_token_s"] * 1000:.1f} ms per completion token; its Batch API completes a batch in 5 s.
 
-{table(["run", "concurrency", "wall (s)", "analyses/s", "model calls", ""], rows)}
+{table(["run", "concurrency", "wall (s)", "analyses/s", "cases/s", "model calls", ""], rows)}
 
 "replay (CLI process)" is `transcript-judge eval --dataset benchmarks/out/evalset --replay
 benchmarks/out/eval_recordings --repeats 3 --no-gate` (median of 3): Python start-up, loading

@@ -200,7 +200,7 @@ async def spread(sim: SimulatorProcess) -> tuple[str, list[float], list[float]]:
             now.append(a.usage.prompt_tokens / fl.total)
             new.append(b.usage.prompt_tokens / fl.total)
             rows.append([speakers, seed, len(loaded.transcript.turns), fl.transcript, a.calls,
-                         f"{now[-1]:.2f}", f"{new[-1]:.2f}"])  # fmt: skip
+                         f"{now[-1]:.3f}", f"{new[-1]:.3f}"])  # fmt: skip
     t = table(["speakers", "seed", "turns", "transcript tok", "calls", "ratio (defaults)",
                "ratio (labels without timestamps)"], rows)  # fmt: skip
     return t, now, new
@@ -325,33 +325,36 @@ async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
     base = variants[(60, "defaults (chunk_tokens 8000, overlap 200)")]
     r120 = variants[(120, "labels without timestamps")]
     ratio = lambda r: r.usage.prompt_tokens / fl.total  # noqa: E731
+    fl120 = floor_of(load_interview(120))
     miss = ""
     if over:
         miss = f"""
-**Why the target is {"missed" if verdict == "MISSED" else "not met for every interview"}, and what it would
-take.** At 8000-token chunks a 60-minute interview (about {fl.transcript:,} transcript tokens)
-needs two calls, so the instructions ({fl.instructions:,} tokens) go out twice, and every line of the prompt carries a
-`[T12 00:03:14] CANDIDATE:` label of about 17 tokens where the floor has `Name:` (about 5).
-Two changes, measured below in "Where the tokens above the floor go":
+**Why the target is {"missed" if verdict == "MISSED" else "not met for every interview"}, and what it
+would take.** At 8000-token chunks a 60-minute interview (about {fl.transcript:,} transcript
+tokens) needs two calls, so the instructions ({fl.instructions:,} tokens) go out twice, and
+every line of the prompt carries a `[T12 00:03:14] CANDIDATE:` label of about 17 tokens where
+the floor has `Name:` (about 5). Two changes, measured below in "Where the tokens above the
+floor go":
 
 - *Drop the timestamp from the prompt's line labels* (`[T12] CANDIDATE:`): the model quotes
   by T-number and the report maps turns to timestamps locally, so the model never needs the
-  times. Ratio {ratio(base):.2f} -> **{ratio(short):.2f}** for the 60-minute interview below (worst of
-  {len(new)}: {worst_new:.2f}; {ratio(r120):.2f} at 120 minutes),
-  cost {short.cost / base.cost - 1:+.0%}, with no change in calls or latency. This is the
-  recommended change; it changes the prompt fingerprint, so recordings must be re-made.
+  times. Ratio {ratio(base):.2f} -> **{ratio(short):.2f}** for the 60-minute interview below
+  (worst of {len(new)}: {worst_new:.3f}; {r120.usage.prompt_tokens / fl120.total:.2f} at
+  120 minutes), cost {short.cost / base.cost - 1:+.0%}, with no change in calls or latency.
+  This is the recommended change; it changes the prompt fingerprint, so recordings must be
+  re-made.
 - *chunk_tokens 16000*: one call instead of two for 60 minutes, ratio **{ratio(big):.2f}**
   ({ratio(both):.2f} with short labels), {1 - big.cost / base.cost:.0%} cheaper (half the
-  output tokens), and no slower (one call of the same output length instead of two in
-  parallel; see benchmark 2 for per-call latency). Its risk is quality, not cost: each call
-  must find evidence for 11 criteria in twice as much text, which only the evaluation set can
-  judge (`transcript-judge eval` with `--chunk-tokens 16000` against a baseline).
+  output tokens). Latency stays about one call's: the same output length, only the longer
+  prompt's processing time grows (the simulator doesn't model it). Its risk is quality, not
+  cost: each call must find evidence for 11 criteria in twice as much text, which only the
+  evaluation set can judge (`transcript-judge eval --chunk-tokens 16000` against a baseline).
 """
     summary = [
         ("1. tokens: sent / floor, 60 min, defaults", f"<= {TARGET}",
-         f"median {med:.2f}, worst {worst:.2f} ({len(now)} interviews)", verdict),
+         f"median {med:.3f}, worst {worst:.3f} ({len(now)} interviews)", verdict),
         ("1. tokens: sent / floor, 60 min, proposed labels", f"<= {TARGET}",
-         f"median {med_new:.2f}, worst {worst_new:.2f}", "met" if worst_new <= TARGET else "MISSED"),
+         f"median {med_new:.3f}, worst {worst_new:.3f}", "met" if worst_new <= TARGET else "MISSED"),
         ("1. tokens: naive design (a call per criterion), 60 min", "baseline", f"{naive_ratio:.2f}", "-"),
         ("1. tokens: cacheable prefix per call", "report", f"{fl.prefix:,} tokens", "-"),
     ]  # fmt: skip
@@ -360,9 +363,9 @@ Two changes, measured below in "Where the tokens above the floor go":
         f"""Model prices: {MODEL} list prices from `pricing.py`; token counts with the tool's counter
 (`{get_counter(MODEL).encoding_name}`, the same in the pipeline and in the simulator).
 
-**Target: ratio <= {TARGET} at default settings for a 60-minute interview: median {med:.2f}, worst
-{worst:.2f} over {len(now)} synthetic 60-minute interviews (2-4 speakers, {SEEDS} seeds each) — {verdict}.
-With the proposed labels: median {med_new:.2f}, worst {worst_new:.2f}. The naive design (one call per
+**Target: ratio <= {TARGET} at default settings for a 60-minute interview: median {med:.3f}, worst
+{worst:.3f} over {len(now)} synthetic 60-minute interviews (2-4 speakers, {SEEDS} seeds each) — {verdict}.
+With the proposed labels: median {med_new:.3f}, worst {worst_new:.3f}. The naive design (one call per
 criterion over the whole transcript) sends {naive_ratio:.2f} x the floor.**
 {miss}
 ### Prompt tokens sent vs the floor (default settings: chunk_tokens 8000, overlap 200)

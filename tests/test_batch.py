@@ -630,3 +630,21 @@ async def test_a_round_over_the_batch_limits_is_split(
     assert len(api.batches) == -(-len(plan.chunks) // 2) > 1
     assert all(len(lines) <= 2 for lines in api.inputs.values())
     assert not _ok(results[0]).report.partial
+
+
+@respx.mock(base_url=BASE_URL, assert_all_called=False)
+async def test_wrapped_layers_record_batch_answers_for_replay(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from transcript_judge.evaluation.recording import RecordingLLM, ReplayLLM
+
+    FakeBatchAPI().install(respx_mock)
+    plan = _plan(chunk_tokens=500)
+    jobs = [BatchJob(plan, "x.vtt", repeat_index=r) for r in range(2)]
+    batched = await run_batch(
+        jobs, CLIENT, settings=FAST, http_client=http, wrap=lambda llm: RecordingLLM(llm, tmp_path)
+    )
+    replayed = [await run_analysis(plan, ReplayLLM(tmp_path), source_name="x.vtt", repeat_index=r) for r in range(2)]
+    for b, r in zip(batched, replayed, strict=True):
+        assert [f.verdict for f in _ok(b).report.findings] == [f.verdict for f in r.report.findings]
+        assert not r.report.partial

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from transcript_judge.chunking import ChunkLine
 from transcript_judge.grounding import GroundedQuote, RejectedQuote, ground_quote
 
@@ -48,3 +51,12 @@ def test_interviewer_quote_is_rejected() -> None:
 
 def test_too_short_quote_is_rejected() -> None:
     assert isinstance(ground_quote(1, "never", LINES), RejectedQuote)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=9, max_codepoint=127), max_size=60))
+def test_ascii_fast_path_matches_the_unicode_path(text: str) -> None:
+    from transcript_judge.grounding import _normalize_slow, normalize_text, normalize_with_map
+
+    assert normalize_with_map(text) == _normalize_slow(text)
+    assert normalize_text(text) == _normalize_slow(text)[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .grounding import GroundedQuote, normalize_with_map
+from .grounding import GroundedQuote, normalize_text
 from .report.model import Finding, Quote
 from .rubric import Rubric
 from .schema import Verdict
@@ -36,7 +36,7 @@ class CriterionEvidence:
 def _overlaps(a: GroundedQuote, b: GroundedQuote) -> bool:
     if a.turn != b.turn:
         return False
-    na, nb = normalize_with_map(a.text)[0], normalize_with_map(b.text)[0]
+    na, nb = normalize_text(a.text), normalize_text(b.text)
     return na in nb or nb in na
 
 

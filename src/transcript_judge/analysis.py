@@ -21,7 +21,7 @@ from .aggregation import CriterionEvidence, aggregate
 from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
 from .errors import ContextLengthExceededError, LLMError, LLMTransientError, NoCandidateError
 from .grounding import GroundedQuote, RejectedQuote, ground_quote
-from .injection import detect_injection, quote_is_injection
+from .injection import InjectionHit, detect_injection, quote_is_injection
 from .judge import ChunkOutcome, JudgeSettings, build_request, judge_chunk
 from .language import detect_language
 from .lexical import LexicalTagger
@@ -199,6 +199,13 @@ def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric,
     )
 
 
+def _transcript_checks(plan: Plan) -> tuple[list[InjectionHit], str | None]:
+    candidate = plan.roles.candidate
+    hits = detect_injection(plan.transcript)
+    language = detect_language(t.text for t in plan.transcript.turns if t.speaker == candidate)
+    return hits, language
+
+
 def _split(chunk: Chunk) -> list[Chunk] | None:
     own = [ln for ln in chunk.lines if not ln.overlap]
     if len(own) < 2:
@@ -357,10 +364,18 @@ async def run_analysis(
     if on_event:
         on_event(Event("planned", len(plan.chunks)))
     limiter: AdaptiveLimiter | None = None
-    if s.tagger == "lexical" or llm is None:
-        outcomes = _lexical_outcomes(plan)
-    else:
-        outcomes, limiter = await _judge_all(plan, llm, repeat_index=repeat_index, on_event=on_event)
+    # Language detection and the injection scan need only the transcript: run them on a
+    # thread while the model calls are in flight, off the critical path.
+    checks = asyncio.create_task(asyncio.to_thread(_transcript_checks, plan))
+    try:
+        if s.tagger == "lexical" or llm is None:
+            outcomes = _lexical_outcomes(plan)
+        else:
+            outcomes, limiter = await _judge_all(plan, llm, repeat_index=repeat_index, on_event=on_event)
+    except BaseException:
+        checks.cancel()
+        raise
+    injection_hits, language = await checks
 
     warnings: list[Warning] = list(extra_warnings or [])
     if s.tagger == "lexical" or llm is None:
@@ -378,7 +393,7 @@ async def run_analysis(
         warnings.append(Warning(kind="parse", message=w))
     if not plan.counter.exact and plan.counter.note and s.tagger == "llm":
         warnings.append(Warning(kind="token_estimate", message=plan.counter.note))
-    for hit in detect_injection(plan.transcript):
+    for hit in injection_hits:
         who = "the candidate" if hit.speaker == roles.candidate else hit.speaker
         warnings.append(
             Warning(
@@ -415,7 +430,6 @@ async def run_analysis(
     model_label = s.model if s.tagger == "llm" and llm is not None else "lexical-baseline"
     cost = 0.0 if model_label == "lexical-baseline" else estimate_cost(s.model, usage, batch=batch_pricing)
     saved_cost = 0.0 if model_label == "lexical-baseline" else estimate_cost(s.model, saved, batch=batch_pricing)
-    language = detect_language(t.text for t in plan.transcript.turns if t.speaker == roles.candidate)
     report = Report(
         tool_version=__version__,
         analysis_id=uuid.uuid4().hex[:12],

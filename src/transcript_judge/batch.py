@@ -14,6 +14,10 @@ next *batch round* instead of going out on its own:
 4. the analyses go on. A re-ask (invalid answer) or a re-chunk (truncated answer, context
    length) asks again, and those requests make the next round. Most runs need one round.
 
+Identical requests from different analyses share one line and are paid for once (the
+others report a cache hit). A round larger than the API's limits (50,000 requests or
+200 MB per file) is split into several batches, submitted together.
+
 Per-request failures are chunk outcomes, as in a synchronous run: a line with an error, a
 non-200 status, or no line at all (the batch expired or was cancelled first) fails that
 chunk, and the report says so; a context-length error re-chunks. A batch that fails as a
@@ -57,7 +61,7 @@ from .errors import (
     LLMTransientError,
     TranscriptJudgeError,
 )
-from .llm.base import ChatRequest, ChatResult, FinishReason, Usage
+from .llm.base import LLM, ChatRequest, ChatResult, FinishReason, Usage
 from .llm.openai_client import ClientSettings, build_openai_client, map_error
 from .report.model import Warning
 from .store import home_dir
@@ -502,12 +506,17 @@ async def run_batch(
     settings: BatchSettings | None = None,
     http_client: httpx.AsyncClient | None = None,
     on_progress: ProgressCallback | None = None,
+    wrap: Callable[[LLM], LLM] | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> list[AnalysisResult | TranscriptJudgeError]:
     """Run ``jobs`` through the OpenAI Batch API; one result per job, in order.
 
     Each result is the :class:`AnalysisResult` a synchronous run would give (cost at batch
     prices), or the error that stopped that analysis alone.
+
+    ``wrap`` puts layers in front of the batch, as in a synchronous run: for example
+    ``lambda llm: RecordingLLM(llm, dir)`` to record the answers for ``--replay``, or a
+    caching layer, whose hits are then answered locally and never join a batch.
 
     Raises:
         ConfigError: the endpoint has no Batch API (Azure, local servers).
@@ -523,6 +532,7 @@ async def run_batch(
         )
     bs = settings or BatchSettings()
     llm = _BatchingLLM()
+    front: LLM = wrap(llm) if wrap is not None else llm
     rounds = _Rounds(client_settings, bs, http_client, on_progress, sleep)
 
     async def one(job: BatchJob) -> AnalysisResult:
@@ -530,7 +540,7 @@ async def run_batch(
         unlimited = replace(job.plan.settings, concurrency=max(job.plan.settings.concurrency, 1_000_000))
         return await run_analysis(
             replace(job.plan, settings=unlimited),
-            llm,
+            front,
             source_name=job.source_name,
             repeat_index=job.repeat_index,
             on_event=job.on_event,

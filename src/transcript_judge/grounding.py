@@ -10,16 +10,18 @@ anything unexpected rejects the quote.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz
 
 from .chunking import ChunkLine
 
-__all__ = ["GroundedQuote", "RejectedQuote", "ground_quote", "normalize_with_map"]
+__all__ = ["GroundedQuote", "RejectedQuote", "ground_quote", "normalize_text", "normalize_with_map"]
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +64,7 @@ class RejectedQuote:
     reason: RejectReason
 
 
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """Lower-case, punctuation-free, single-spaced text, and for each of its characters
-    the index of the original character it came from."""
+def _normalize_slow(text: str) -> tuple[str, tuple[int, ...]]:
     out: list[str] = []
     index: list[int] = []
     pending_space = False
@@ -82,11 +82,46 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
                 continue  # "don't" == "dont": ASR and models disagree on apostrophes
             else:
                 pending_space = True
-    return "".join(out), index
+    return "".join(out), tuple(index)
 
 
-def _normalize(text: str) -> str:
-    return normalize_with_map(text)[0]
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
+    """Lower-case, punctuation-free, single-spaced text, and for each of its characters
+    the index of the original character it came from.
+
+    ASCII text takes a regex fast path with identical output (an evaluation normalises the
+    same lines thousands of times); anything else goes character by character through NFKC.
+    """
+    if not text.isascii():
+        return _normalize_slow(text)
+    out: list[str] = []
+    index: list[int] = []
+    prev = 0
+    for m in _ASCII_RUN.finditer(text):
+        a, b = m.span()
+        if out and text[prev:a].strip("'"):
+            out.append(" ")
+            index.append(a)
+        out.append(text[a:b].lower())
+        index.extend(range(a, b))
+        prev = b
+    return "".join(out), tuple(index)
+
+
+@lru_cache(maxsize=65536)
+def normalize_text(text: str) -> str:
+    """The text half of :func:`normalize_with_map`, without building the index map."""
+    if not text.isascii():
+        return _normalize_slow(text)[0]
+    return " ".join(_ASCII_WORD.findall(text.replace("'", "").lower()))
+
+
+_normalize = normalize_text
 
 
 def _span(line: ChunkLine, start: int, end: int) -> str:

@@ -28,6 +28,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .transcript import Transcript
 
@@ -219,6 +220,15 @@ def _find(text: str) -> list[tuple[str, str]]:
 
 def scan_text(text: str) -> list[tuple[str, str]]:
     """Kinds and snippets of injection attempts in one piece of text (one per kind)."""
+    return list(_scan_cached(text))
+
+
+@lru_cache(maxsize=65536)
+def _scan_cached(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_scan(text))
+
+
+def _scan(text: str) -> list[tuple[str, str]]:
     plain = _unmask(text)
     hits = _find(plain)
     for view in _reversed_spans(text):

@@ -20,7 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -46,6 +46,7 @@ _FAKE_LABEL = re.compile(r"\[(\s*T\s*\d)")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|>]{0,40}\|>")
 
 
+@lru_cache(maxsize=65536)
 def neutralize(text: str) -> str:
     """Make untrusted transcript text safe to place inside the prompt's delimiters.
 

@@ -7,6 +7,7 @@ other is allowed, so the output is bounded to the rubric.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -57,9 +58,14 @@ class ChunkAnswer(BaseModel):
 
 
 def answer_model(rubric: Rubric) -> type[ChunkAnswer]:
-    """A pydantic model with one required :class:`Assessment` per criterion id."""
-    fields: dict[str, Any] = {cid: (Assessment, ...) for cid in rubric.ids}
-    return create_model("ChunkAnswerFor_" + rubric.name.replace(" ", "_"), __base__=ChunkAnswer, **fields)
+    """A pydantic model with one required :class:`Assessment` per criterion id (one class per rubric)."""
+    return _answer_model(rubric.name, tuple(rubric.ids))
+
+
+@lru_cache(maxsize=64)
+def _answer_model(name: str, ids: tuple[str, ...]) -> type[ChunkAnswer]:
+    fields: dict[str, Any] = {cid: (Assessment, ...) for cid in ids}
+    return create_model("ChunkAnswerFor_" + name.replace(" ", "_"), __base__=ChunkAnswer, **fields)
 
 
 def _assessment_schema() -> dict[str, Any]:

@@ -47,6 +47,10 @@ class TokenCounter:
     note: str | None
     _encode: Callable[[str], int]
 
+    def __post_init__(self) -> None:
+        # The same lines are counted again and again (chunking, estimates, every eval repeat).
+        object.__setattr__(self, "_encode", lru_cache(maxsize=65536)(self._encode))
+
     def count(self, text: str) -> int:
         return self._encode(text)
 

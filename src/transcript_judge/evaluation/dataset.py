@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from ..errors import DatasetError, TranscriptJudgeError
-from ..grounding import normalize_with_map
+from ..grounding import normalize_text
 from ..ingest import read_transcript
 from ..rubric import Rubric
 from ..transcript import Transcript
@@ -114,10 +114,10 @@ def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
                 f"(speakers: {', '.join(transcript.speakers)})",
                 path,
             )
-        words = normalize_with_map(" \n ".join(t.text for t in transcript.turns_by(case.candidate)))[0]
+        words = normalize_text(" \n ".join(t.text for t in transcript.turns_by(case.candidate)))
         for cid, quotes in case.evidence.items():
             for q in quotes:
-                if normalize_with_map(q)[0] not in words:
+                if normalize_text(q) not in words:
                     raise _fail(n, f"evidence.{cid}", f"quote {q[:60]!r} is not in the candidate's words", path)
         cases.append(case)
         transcripts[case.id] = transcript

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..grounding import normalize_with_map
+from ..grounding import normalize_text
 from ..rubric import Rubric
 from .dataset import Case, Dataset
 from .metrics import Interval, bootstrap_ci, micro_f1, per_criterion
@@ -113,7 +113,7 @@ def _total(values: Iterable[float | None]) -> float | None:
 
 
 def _overlaps(a: str, b: str) -> bool:
-    wa, wb = normalize_with_map(a)[0].split(), normalize_with_map(b)[0].split()
+    wa, wb = normalize_text(a).split(), normalize_text(b).split()
     if not wa or not wb:
         return False
     shared = len(set(wa) & set(wb))

@@ -71,6 +71,25 @@ def _no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waits
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Our limiter's 429 waits become zero; the wait it would have used is recorded."""
+    from transcript_judge import limiter
+
+    waits: list[float] = []
+
+    async def fast(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(limiter, "_sleep", fast)
+    return waits
+
+
+@pytest.fixture
+def rate_limit_waits(_no_rate_limit_waits: list[float]) -> list[float]:
+    return _no_rate_limit_waits
+
+
 @pytest.fixture
 def retry_waits(_no_retry_waits: list[float]) -> list[float]:
     return _no_retry_waits

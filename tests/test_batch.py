@@ -648,3 +648,32 @@ async def test_wrapped_layers_record_batch_answers_for_replay(
     for b, r in zip(batched, replayed, strict=True):
         assert [f.verdict for f in _ok(b).report.findings] == [f.verdict for f in r.report.findings]
         assert not r.report.partial
+
+
+@respx.mock(base_url=BASE_URL, assert_all_called=False)
+async def test_rate_limits_on_the_batch_api_are_waited_out(
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    api = FakeBatchAPI().install(respx_mock)
+    limited = {"n": 0}
+    waits: list[float] = []
+
+    def upload_after_429(request: httpx.Request) -> httpx.Response:
+        limited["n"] += 1
+        if limited["n"] == 1:
+            return httpx.Response(
+                429,
+                json={"error": {"message": "Rate limit reached for requests", "type": "requests", "param": None,
+                                "code": "rate_limit_exceeded"}},
+                headers={"retry-after": "2"},
+            )  # fmt: skip
+        return api._upload(request)
+
+    api.upload_route.side_effect = upload_after_429
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    results = await run_batch([BatchJob(_plan(), "x.vtt")], CLIENT, settings=FAST, http_client=http, sleep=sleep)
+    assert api.upload_route.call_count == 2 and not _ok(results[0]).report.partial
+    assert waits and waits[0] >= 2.0  # the server's Retry-After (or our backoff, which is longer)

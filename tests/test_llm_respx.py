@@ -135,7 +135,7 @@ async def test_length_finish_reason_rechunks_then_records(
 
 @respx.mock(base_url=BASE_URL)
 async def test_429_with_retry_after_then_success(
-    respx_mock: respx.MockRouter, http: httpx.AsyncClient, retry_waits: list[float]
+    respx_mock: respx.MockRouter, http: httpx.AsyncClient, retry_waits: list[float], rate_limit_waits: list[float]
 ) -> None:
     route = respx_mock.post("/chat/completions").mock(
         side_effect=[
@@ -151,8 +151,10 @@ async def test_429_with_retry_after_then_success(
     )
     result = await run_analysis(_plan(), _llm(http), source_name="x.vtt")
     assert route.call_count == 2
-    assert retry_waits == [7.0]  # the SDK honoured Retry-After (the wait itself is zeroed in tests)
+    assert retry_waits == []  # 429s are not the SDK's to retry ...
+    assert len(rate_limit_waits) == 1 and 7.0 <= rate_limit_waits[0] <= 7.0 * 1.25  # ... ours honour Retry-After
     assert result.report.usage.retries == 1 and not result.report.partial
+    assert result.backoffs == 1  # and concurrency backed off
 
 
 @respx.mock(base_url=BASE_URL)
@@ -256,8 +258,9 @@ async def test_azure_openai_deployment_url() -> None:
                 host="contoso.openai.azure.com", path="/openai/deployments/judge-4o/chat/completions"
             ).mock(side_effect=_good)
             llm = OpenAIChatLLM(
-                ClientSettings(model="judge-4o", api_key="azure-key", azure_endpoint=endpoint,
-                               azure_api_version="2024-10-21"),
+                ClientSettings(
+                    model="judge-4o", api_key="azure-key", azure_endpoint=endpoint, azure_api_version="2024-10-21"
+                ),
                 http_client=client,
             )
             result = await run_analysis(_plan(model="judge-4o"), llm, source_name="x.vtt")
@@ -289,3 +292,18 @@ async def test_local_server_without_response_format_support() -> None:
     assert seen == ["json_schema", "json_object", None]
     assert result.outcomes[0].ok and result.outcomes[0].structured_mode == "none"
     assert result.report.usage.estimated_cost_usd is None  # unknown price: not claimed to be free
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_429_out_of_quota_is_an_immediate_error(respx_mock: respx.MockRouter, http: httpx.AsyncClient) -> None:
+    route = respx_mock.post("/chat/completions").mock(
+        return_value=error(
+            429,
+            "You exceeded your current quota, please check your plan and billing details.",
+            code="insufficient_quota",
+            type_="insufficient_quota",
+        )
+    )
+    with pytest.raises(LLMAuthError, match="quota") as info:
+        await run_analysis(_plan(), _llm(http), source_name="x.vtt")
+    assert route.call_count == 1 and "billing" in (info.value.hint or "")

@@ -25,7 +25,7 @@ from .injection import InjectionHit, detect_injection, quote_is_injection
 from .judge import ChunkOutcome, JudgeSettings, build_request, judge_chunk
 from .language import detect_language
 from .lexical import LexicalTagger
-from .limiter import AdaptiveLimiter
+from .limiter import AdaptiveLimiter, RateLimitedLLM
 from .llm.base import LLM, ChatRequest, Usage
 from .pricing import estimate_cost, model_info
 from .prompting import PromptBuilder, prompt_fingerprint
@@ -220,6 +220,9 @@ async def _judge_all(
 ) -> tuple[list[ChunkOutcome], AdaptiveLimiter]:
     s = plan.settings
     limiter = AdaptiveLimiter(s.concurrency)
+    # Every call (first asks, re-asks, re-chunks) takes a limiter slot only while it is at
+    # the server; 429s are waited out here, not in the SDK.
+    gated = RateLimitedLLM(llm, limiter)
     judge_settings = s.judge_settings()
     total = len(plan.chunks)
 
@@ -228,26 +231,22 @@ async def _judge_all(
             on_event(event)
 
     async def process(chunk: Chunk, depth: int = 0) -> list[ChunkOutcome]:
-        async with limiter.slot():
-            emit(Event("chunk_started", total, chunk.index))
-            try:
-                outcome = await judge_chunk(
-                    llm,
-                    plan.builder,
-                    plan.answer_model,
-                    chunk,
-                    settings=judge_settings,
-                    interviewers=plan.roles.interviewers,
-                    total_chunks=total,
-                    repeat_index=repeat_index,
-                )
-            except ContextLengthExceededError as e:
-                outcome = ChunkOutcome(chunk=chunk, status="failed", detail=f"context length: {e.message}")
-            except LLMTransientError as e:
-                limiter.report(pushed_back=True)
-                outcome = ChunkOutcome(chunk=chunk, status="failed", detail=e.message)
-            else:
-                limiter.report(pushed_back=outcome.retries > 0)
+        emit(Event("chunk_started", total, chunk.index))
+        try:
+            outcome = await judge_chunk(
+                gated,
+                plan.builder,
+                plan.answer_model,
+                chunk,
+                settings=judge_settings,
+                interviewers=plan.roles.interviewers,
+                total_chunks=total,
+                repeat_index=repeat_index,
+            )
+        except ContextLengthExceededError as e:
+            outcome = ChunkOutcome(chunk=chunk, status="failed", detail=f"context length: {e.message}")
+        except LLMTransientError as e:
+            outcome = ChunkOutcome(chunk=chunk, status="failed", detail=e.message)
         if outcome.status in ("truncated",) or outcome.detail.startswith("context length"):
             halves = _split(chunk) if depth < MAX_SPLIT_DEPTH else None
             if halves:

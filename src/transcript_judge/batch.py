@@ -38,10 +38,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import os
+import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -86,6 +88,7 @@ _TERMINAL = ("completed", "failed", "expired", "cancelled")
 _SETTLE_TICKS = 50  # event-loop turns without news before a round is considered complete
 MAX_BATCH_REQUESTS = 50_000  # the Batch API's limits per input file
 MAX_BATCH_BYTES = 190 * 1024 * 1024  # (200 MB, with a margin)
+_RATE_LIMIT_ATTEMPTS = 6
 
 T = TypeVar("T")
 
@@ -323,11 +326,21 @@ class _Rounds:
         if self.on_progress is not None:
             self.on_progress(progress)
 
-    async def _sdk(self, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except Exception as e:  # SDK errors become ours, as in openai_client
-            raise map_error(e, self.client_settings.model) from e
+    async def _sdk(self, call: Callable[[], Awaitable[T]]) -> T:
+        """One Batch API call. SDK errors become ours; a 429 is waited out here (the SDK
+        leaves rate limits to us), honouring ``Retry-After`` when the error carries it."""
+        for attempt in range(1, _RATE_LIMIT_ATTEMPTS + 1):
+            try:
+                return await call()
+            except Exception as e:  # SDK errors become ours, as in openai_client
+                error = map_error(e, self.client_settings.model)
+                if error.status_code != 429 or attempt == _RATE_LIMIT_ATTEMPTS:
+                    raise error from e
+                retry_after = getattr(error, "retry_after", None)
+                wait = retry_after if isinstance(retry_after, int | float) else min(60.0, 2.0**attempt)
+                log.info("Batch API rate limited (429); retrying in %.1f s", wait)
+                await self.sleep(wait * (1 + 0.25 * random.random()))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def run(self, llm: _BatchingLLM, tasks: Sequence[asyncio.Task[AnalysisResult]]) -> None:
         """Answer rounds of requests until every analysis is done."""
@@ -373,7 +386,7 @@ class _Rounds:
         if state.get("batch_id"):
             batch_id = str(state["batch_id"])
             try:
-                await self._sdk(self.client.batches.retrieve(batch_id))
+                await self._sdk(lambda: self.client.batches.retrieve(batch_id))
             except LLMModelNotFoundError:  # 404: not this account's batch, or long gone
                 log.warning("saved batch %s is unknown to the service; submitting again", batch_id)
                 state = {}
@@ -386,7 +399,7 @@ class _Rounds:
             self._emit(BatchProgress(self.round, "uploading", total=count))
             try:
                 uploaded = await self._sdk(
-                    self.client.files.create(
+                    lambda: self.client.files.create(
                         file=(f"transcript-judge-{key}.jsonl", data, "application/jsonl"), purpose="batch"
                     )
                 )
@@ -406,7 +419,7 @@ class _Rounds:
             }
             _write_json_atomic(path, state)
         batch = await self._sdk(
-            self.client.batches.create(
+            lambda: self.client.batches.create(
                 input_file_id=str(file_id),
                 endpoint=BATCH_ENDPOINT,
                 completion_window=self.settings.completion_window,
@@ -423,7 +436,7 @@ class _Rounds:
         started = time.monotonic()
         interval = self.settings.poll_interval_s
         while True:
-            batch = await self._sdk(self.client.batches.retrieve(batch_id))
+            batch = await self._sdk(lambda: self.client.batches.retrieve(batch_id))
             counts = batch.request_counts
             elapsed = time.time() - batch.created_at if batch.created_at else time.monotonic() - started
             self._emit(
@@ -459,7 +472,7 @@ class _Rounds:
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
                 continue
-            content = await self._sdk(self.client.files.content(file_id))
+            content = await self._sdk(functools.partial(self.client.files.content, file_id))
             for raw in content.text.splitlines():
                 if not raw.strip():
                     continue

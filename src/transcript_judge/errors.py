@@ -18,7 +18,8 @@ TranscriptJudgeError                 exit code
     ├── LLMModelNotFoundError            404: no retry
     ├── LLMBadRequestError               other 400s that re-chunking can't fix
     │   └── ContextLengthExceededError   (handled by re-chunking; a chunk outcome if that fails)
-    ├── LLMTransientError                429/5xx/timeouts that outlived the SDK's retries
+    ├── LLMTransientError                5xx/timeouts that outlived the SDK's retries
+    │   └── LLMRateLimitError            429: retried by our adaptive limiter, not the SDK
     │                                    (a failed chunk, so the run is partial)
     └── ReplayMissError              10  --replay has no recording for a request
 ```
@@ -40,6 +41,7 @@ __all__ = [
     "LLMBadRequestError",
     "LLMError",
     "LLMModelNotFoundError",
+    "LLMRateLimitError",
     "LLMTransientError",
     "NoCandidateError",
     "ReplayMissError",
@@ -139,6 +141,14 @@ class ContextLengthExceededError(LLMBadRequestError):
 
 class LLMTransientError(LLMError):
     """Rate limits, 5xx and timeouts that outlived the SDK's retries."""
+
+
+class LLMRateLimitError(LLMTransientError):
+    """A 429. The SDK doesn't retry these; our limiter does (see ``limiter.py``)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
 
 
 class ReplayMissError(LLMError):

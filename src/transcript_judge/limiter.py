@@ -1,17 +1,26 @@
-"""Bounded, adaptive concurrency across chunks.
+"""Bounded, adaptive concurrency for model calls.
 
-At most ``limit`` calls run at once. When the service pushes back (a call needed retries
-for 429s), the limit halves; after a run of clean calls it grows back by one, up to the
-configured maximum (AIMD, as TCP does).
+At most ``limit`` calls are at the server at once. When the service pushes back (a 429,
+or a call the SDK had to retry), the limit halves at once; after a run of clean calls it
+grows back by one, up to the configured maximum (AIMD, as TCP does). 429s are retried
+here, not in the SDK, so that waiting calls give their slots back and spread out.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
-__all__ = ["AdaptiveLimiter"]
+from .errors import LLMRateLimitError
+from .llm.base import LLM, ChatRequest, ChatResult
+
+__all__ = ["AdaptiveLimiter", "RateLimitedLLM", "retry_notice"]
+
+log = logging.getLogger(__name__)
 
 
 class AdaptiveLimiter:
@@ -49,3 +58,62 @@ class AdaptiveLimiter:
         if self._clean >= self.recover_after and self.limit < self.maximum:
             self.limit += 1
             self._clean = 0
+
+
+#: Who wants to hear about a rate-limit wait as it starts (the web page's "retrying"
+#: state): called with (seconds, retry number, retry limit). Tasks inherit it.
+retry_notice: ContextVar[Callable[[float, int, int], None] | None] = ContextVar(
+    "transcript_judge_retry_notice", default=None
+)
+
+_sleep = asyncio.sleep  # tests replace this to record waits instead of sleeping
+
+
+class RateLimitedLLM:
+    """Every model call goes through the limiter; a 429 gives its slot back and waits.
+
+    The slot is held only while a request is at the server. A 429 halves the limit at
+    once, the call waits the server's ``Retry-After`` (or an exponential backoff), plus up
+    to 25% jitter so waiting calls don't all return at the same moment, and queues for a
+    slot again. After ``max_attempts`` 429s the error goes to the caller (a failed chunk).
+    """
+
+    def __init__(
+        self,
+        inner: LLM,
+        limiter: AdaptiveLimiter,
+        *,
+        max_attempts: int = 10,
+        base_delay_s: float = 0.5,
+        max_delay_s: float = 60.0,
+    ) -> None:
+        self.inner = inner
+        self.limiter = limiter
+        self.max_attempts = max_attempts
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+        self.rate_limited = 0
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        attempt = 0
+        while True:
+            async with self.limiter.slot():
+                try:
+                    result = await self.inner.complete(request)
+                except LLMRateLimitError as e:
+                    self.limiter.report(pushed_back=True)
+                    self.rate_limited += 1
+                    attempt += 1
+                    if attempt >= self.max_attempts:
+                        raise
+                    backoff = min(self.max_delay_s, self.base_delay_s * 2 ** min(attempt, 8))
+                    wait = min(self.max_delay_s, e.retry_after) if e.retry_after is not None else backoff
+                else:
+                    self.limiter.report(pushed_back=result.retries > 0)
+                    return result.model_copy(update={"retries": result.retries + attempt}) if attempt else result
+            wait *= 1 + 0.25 * random.random()
+            log.info("rate limited (429); retrying in %.1f s (retry %d of %d)", wait, attempt, self.max_attempts - 1)
+            notify = retry_notice.get()
+            if notify is not None:
+                notify(wait, attempt, self.max_attempts - 1)
+            await _sleep(wait)

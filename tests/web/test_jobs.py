@@ -129,5 +129,5 @@ async def test_a_rate_limited_call_shows_as_retrying_while_it_waits(
         analysis_id = (await upload_api(http, vtt(INTERVIEW))).json()["id"]
         done = await wait_for(http, analysis_id)
         report = (await http.get(done["links"]["report_json"])).json()
-    assert seen == ["analysing", "retrying"]  # while the SDK waited to retry, the page said so
+    assert seen == ["analysing", "retrying"]  # while the call waited to retry, the page said so
     assert done["state"] == "done" and report["usage"]["retries"] == 1

@@ -26,6 +26,7 @@ from ..errors import (
     LLMBadRequestError,
     LLMError,
     LLMModelNotFoundError,
+    LLMRateLimitError,
     LLMTransientError,
 )
 from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, Usage
@@ -54,6 +55,39 @@ class ClientSettings:
         return f"ClientSettings(model={self.model!r}, base_url={self.base_url!r}, api_key=<{key}>)"
 
 
+class _RateLimitsAreOurs:
+    """The SDK retries 429s itself, and every waiting request retries at the same moment
+    when ``Retry-After`` expires, so most lose again (measured: benchmarks/RESULTS.md).
+    The SDK keeps retrying 5xx and timeouts; 429s come straight back to our limiter, which
+    halves concurrency at once and spreads the retries (``limiter.RateLimitedLLM``)."""
+
+    def _should_retry(self, response: Any) -> bool:  # an httpx2.Response inside the SDK
+        if response.status_code == 429:
+            return False
+        return super()._should_retry(response)  # type: ignore[misc,no-any-return]
+
+
+class _AsyncOpenAI(_RateLimitsAreOurs, openai.AsyncOpenAI):
+    pass
+
+
+class _AsyncAzureOpenAI(_RateLimitsAreOurs, openai.AsyncAzureOpenAI):
+    pass
+
+
+def _retry_after(headers: httpx.Headers | None) -> float | None:
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) * scale)
+            except ValueError:
+                continue
+    return None
+
+
 def build_openai_client(
     settings: ClientSettings, *, http_client: httpx.AsyncClient | None = None
 ) -> openai.AsyncOpenAI:
@@ -65,13 +99,13 @@ def build_openai_client(
     if http_client is not None:
         common["http_client"] = http_client
     if settings.azure_endpoint:
-        return openai.AsyncAzureOpenAI(
+        return _AsyncAzureOpenAI(
             azure_endpoint=settings.azure_endpoint,
             api_version=settings.azure_api_version or "2024-10-21",
             api_key=settings.api_key,
             **common,
         )
-    return openai.AsyncOpenAI(
+    return _AsyncOpenAI(
         api_key=settings.api_key or _PLACEHOLDER_KEY,
         base_url=settings.base_url,
         **common,
@@ -117,7 +151,21 @@ def map_error(e: Exception, model: str) -> LLMError:
                 status_code=status,
                 request_id=rid,
             )
-        if status == 429 or status >= 500:
+        if status == 429 and "insufficient_quota" in low:
+            return LLMAuthError(
+                f"The account is out of quota ({status}): {text}",
+                hint="Check the plan and billing of the account behind the API key.",
+                status_code=status,
+                request_id=rid,
+            )
+        if status == 429:
+            return LLMRateLimitError(
+                f"Rate limited ({status}): {text}",
+                retry_after=_retry_after(e.response.headers if e.response is not None else None),  # type: ignore[arg-type]
+                status_code=status,
+                request_id=rid,
+            )
+        if status >= 500:
             return LLMTransientError(
                 f"The model service kept failing ({status}) after retries: {text}",
                 status_code=status,

@@ -1,7 +1,7 @@
 """Seeing the SDK's retries while they happen, per job.
 
-The OpenAI SDK retries rate limits (429), server errors and timeouts itself, honouring
-``Retry-After``, and says so only in a log line: ``Retrying request in 1.5 seconds
+Rate limits (429) are retried by our limiter, which calls ``limiter.retry_notice``. The
+OpenAI SDK retries server errors and timeouts itself, and says so only in a log line: ``Retrying request in 1.5 seconds
 (retry 1 of 4)``. A filter on that logger hands the numbers to the job whose task made
 the call (a context variable, which asyncio tasks inherit), so the page can say
 "retrying" while the wait is on, instead of after the fact.
@@ -17,11 +17,15 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from ..limiter import retry_notice
+
 __all__ = ["RetryListener", "install", "listener"]
 
 RetryListener = Callable[[float, int, int], None]  # wait seconds, retry number, retry limit
 
-listener: ContextVar[RetryListener | None] = ContextVar("transcript_judge_web_retry_listener", default=None)
+# One context variable for both kinds of retry: the SDK's (5xx, timeouts; read from its log
+# line below) and our limiter's 429 waits, which call it directly.
+listener: ContextVar[RetryListener | None] = retry_notice
 
 _SDK_LOGGER = "openai._base_client"
 _PREFIX = "Retrying request in"

@@ -35,7 +35,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {sys.version.split()[0]}"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {sys.version.split()[0]}; load average at the start {load} (the machine is shared)"
+    )
 
 
 def now() -> str:

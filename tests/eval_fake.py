@@ -35,7 +35,7 @@ CUES = {
     "demo_only_thinking": "demo worked great",
     "prompt_tinkering": "tweak the prompt",
 }
-_LINE = re.compile(r"^\[T(\d+) [^\]]*\] CANDIDATE: (.*)$", re.M)
+_LINE = re.compile(r"^\[T(\d+)[^\]]*\] CANDIDATE: (.*)$", re.M)
 
 
 def respond(request: ChatRequest) -> ChatResult:

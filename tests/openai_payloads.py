@@ -72,7 +72,7 @@ def error(
     )
 
 
-_LINE = re.compile(r"^\[T(\d+) [^\]]*\] (CONTEXT )?(CANDIDATE|INTERVIEWER[^:]*|OTHER[^:]*): (.*)$", re.M)
+_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (CONTEXT )?(CANDIDATE|INTERVIEWER[^:]*|OTHER[^:]*): (.*)$", re.M)
 
 
 def candidate_lines(request: httpx.Request) -> list[tuple[int, str]]:

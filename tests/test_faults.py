@@ -52,7 +52,7 @@ PLAN = _plan()
 # Which chunk a request belongs to, by its first own turn (halves of a re-chunked chunk
 # map to their parent).
 _OWNER = {ln.turn: ch.index for ch in PLAN.chunks for ln in ch.lines if not ln.overlap}
-_OWN_LINE = re.compile(r"^\[T(\d+) [^\]]*\] (?!CONTEXT )", re.M)
+_OWN_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (?!CONTEXT )", re.M)
 
 
 def chunk_of(request: httpx.Request) -> int:

@@ -36,7 +36,7 @@ IN_THE_WILD = ROOT / "evals" / "dev" / "transcripts" / "c12.vtt"  # a dataset ca
 RUBRIC = load_rubric()
 SYSTEM = PromptBuilder(RUBRIC).system_message()
 LINE = re.compile(
-    r"^\[T(\d+) [0-9:-]+(?: part \d+/\d+)?\] (?:CONTEXT )?(?:CANDIDATE|INTERVIEWER(?: \d+)?|OTHER \d+): \S"
+    r"^\[T(\d+)(?: [0-9:-]+)?(?: part \d+/\d+)?\] (?:CONTEXT )?(?:CANDIDATE|INTERVIEWER(?: \d+)?|OTHER \d+): \S"
 )
 HOSTILE = re.compile("[<>\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]|```|<\\|")
 
@@ -93,7 +93,7 @@ def _steered(attack_turns: set[int]) -> respx.Route | object:
     def answer(request: httpx.Request) -> httpx.Response:
         calls.append(1)
         user = json.loads(request.content)["messages"][1]["content"]
-        attack = [m.group(2) for m in re.finditer(r"^\[T(\d+) [^\]]*\] [^:]+: (.*)$", user, re.M)
+        attack = [m.group(2) for m in re.finditer(r"^\[T(\d+)[^\]]*\] [^:]+: (.*)$", user, re.M)
                   if int(m.group(1)) in attack_turns]
         words = (attack[0] if attack else "no red flags at all").split()
         evidence = [{"turn": min(attack_turns), "text": " ".join(words[-8:])},

@@ -38,7 +38,7 @@ def test_transcript_cannot_close_its_delimiters() -> None:
     assert user.count("<transcript_chunk") == 1
     assert user.count("</transcript_chunk") == 1
     body = user.split("<transcript_chunk", 1)[1].split("</transcript_chunk", 1)[0]
-    assert len(re.findall(r"^\[T\d+ ", body, re.M)) == 2  # no fake turn line
+    assert len(re.findall(r"^\[T\d+\]", body, re.M)) == 2  # no fake turn line
     assert "<|im_start|>" not in user
 
 

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .roles import RoleAssignment
-from .transcript import Transcript, format_timestamp
+from .transcript import Transcript
 
 __all__ = ["Chunk", "ChunkLine", "ChunkingSettings", "chunk_transcript", "compute_budget"]
 
@@ -45,8 +45,10 @@ class ChunkLine(BaseModel):
 
     @property
     def label(self) -> str:
+        """``T12`` (or ``T12 part 2/3``). No timestamp: the model quotes by T-number and the
+        report maps turns to times locally, which saves ~12 tokens a line (RESULTS.md)."""
         piece = f" part {self.part}/{self.parts}" if self.part else ""
-        return f"T{self.turn} {format_timestamp(self.start)}{piece}"
+        return f"T{self.turn}{piece}"
 
 
 class Chunk(BaseModel):

@@ -84,7 +84,7 @@ CUES = {
     "framework_dependency": ("let the framework handle", "Leaves failure handling to the framework."),
 }
 
-_LINE = re.compile(r"^\[T(\d+) [^\]]*\] (CONTEXT )?CANDIDATE: (.*)$", re.M)
+_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (CONTEXT )?CANDIDATE: (.*)$", re.M)
 
 
 def vtt(turns: Iterable[tuple[str, str]], *, seconds_per_turn: float = 11.0) -> bytes:

@@ -153,7 +153,10 @@ async def test_history_lists_and_delete_removes_the_analysis_and_its_cached_resp
     async with running(app) as http:
         first = (await upload_api(http, vtt(INTERVIEW))).json()["id"]
         await wait_for(http, first)
-        second = (await upload_api(http, plain(INTERVIEW), "other.txt")).json()["id"]
+        # Another interview: the same one as text would share every cached answer with the
+        # first (prompts carry roles and turn numbers, not names or times).
+        other = [(who, f"{text} Right." if who == CANDIDATE else text) for who, text in INTERVIEW]
+        second = (await upload_api(http, plain(other), "other.txt")).json()["id"]
         await wait_for(http, second)
         listed = (await http.get("/api/analyses")).json()["analyses"]
         assert [a["id"] for a in listed] == [second, first]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import random
@@ -46,7 +45,6 @@ from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 
 from ._common import MODEL, table, write_section
-from .proposals import repeated_work_cached
 from .simulator import SimConfig, SimulatorProcess
 from .synth import generate_turns, interview_text
 
@@ -101,13 +99,11 @@ def _env(home: str) -> dict[str, str]:
     return env
 
 
-def eval_cli(*args: str, proposed: bool = False) -> float:
-    """Wall time of one ``transcript-judge eval`` process (with the proposed changes patched in:
-    ``python -m benchmarks.eval_throughput --cli-with-proposals ...``)."""
+def eval_cli(*args: str) -> float:
+    """Wall time of one ``transcript-judge eval`` process."""
     exe = Path(sys.executable).with_name("transcript-judge")
-    prefix = [sys.executable, "-m", "benchmarks.eval_throughput", "--cli-with-proposals"] if proposed else [str(exe)]
     with tempfile.TemporaryDirectory() as home:
-        cmd = [*prefix, "eval", "--dataset", str(DATASET), "--repeats", str(REPEATS), "--no-gate", *args]
+        cmd = [str(exe), "eval", "--dataset", str(DATASET), "--repeats", str(REPEATS), "--no-gate", *args]
         started = time.perf_counter()
         proc = subprocess.run(cmd, env=_env(home), capture_output=True, text=True, cwd=ROOT, timeout=3600)
         wall = time.perf_counter() - started
@@ -116,29 +112,15 @@ def eval_cli(*args: str, proposed: bool = False) -> float:
     return wall
 
 
-def _cli_with_proposals(args: list[str]) -> int:
-    from transcript_judge.cli import main as cli_main
-
-    from .proposals import repeated_work_cached
-
-    with repeated_work_cached():
-        try:
-            cli_main(args)
-        except SystemExit as e:
-            return int(e.code or 0)
-    return 0
-
-
-async def harness_replay(proposed: bool = False) -> tuple[float, int, int]:
+async def harness_replay() -> tuple[float, int, int]:
     """``run_eval`` over the recordings in this process: the harness, no CLI, no scoring."""
     rubric = load_rubric()
     dataset = load_dataset(DATASET, rubric)
     settings = EvalSettings(analysis=AnalysisSettings(model=MODEL), repeats=REPEATS, concurrency=4)
     replay = ReplayLLM(RECORDINGS)
-    with repeated_work_cached() if proposed else contextlib.nullcontext():
-        started = time.perf_counter()
-        runs = await run_eval(dataset, rubric, settings, replay)
-        return time.perf_counter() - started, len(runs), sum(r.status == "ok" for r in runs)
+    started = time.perf_counter()
+    runs = await run_eval(dataset, rubric, settings, replay)
+    return time.perf_counter() - started, len(runs), sum(r.status == "ok" for r in runs)
 
 
 async def batch_run(base_url: str) -> dict[str, Any]:
@@ -170,9 +152,6 @@ async def batch_run(base_url: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--cli-with-proposals"]:
-        return _cli_with_proposals(argv[1:])
     argparse.ArgumentParser(description=__doc__).parse_args(argv)
     build_dataset()
     if RECORDINGS.exists():
@@ -185,19 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         calls = sim.stats()["ok"]
         rows.append(["live, recording", "16", f"{wall:.1f}", f"{n / wall:.1f}", calls, ""])
         replay_cli = statistics.median(eval_cli("--replay", str(RECORDINGS)) for _ in range(3))
-        replay_new = statistics.median(eval_cli("--replay", str(RECORDINGS), proposed=True) for _ in range(3))
         harness, runs, ok = asyncio.run(harness_replay())
-        harness_new, _, ok_new = asyncio.run(harness_replay(proposed=True))
         verdict = "met" if replay_cli < TARGET_S else "MISSED"
-        verdict_new = "met" if replay_new < TARGET_S else "MISSED"
         rows.append(["replay (CLI process)", "4", f"{replay_cli:.1f}", f"{n / replay_cli:.1f}", 0,
                      f"< {TARGET_S:.0f} s: {verdict}"])  # fmt: skip
-        rows.append(["replay (CLI process), proposed", "4", f"{replay_new:.1f}", f"{n / replay_new:.1f}", 0,
-                     f"< {TARGET_S:.0f} s: {verdict_new}"])  # fmt: skip
         rows.append(["replay (harness only, in-process)", "4", f"{harness:.1f}", f"{runs / harness:.1f}", 0,
                      f"{ok}/{runs} runs ok"])  # fmt: skip
-        rows.append(["replay (harness only), proposed", "4", f"{harness_new:.1f}", f"{runs / harness_new:.1f}", 0,
-                     f"{ok_new}/{runs} runs ok"])  # fmt: skip
         for conc in ("1", "4", "16"):
             sim.reset()
             wall = eval_cli("--base-url", sim.base_url, "--concurrency", conc)
@@ -213,31 +185,21 @@ def main(argv: list[str] | None = None) -> int:
     if replay_cli >= TARGET_S:
         miss = f"""
 **Why the replay misses, and what it would take.** Replaying needs no model, so the run is
-pure local work: {harness / n * 1000:.0f} ms per analysis on this machine, plus start-up (about 1.2 s of
-imports), loading and checking the dataset, a pre-flight pass that builds every request to
-check the recordings, and scoring. Profiled (pyinstrument), most of it is work that depends
-only on the transcript and is redone for every repeat of every case (and again by the
-pre-flight pass): language detection (langdetect over 5000 characters, about 40 ms, close to
-half of the analysis time), the injection scan of every turn and of every quote's sentences,
-`neutralize` of every prompt line (a per-character loop), token counts of the same lines, a new
-pydantic answer model per plan, grounding's character-by-character normalisation, and the
-dataset's evidence check normalising each candidate's whole text. Caching these pure functions
-and giving the normalisation an ASCII fast path (`benchmarks/proposals.py::repeated_work_cached`,
-whose docstring lists the change for each module) gives identical verdicts, quotes and
-grounding counts on all 300 runs (checked), identical normalisation on 30,000 random strings,
-and the same language on all 147 transcripts of the dataset and the corpus; it brings the
-replay to **{replay_new:.1f} s** (harness {harness_new:.1f} s).
+pure local work: {harness / n * 1000:.0f} ms per analysis on this machine ({harness:.1f} s for the
+harness), plus start-up, loading and checking the dataset, a pre-flight pass that builds every
+request to check the recordings, and scoring with bootstrap intervals. Profile the harness
+(`pyinstrument -m benchmarks.eval_throughput` or `run_eval` with a `ReplayLLM`) for what
+dominates now; work that depends only on a transcript should be done once per transcript, not
+once per repeat.
 """
     summary = [
         ("3. eval replay, 100 x 3, CLI process", f"< {TARGET_S:.0f} s", f"{replay_cli:.1f} s", verdict),
-        ("3. eval replay, 100 x 3, CLI process, proposed", f"< {TARGET_S:.0f} s", f"{replay_new:.1f} s", verdict_new),
         ("3. eval live, --concurrency 1 / 4 / 16", "report",
          " / ".join(r[2] + " s" for r in rows if r[0].startswith("live, --")), "-"),
         ("3. eval through the Batch API", "report", f"{b['wall']:.1f} s, ${b['cost']:.3f}", "-"),
     ]  # fmt: skip
     body = f"""**Target: {CASES} cases x {REPEATS} repeats replayed in under {TARGET_S:.0f} s: {replay_cli:.1f} s
-(the whole `transcript-judge eval --replay` process) — {verdict}; with the proposed changes
-{replay_new:.1f} s — {verdict_new}.**
+(the whole `transcript-judge eval --replay` process, median of 3) — {verdict}.**
 {miss}
 Dataset: `benchmarks/out/evalset/` — the cases of `evals/dev` plus synthetic interviews of 5 to
 45 minutes up to {CASES} cases ({n} analyses). Simulator: {SIM["latency_s"]} s per call +
@@ -246,14 +208,14 @@ Dataset: `benchmarks/out/evalset/` — the cases of `evals/dev` plus synthetic i
 {table(["run", "concurrency", "wall (s)", "analyses/s", "cases/s", "model calls", ""], rows)}
 
 "replay (CLI process)" is `transcript-judge eval --dataset benchmarks/out/evalset --replay
-benchmarks/out/eval_recordings --repeats 3 --no-gate` (median of 3): Python start-up, loading
-and checking the dataset, every analysis, scoring with bootstrap intervals, the report.
-"harness only" is `run_eval` with a `ReplayLLM` in this process (warm). "proposed" has
-`benchmarks/proposals.py::repeated_work_cached` patched in. Live runs are bounded by the
-simulator's latency at low concurrency and by this 2-core machine's CPU (the local work of
-each analysis, see benchmark 4) at high concurrency. The Batch API row runs the same 300
-analyses through `transcript_judge.batch.run_batch`: one upload, one batch, results mapped
-back to every chunk, cost at batch prices.
+benchmarks/out/eval_recordings --repeats 3 --no-gate`: Python start-up, loading and checking
+the dataset, every analysis, scoring with bootstrap intervals, the report. "harness only" is
+`run_eval` with a `ReplayLLM` in this process. "cases/s" counts a case once for its three
+repeats. Live runs are bounded by the simulator's latency at low concurrency and by this
+2-core machine's CPU (the local work of each analysis, see benchmark 4) at high concurrency.
+The Batch API row runs the same 300 analyses through `transcript_judge.batch.run_batch`: one
+upload, one batch, results mapped back to every chunk, cost at batch prices (the same 312
+requests synchronously cost twice as much).
 """
     print(body)
     write_section("eval", "3. Evaluation throughput", "python -m benchmarks.eval_throughput", body, summary)

@@ -3,7 +3,7 @@
 A 60-minute interview at default settings, through the real client, against the simulator
 with a per-call latency L. In the same run:
 
-- floor: one call's latency (the slowest chunk's call, measured alone);
+- floor: one call's latency (the slowest chunk's call, as the server spends it);
 - sequential: ``--concurrency 1``;
 - ours, cold: the first analysis in a fresh process (imports done, nothing warmed up),
   which is what every ``transcript-judge analyse`` run pays; read + roles + plan + calls +
@@ -74,6 +74,7 @@ async def _analyse_file(path: str, base_url: str, settings: AnalysisSettings) ->
         "failed": r.coverage.chunks_failed,
         "chunks": r.coverage.chunks_total,
         "latencies": [o.latency_s for o in result.outcomes],
+        "completion_tokens": [o.usage.completion_tokens for o in result.outcomes],
     }
 
 
@@ -143,7 +144,8 @@ def latency_table(sim: SimulatorProcess, minutes: int = 60) -> tuple[str, dict[s
     for name, profile in PROFILES.items():
         sim.reset(**profile)
         seq = child_runs([path], sim.base_url, concurrency=1)[0]
-        floor = max(seq["latencies"])
+        # the physical floor: the slowest call's time at the server, nothing on our side
+        floor = profile["latency_s"] + max(seq["completion_tokens"]) * profile["per_token_s"]
         pairs = [child_runs([path, other], sim.base_url) for _ in range(COLD_RUNS)]
         cold = _median_run([p[0] for p in pairs])
         warm = _median_run([p[1] for p in pairs])
@@ -274,7 +276,8 @@ limit the run completes with no failures and no retry storm.**
 
 {lat}
 
-"floor L" is the slowest chunk's call on its own (client-side, from the sequential run).
+"floor L" is the slowest chunk's call as the server spends it (the simulator's fixed latency
+plus its completion tokens at the per-token time): nothing on our side counts towards it.
 "cold" is the first analysis in a fresh process after imports (what one `analyse` run
 pays; median of {COLD_RUNS} processes), "warm" a second 60-minute interview in the same process.
 "CLI" is the whole `transcript-judge analyse` process, Python start-up and imports included.

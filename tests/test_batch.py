@@ -677,3 +677,32 @@ async def test_rate_limits_on_the_batch_api_are_waited_out(
     results = await run_batch([BatchJob(_plan(), "x.vtt")], CLIENT, settings=FAST, http_client=http, sleep=sleep)
     assert api.upload_route.call_count == 2 and not _ok(results[0]).report.partial
     assert waits and waits[0] >= 2.0  # the server's Retry-After (or our backoff, which is longer)
+
+
+def test_cli_analyse_batch_many_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`analyse --batch FILE FILE -o DIR`: one batch, two reports, both in the history."""
+    from transcript_judge.cli import main
+    from transcript_judge.llm import factory
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch")
+    monkeypatch.setattr(factory, "_factory", lambda: httpx.AsyncClient())
+    out = tmp_path / "reports"
+    with respx.mock(base_url=BASE_URL) as router:
+        api = FakeBatchAPI().install(router)
+        with pytest.raises(SystemExit) as info:
+            main(["analyse", "--batch", "--poll-interval", "0", "--quiet", "--format", "json", "-o", str(out),
+                  str(FIXTURES / "interview_zoom.vtt"), str(FIXTURES / "interview_plain.txt")])
+    assert info.value.code == 0
+    assert len(api.batches) == 1
+    reports = sorted(out.glob("*.json"))
+    assert [p.name for p in reports] == ["interview_plain.json", "interview_zoom.json"]
+    for p in reports:
+        data = json.loads(p.read_text())
+        assert data["tagger"] == "llm" and data["coverage"]["chunks_failed"] == 0
+    capsys.readouterr()
+    main(["history", "--json"])
+    history = json.loads(capsys.readouterr().out)
+    assert sorted(h["source_name"] for h in history) == ["interview_plain.txt", "interview_zoom.vtt"]
+    assert all(h["status"] == "ok" for h in history)

@@ -13,6 +13,7 @@ import contextlib
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -21,12 +22,12 @@ from rich.console import Console
 from ..analysis import AnalysisResult, AnalysisSettings, Plan, plan_analysis, run_analysis
 from ..chunking import ChunkingSettings
 from ..config import ResolvedConfig, resolve_config
-from ..errors import BudgetExceededError, ConfigError
+from ..errors import BudgetExceededError, ConfigError, TranscriptJudgeError
 from ..llm.factory import build_llm
 from ..redaction import Redaction, redact_transcript, restore_report, speaker_names
 from ..report import format_for_path, render, render_terminal
 from ..report.model import Report
-from ..rubric import load_rubric
+from ..rubric import Rubric, load_rubric
 from ..runs import RunOptions, RunSession
 from ..store import Store
 from ..trace import CallStats
@@ -34,7 +35,31 @@ from ..transcript import Transcript
 from .common import EXIT_PARTIAL, err_console, load_with_roles, setup_logging
 from .progress import call_printer, event_printer, heartbeat, show_sdk_retries, summary_line
 
-__all__ = ["analyse", "schema"]
+__all__ = ["AnalyseOptions", "Prepared", "analyse", "deliver", "finish_report", "prepare", "schema"]
+
+
+@dataclass(frozen=True)
+class AnalyseOptions:
+    """The per-file choices of ``analyse`` (everything but the files and the model config)."""
+
+    fmt: str | None
+    candidate: str | None
+    all_speech: bool
+    tagger: str | None
+    require_llm: bool
+    input_format: str | None
+    max_file_mb: float | None
+    max_cost: float | None
+    max_tokens: int | None
+    verbose: bool
+    quiet: bool
+    no_cache: bool
+    resume: bool
+    trace_path: Path | None
+    trace_content: bool
+    redact: bool
+    redact_names: bool
+    redact_name: tuple[str, ...]
 
 
 def _check_budget(plan: Plan, model: str, max_cost: float | None, max_tokens: int | None) -> None:
@@ -81,8 +106,9 @@ async def _run(plan: Plan, session: RunSession, cfg: ResolvedConfig | None, *, s
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (.json, .md, .html).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the report here (.json, .md, .html); with several files, a folder.")
 @click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]),
               help="Report format (default: from -o's extension).")
 @click.option("--candidate", help="The candidate's speaker label (overrides inference).")
@@ -115,33 +141,105 @@ async def _run(plan: Plan, session: RunSession, cfg: ResolvedConfig | None, *, s
 @click.option("--redact-names", is_flag=True, help="Also redact the names in the speaker labels (implies --redact).")
 @click.option("--redact-name", "redact_name", multiple=True, metavar="NAME",
               help="Also redact this name (repeatable; implies --redact).")
-def analyse(file: Path, output: Path | None, fmt: str | None, candidate: str | None, all_speech: bool,
+@click.option("--batch", is_flag=True,
+              help="Send every chunk of every FILE through the OpenAI Batch API: half the price, results "
+              "within 24 h, resumable (re-run the same command).")
+@click.option("--poll-interval", type=float, default=10.0, show_default=True,
+              help="With --batch: seconds between status checks.")
+def analyse(files: tuple[Path, ...], output: Path | None, fmt: str | None, candidate: str | None, all_speech: bool,
             rubric_path: Path | None, model: str | None, base_url: str | None, config_path: str | None,
             tagger: str | None, require_llm: bool, concurrency: int | None, chunk_tokens: int | None,
             input_format: str | None, max_file_mb: float | None, max_cost: float | None,
             max_tokens: int | None, verbose: bool, quiet: bool, debug: bool, log_transcript: bool,
             no_cache: bool, resume: bool, trace_path: Path | None, trace_content: bool, redact: bool,
-            redact_names: bool, redact_name: tuple[str, ...]) -> None:
-    """Analyse FILE: strengths and red flags of the candidate, with quotes."""
-    started = time.monotonic()
+            redact_names: bool, redact_name: tuple[str, ...], batch: bool, poll_interval: float) -> None:
+    """Analyse FILE(s): strengths and red flags of the candidate, with quotes."""
     setup_logging(verbose, log_transcript=log_transcript, debug=debug)
     if verbose and not (debug and log_transcript):
         show_sdk_retries()
     if resume and no_cache:
         raise ConfigError("--resume works through the cache; it can't be combined with --no-cache.")
-    report_format = format_for_path(output, fmt) if output else None
+    if resume and batch:
+        raise ConfigError("--batch resumes by itself (re-run the same command); drop --resume.")
     cfg = resolve_config(model=model, base_url=base_url, config_path=config_path,
                          concurrency=concurrency, chunk_tokens=chunk_tokens)
     rubric = load_rubric(rubric_path)
-    transcript, roles = load_with_roles(file, input_format=input_format, candidate=candidate,
-                                        all_speech=all_speech, max_file_mb=max_file_mb)
-    use_llm = tagger != "lexical" and cfg.llm_configured
-    if (tagger == "llm" and not cfg.llm_configured) or (require_llm and not use_llm):
+    opts = AnalyseOptions(
+        fmt=fmt,
+        candidate=candidate,
+        all_speech=all_speech,
+        tagger=tagger,
+        require_llm=require_llm,
+        input_format=input_format,
+        max_file_mb=max_file_mb,
+        max_cost=max_cost,
+        max_tokens=max_tokens,
+        verbose=verbose,
+        quiet=quiet,
+        no_cache=no_cache,
+        resume=resume,
+        trace_path=trace_path,
+        trace_content=trace_content,
+        redact=redact,
+        redact_names=redact_names,
+        redact_name=redact_name,
+    )
+    if batch:
+        from .batch_run import analyse_batch
+
+        sys.exit(analyse_batch(files, output, cfg, rubric, opts, poll_interval=poll_interval))
+    if len(files) == 1:
+        code = _analyse_one(files[0], output, cfg, rubric, opts)  # errors propagate: one clear message
+        sys.exit(code)
+    if output is not None and output.suffix:
+        raise ConfigError("With several files, -o names a folder (each report is written there).")
+    worst = 0
+    for file in files:
+        try:
+            target = _report_path(output, file, fmt) if output else None
+            code = _analyse_one(file, target, cfg, rubric, opts)
+        except TranscriptJudgeError as e:
+            err_console.print(f"[bold red]error:[/] {file}: {e}", highlight=False)
+            code = e.exit_code
+        worst = code if worst == 0 else worst
+    sys.exit(worst)
+
+
+def _report_path(folder: Path, file: Path, fmt: str | None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{file.stem}.{fmt or 'html'}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One file, read, attributed, redacted and planned: ready to send."""
+
+    file: Path
+    original: Transcript
+    plan: Plan
+    redaction: Redaction | None
+    use_llm: bool
+
+    def run_options(self, opts: AnalyseOptions) -> RunOptions:
+        return RunOptions(
+            cache=not opts.no_cache, resume=opts.resume, trace_path=opts.trace_path,
+            trace_content=opts.trace_content,
+            recorded={"redact": self.redaction is not None, "redact_names": opts.redact_names,
+                      "redact_name_count": len(opts.redact_name), "candidate": self.plan.roles.candidate},
+        )
+
+
+def prepare(file: Path, cfg: ResolvedConfig, rubric: Rubric, opts: AnalyseOptions) -> Prepared:
+    """Read, attribute, redact and plan one file, and check the budget. Sends nothing."""
+    transcript, roles = load_with_roles(file, input_format=opts.input_format, candidate=opts.candidate,
+                                        all_speech=opts.all_speech, max_file_mb=opts.max_file_mb)
+    use_llm = opts.tagger != "lexical" and cfg.llm_configured
+    if (opts.tagger == "llm" and not cfg.llm_configured) or (opts.require_llm and not use_llm):
         raise ConfigError(
             "No model is configured, and an LLM judgement was required.",
             hint="Set OPENAI_API_KEY (or TJ_API_KEY), or --base-url for a local OpenAI-compatible server.",
         )
-    if not use_llm and not quiet:
+    if not use_llm and not opts.quiet:
         err_console.print(
             "[bold yellow]No LLM configured: using the offline KEYWORD BASELINE, not an LLM judgement.[/]\n"
             "  Set OPENAI_API_KEY (or --base-url for Ollama/vLLM/llama.cpp) and --model for a real judgement.",
@@ -149,9 +247,9 @@ def analyse(file: Path, output: Path | None, fmt: str | None, candidate: str | N
         )
     original = transcript
     redaction: Redaction | None = None
-    if redact or redact_names or redact_name:
-        transcript, redaction = _redact(transcript, names=redact_names, extra=redact_name)
-        if verbose:
+    if opts.redact or opts.redact_names or opts.redact_name:
+        transcript, redaction = _redact(transcript, names=opts.redact_names, extra=opts.redact_name)
+        if opts.verbose:
             err_console.print(f"redacted before sending: {redaction.summary()}", highlight=False)
     settings = AnalysisSettings(
         model=cfg.client.model, tagger="llm" if use_llm else "lexical", concurrency=cfg.concurrency,
@@ -159,44 +257,59 @@ def analyse(file: Path, output: Path | None, fmt: str | None, candidate: str | N
     )
     plan = plan_analysis(transcript, roles, rubric, settings)
     if use_llm:
-        _check_budget(plan, cfg.client.model, max_cost, max_tokens)
-    if verbose:
+        _check_budget(plan, cfg.client.model, opts.max_cost, opts.max_tokens)
+    if opts.verbose:
         estimate = plan.estimate()
         err_console.print(f"{cfg.describe()}; {len(plan.chunks)} chunk(s) of <= {plan.budget} tokens; "
                           f"estimate {estimate.prompt_tokens}+{estimate.completion_tokens} tokens", highlight=False)
+    return Prepared(file=file, original=original, plan=plan, redaction=redaction, use_llm=use_llm)
 
-    options = RunOptions(
-        cache=not no_cache, resume=resume, trace_path=trace_path, trace_content=trace_content,
-        recorded={"redact": redaction is not None, "redact_names": redact_names,
-                  "redact_name_count": len(redact_name), "candidate": roles.candidate},
-    )
-    stats: CallStats | None = None
-    with Store.open() as store, RunSession(store, plan, source=file, original=original, options=options,
-                                           on_call=call_printer() if verbose else None) as session:
-        if resume:
-            _announce_resume(session, quiet=quiet)
-        result = asyncio.run(_run(plan, session, cfg if use_llm else None, source_name=file.name, verbose=verbose))
-        report = result.report
-        if redaction is not None:
-            report = restore_report(report, redaction)
-        report = session.finish(report)
-        stats = session.tracer.stats if session.tracer is not None else None
 
-    if output and report_format:
-        output.write_text(render(report, report_format, turns=original.turns), encoding="utf-8")
-        if not quiet:
+def finish_report(prepared: Prepared, session: RunSession, report: Report) -> Report:
+    """Map redacted quotes back to the original words, and save the report to the history."""
+    if prepared.redaction is not None:
+        report = restore_report(report, prepared.redaction)
+    return session.finish(report)
+
+
+def deliver(prepared: Prepared, report: Report, output: Path | None, opts: AnalyseOptions) -> int:
+    """Write the report file and the terminal summary; the exit code for this file."""
+    if output is not None:
+        output.write_text(render(report, format_for_path(output, opts.fmt), turns=prepared.original.turns),
+                          encoding="utf-8")
+        if not opts.quiet:
             err_console.print(f"report written to {output}", highlight=False)
-    if not quiet:
+    if not opts.quiet:
         render_terminal(report, Console(soft_wrap=False))
-        if resume:
+    return EXIT_PARTIAL if report.partial else 0
+
+
+def _analyse_one(file: Path, output: Path | None, cfg: ResolvedConfig, rubric: Rubric, opts: AnalyseOptions) -> int:
+    """Analyse one file; the exit code (0, or 3 for a partial result)."""
+    started = time.monotonic()
+    if output is not None:
+        format_for_path(output, opts.fmt)  # a bad -o fails before anything is sent
+    prepared = prepare(file, cfg, rubric, opts)
+    stats: CallStats | None = None
+    with Store.open() as store, RunSession(store, prepared.plan, source=file, original=prepared.original,
+                                           options=prepared.run_options(opts),
+                                           on_call=call_printer() if opts.verbose else None) as session:
+        if opts.resume:
+            _announce_resume(session, quiet=opts.quiet)
+        result = asyncio.run(_run(prepared.plan, session, cfg if prepared.use_llm else None,
+                                  source_name=file.name, verbose=opts.verbose))
+        report = finish_report(prepared, session, result.report)
+        stats = session.tracer.stats if session.tracer is not None else None
+    code = deliver(prepared, report, output, opts)
+    if not opts.quiet:
+        if opts.resume:
             from_cache = sum(1 for c in report.coverage.chunks if c.calls and c.cache_hits == c.calls)
             err_console.print(f"resume: {from_cache} of {len(report.coverage.chunks)} chunk(s) came from the "
                               "cache; the rest were sent.", highlight=False)
         err_console.print(summary_line(report, stats, time.monotonic() - started), highlight=False, markup=False)
         err_console.print(f"saved as analysis {report.analysis_id} (transcript-judge show {report.analysis_id})",
                           highlight=False, markup=False)
-    if report.partial:
-        sys.exit(EXIT_PARTIAL)
+    return code
 
 
 def _announce_resume(session: RunSession, *, quiet: bool) -> None:

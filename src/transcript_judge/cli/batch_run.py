@@ -1,0 +1,124 @@
+"""``analyse --batch FILE...``: many analyses through the OpenAI Batch API.
+
+Every file is read, attributed and planned first (a file that fails does so alone, with
+its message). Then every chunk of every analysis goes out in one batch (``batch.run_batch``),
+the cache answering what it already has, and each finished report is saved to the history
+and written like a synchronous one. Re-running the same command after an interruption
+resumes polling the same batch instead of paying for a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..analysis import AnalysisResult
+from ..batch import BatchJob, BatchProgress, BatchSettings, run_batch
+from ..config import ResolvedConfig
+from ..errors import ConfigError, TranscriptJudgeError
+from ..history import History
+from ..llm.base import LLM
+from ..llm.cache import CachingLLM
+from ..llm.factory import http_client_factory
+from ..rubric import Rubric
+from ..runs import RunSession
+from ..store import Store
+from .analyse import AnalyseOptions, Prepared, deliver, finish_report, prepare
+from .common import err_console
+
+__all__ = ["analyse_batch"]
+
+
+def _target(output: Path | None, file: Path, fmt: str | None, many: bool) -> Path | None:
+    if output is None:
+        return None
+    if not many and output.suffix:
+        return output
+    output.mkdir(parents=True, exist_ok=True)
+    return output / f"{file.stem}.{fmt or 'html'}"
+
+
+def analyse_batch(
+    files: tuple[Path, ...],
+    output: Path | None,
+    cfg: ResolvedConfig,
+    rubric: Rubric,
+    opts: AnalyseOptions,
+    *,
+    poll_interval: float = 10.0,
+) -> int:
+    """Run ``files`` as one batch; the exit code (the first failure's, else 3 if any report is partial)."""
+    if not cfg.llm_configured or opts.tagger == "lexical":
+        raise ConfigError("--batch sends the analyses to a model, and none is configured.",
+                          hint="Set OPENAI_API_KEY, or drop --batch for the keyword baseline.")
+    many = len(files) > 1
+    if many and output is not None and output.suffix:
+        raise ConfigError("With several files, -o names a folder (each report is written there).")
+    codes: list[int] = []
+    prepared: list[Prepared] = []
+    for file in files:
+        try:
+            prepared.append(prepare(file, cfg, rubric, opts))
+        except TranscriptJudgeError as e:
+            err_console.print(f"[bold red]error:[/] {file}: {e}", highlight=False)
+            codes.append(e.exit_code)
+    if not prepared:
+        return codes[0] if codes else 0
+
+    with Store.open() as store:
+        sessions = [
+            RunSession(store, p.plan, source=p.file, original=p.original, options=p.run_options(opts))
+            for p in prepared
+        ]
+        jobs = [BatchJob(plan=p.plan, source_name=p.file.name) for p in prepared]
+
+        def wrap(llm: LLM) -> LLM:
+            # Answers already in the cache never join the batch; new ones are written as they land.
+            return CachingLLM(llm, store, enabled=not opts.no_cache)
+
+        with Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=err_console, transient=True,
+                      disable=opts.quiet or not err_console.is_terminal) as bar:
+            task = bar.add_task("preparing", total=None)
+
+            def on_progress(p: BatchProgress) -> None:
+                bar.update(task, total=p.total or None, completed=p.completed,
+                           description=f"round {p.round}: {p.status}" + (f" ({p.batch_id})" if p.batch_id else ""))
+                if opts.verbose:
+                    err_console.print(f"batch round {p.round}: {p.status} {p.completed}/{p.total} "
+                                      f"failed {p.failed} ({p.elapsed_s:.0f} s)", highlight=False, markup=False)
+
+            async def go() -> list[AnalysisResult | TranscriptJudgeError]:
+                http = http_client_factory()
+                try:
+                    return await run_batch(jobs, cfg.client, settings=BatchSettings(poll_interval_s=poll_interval),
+                                           http_client=http, on_progress=on_progress, wrap=wrap)
+                finally:
+                    if http is not None:
+                        await http.aclose()
+
+            try:
+                results = asyncio.run(go())
+            except BaseException:
+                for session in sessions:
+                    session.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+                raise
+        history = History(store)
+        for p, session, result in zip(prepared, sessions, results, strict=True):
+            if isinstance(result, AnalysisResult):
+                report = finish_report(p, session, result.report)
+                codes.append(deliver(p, report, _target(output, p.file, opts.fmt, many), opts))
+                if not opts.quiet:
+                    u = report.usage
+                    cost = "unknown" if u.estimated_cost_usd is None else f"${u.estimated_cost_usd:.4f}"
+                    err_console.print(f"{p.file.name}: analysis {report.analysis_id}, {u.calls} call(s), "
+                                      f"{u.prompt_tokens}+{u.completion_tokens} tokens, {cost} at batch prices",
+                                      highlight=False, markup=False)
+            else:
+                history.mark(session.id, "failed")
+                err_console.print(f"[bold red]error:[/] {p.file}: {result}", highlight=False)
+                codes.append(result.exit_code)
+    failures = [c for c in codes if c not in (0, 3)]
+    return failures[0] if failures else (3 if 3 in codes else 0)

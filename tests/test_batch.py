@@ -706,3 +706,27 @@ def test_cli_analyse_batch_many_files(
     history = json.loads(capsys.readouterr().out)
     assert sorted(h["source_name"] for h in history) == ["interview_plain.txt", "interview_zoom.vtt"]
     assert all(h["status"] == "ok" for h in history)
+
+
+def test_cli_eval_batch_scores_like_a_live_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`eval --batch`: every case × repeat in one batch, scored by the same harness."""
+    from transcript_judge.cli import main
+    from transcript_judge.llm import factory
+
+    mini = Path(__file__).resolve().parent / "data" / "eval_mini"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch")
+    monkeypatch.setattr(factory, "_factory", lambda: httpx.AsyncClient())
+    out = tmp_path / "eval.json"
+    with respx.mock(base_url=BASE_URL) as router:
+        api = FakeBatchAPI().install(router)
+        with pytest.raises(SystemExit) as info:
+            main(["eval", "--dataset", str(mini), "--batch", "--poll-interval", "0", "--repeats", "2",
+                  "--tagger", "llm,lexical", "--no-gate", "-o", str(out)])
+            raise SystemExit(0)
+    assert info.value.code == 0
+    assert len(api.batches) == 1 and len(api.lines) == 4 * 2  # 4 one-chunk cases, 2 repeats each
+    llm, lexical = json.loads(out.read_text())["taggers"]
+    assert llm["cases_scored"] == 4 and llm["calls"] == 8 and lexical["tagger"] == "lexical"
+    assert llm["cost_usd"] is not None and llm["cost_usd"] > 0

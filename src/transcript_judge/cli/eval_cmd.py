@@ -14,18 +14,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._version import __version__
 from ..analysis import AnalysisSettings, Tagger, plan_analysis
+from ..batch import BatchProgress
 from ..chunking import ChunkingSettings
-from ..config import resolve_config
+from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError, ReplayMissError, TranscriptJudgeError
 from ..evaluation.baseline import EvalReport, compare, evaluate_gate, load_baseline, load_gate
 from ..evaluation.dataset import Dataset, load_dataset
 from ..evaluation.recording import RecordingLLM, ReplayLLM
 from ..evaluation.render import render_eval, render_eval_terminal
-from ..evaluation.runner import CaseRun, EvalSettings, run_eval
+from ..evaluation.runner import CaseRun, EvalSettings, run_eval, run_eval_batch
 from ..evaluation.scoring import score
 from ..llm.base import LLM
 from ..llm.cache import CachingLLM
-from ..llm.factory import build_llm, close_llm
+from ..llm.factory import build_llm, close_llm, http_client_factory
 from ..report.render import format_for_path
 from ..roles import assign_roles
 from ..rubric import Rubric, load_rubric
@@ -95,6 +96,11 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
     "--resamples", type=click.IntRange(100, 100_000), default=1000, show_default=True, help="Bootstrap resamples."
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report (.json, .md, .html).")
+@click.option("--batch", is_flag=True,
+              help="Send the llm tagger's calls through the OpenAI Batch API (half price, within 24 h, resumable).")
+@click.option(
+    "--poll-interval", type=float, default=10.0, show_default=True, help="With --batch: seconds between checks."
+)
 @click.option("-v", "--verbose", is_flag=True)
 def eval_cmd(
     dataset_dir: Path,
@@ -117,6 +123,8 @@ def eval_cmd(
     chunk_tokens: int | None,
     resamples: int,
     output: Path | None,
+    batch: bool,
+    poll_interval: float,
     verbose: bool,
 ) -> None:
     """Measure tagging accuracy on a labelled dataset; compare with a baseline; gate."""
@@ -124,6 +132,10 @@ def eval_cmd(
     tagger_names = _parse_taggers(taggers)
     if record_dir and replay_dir:
         raise ConfigError("--record and --replay can't be used together.")
+    if batch and (replay_dir or "llm" not in tagger_names):
+        raise ConfigError(
+            "--batch sends the llm tagger's calls to the Batch API; it needs --tagger llm and no --replay."
+        )
     out_format = format_for_path(output) if output else None
     rubric = load_rubric(rubric_path)
     dataset = load_dataset(dataset_dir, rubric)
@@ -207,7 +219,13 @@ def eval_cmd(
             if store is not None:
                 store.close()
 
-    runs = asyncio.run(go())
+    if batch:
+        if not cfg.llm_configured:
+            raise ConfigError("--batch needs a model.", hint="Set OPENAI_API_KEY.")
+        runs = asyncio.run(_go_batch(dataset, rubric, settings, cfg, no_cache=no_cache, record_dir=record_dir,
+                                     poll_interval=poll_interval, verbose=verbose))
+    else:
+        runs = asyncio.run(go())
     scores = [
         score(
             dataset,
@@ -254,6 +272,29 @@ def eval_cmd(
         )
     if report.gate is not None and not report.gate.passed:
         sys.exit(EXIT_GATE_FAILED)
+
+
+async def _go_batch(dataset: Dataset, rubric: Rubric, settings: EvalSettings, cfg: ResolvedConfig, *,
+                    no_cache: bool, record_dir: Path | None, poll_interval: float, verbose: bool) -> list[CaseRun]:
+    store = Store.open()
+    http = http_client_factory()
+
+    def wrap(llm: LLM) -> LLM:
+        front: LLM = CachingLLM(llm, store, enabled=not no_cache)
+        return RecordingLLM(front, record_dir) if record_dir else front
+
+    def progress(p: BatchProgress) -> None:
+        if verbose or err_console.is_terminal:
+            err_console.print(f"batch round {p.round}: {p.status} {p.completed}/{p.total} failed {p.failed}",
+                              highlight=False, markup=False)
+
+    try:
+        return await run_eval_batch(dataset, rubric, settings, cfg.client, wrap=wrap, on_batch_progress=progress,
+                                    http_client=http, poll_interval_s=poll_interval)
+    finally:
+        if http is not None:
+            await http.aclose()
+        store.close()
 
 
 def register(cli: click.Group) -> None:

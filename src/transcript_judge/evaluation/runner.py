@@ -12,17 +12,24 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..analysis import AnalysisSettings, Tagger, plan_analysis, run_analysis
+import httpx
+
+from ..analysis import AnalysisSettings, Plan, Tagger, plan_analysis, run_analysis
 from ..errors import LLMError, ReplayMissError, TranscriptJudgeError
 from ..llm.base import LLM, ChatRequest, ChatResult
+from ..llm.openai_client import ClientSettings
+from ..report.model import Report
 from ..roles import assign_roles
 from ..rubric import Rubric
 from ..schema import Verdict
 from .dataset import Case, Dataset
 
-__all__ = ["BoundedLLM", "CaseRun", "EvalSettings", "run_eval"]
+if TYPE_CHECKING:
+    from ..batch import BatchProgress
+
+__all__ = ["BoundedLLM", "CaseRun", "EvalSettings", "run_eval", "run_eval_batch"]
 
 Reducer = Literal["majority", "any", "all"]
 
@@ -87,42 +94,27 @@ class BoundedLLM:
 ProgressCallback = Callable[[CaseRun], None]
 
 
-async def _run_one(
-    case: Case,
-    dataset: Dataset,
-    rubric: Rubric,
-    settings: EvalSettings,
-    tagger: Tagger,
-    repeat: int,
-    llm: LLM | None,
-) -> CaseRun:
-    started = time.monotonic()
+def _plan_case(
+    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: Tagger, repeat: int
+) -> tuple[CaseRun, Plan | None]:
+    """Roles (inferred as for a user) and the plan; the plan is None when the case fails here."""
     run = CaseRun(case_id=case.id, tagger=tagger, repeat=repeat, status="failed")
     transcript = dataset.transcripts[case.id]
     try:
         roles = assign_roles(transcript, candidate=case.candidate if settings.use_labelled_candidate else None)
     except TranscriptJudgeError as e:
         run.error = f"role inference: {e.message}"
-        run.wall_s = time.monotonic() - started
-        return run
+        return run, None
     run.inferred_candidate, run.role_method = roles.candidate, roles.method
-    analysis = replace(settings.analysis, tagger=tagger)
     try:
-        plan = plan_analysis(transcript, roles, rubric, analysis)
-        result = await run_analysis(
-            plan, llm if tagger == "llm" else None, source_name=case.transcript, repeat_index=repeat
-        )
-    except ReplayMissError as e:
-        run.status, run.error = "missing", e.message
-        run.wall_s = time.monotonic() - started
-        return run
-    except LLMError:
-        raise  # auth, model not found, bad request: the whole eval is misconfigured
+        return run, plan_analysis(transcript, roles, rubric, replace(settings.analysis, tagger=tagger))
     except TranscriptJudgeError as e:
         run.error = e.message
-        run.wall_s = time.monotonic() - started
-        return run
-    r = result.report
+        return run, None
+
+
+def _record(run: CaseRun, r: Report) -> CaseRun:
+    """Copy what scoring needs from a finished report into the run."""
     run.status = "partial" if r.partial else "ok"
     if r.partial:
         run.error = f"{r.coverage.chunks_failed} of {r.coverage.chunks_total} chunks failed"
@@ -136,8 +128,80 @@ async def _run_one(
     run.reused_completion_tokens = r.usage.cached_completion_tokens_reused
     run.reused_cost_usd = r.usage.saved_cost_usd
     run.prompt_version = r.prompt_version
+    return run
+
+
+async def _run_one(
+    case: Case,
+    dataset: Dataset,
+    rubric: Rubric,
+    settings: EvalSettings,
+    tagger: Tagger,
+    repeat: int,
+    llm: LLM | None,
+) -> CaseRun:
+    started = time.monotonic()
+    run, plan = _plan_case(case, dataset, rubric, settings, tagger, repeat)
+    if plan is None:
+        run.wall_s = time.monotonic() - started
+        return run
+    try:
+        result = await run_analysis(
+            plan, llm if tagger == "llm" else None, source_name=case.transcript, repeat_index=repeat
+        )
+    except ReplayMissError as e:
+        run.status, run.error = "missing", e.message
+    except LLMError:
+        raise  # auth, model not found, bad request: the whole eval is misconfigured
+    except TranscriptJudgeError as e:
+        run.error = e.message
+    else:
+        _record(run, result.report)
     run.wall_s = time.monotonic() - started
     return run
+
+
+async def run_eval_batch(
+    dataset: Dataset,
+    rubric: Rubric,
+    settings: EvalSettings,
+    client: ClientSettings,
+    *,
+    wrap: Callable[[LLM], LLM] | None = None,
+    on_batch_progress: Callable[[BatchProgress], None] | None = None,
+    http_client: httpx.AsyncClient | None = None,
+    poll_interval_s: float = 10.0,
+) -> list[CaseRun]:
+    """The llm tagger's runs through the OpenAI Batch API (one batch for every case and
+    repeat), the lexical tagger's locally. Same scoring as :func:`run_eval`."""
+    from ..batch import BatchJob, BatchSettings, run_batch
+
+    runs: list[CaseRun] = []
+    pending: list[CaseRun] = []
+    jobs: list[BatchJob] = []
+    started = time.monotonic()
+    for case in dataset.cases:
+        for repeat in range(settings.repeats):
+            run, plan = _plan_case(case, dataset, rubric, settings, "llm", repeat)
+            if plan is None:
+                runs.append(run)
+            else:
+                pending.append(run)
+                jobs.append(BatchJob(plan=plan, source_name=case.transcript, repeat_index=repeat))
+    if jobs:
+        results = await run_batch(jobs, client, settings=BatchSettings(poll_interval_s=poll_interval_s),
+                                  http_client=http_client, on_progress=on_batch_progress, wrap=wrap)
+        elapsed = (time.monotonic() - started) / len(jobs)
+        for run, result in zip(pending, results, strict=True):
+            if isinstance(result, TranscriptJudgeError):
+                run.error = result.message
+            else:
+                _record(run, result.report)
+            run.wall_s = elapsed
+            runs.append(run)
+    if "lexical" in settings.taggers:
+        runs.extend(await run_eval(dataset, rubric, replace(settings, taggers=("lexical",)), None))
+    return runs
 
 
 async def run_eval(

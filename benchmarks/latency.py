@@ -143,27 +143,31 @@ def latency_table(sim: SimulatorProcess, minutes: int = 60) -> tuple[str, dict[s
     rows, measured = [], {}
     for name, profile in PROFILES.items():
         sim.reset(**profile)
+
+        def floor_of(run: dict[str, Any], profile: dict[str, float] = profile) -> float:
+            """The physical floor: the slowest call's time at the server, nothing on our side."""
+            return profile["latency_s"] + max(run["completion_tokens"]) * profile["per_token_s"]
+
         seq = child_runs([path], sim.base_url, concurrency=1)[0]
-        # the physical floor: the slowest call's time at the server, nothing on our side
-        floor = profile["latency_s"] + max(seq["completion_tokens"]) * profile["per_token_s"]
         pairs = [child_runs([path, other], sim.base_url) for _ in range(COLD_RUNS)]
         cold = _median_run([p[0] for p in pairs])
         warm = _median_run([p[1] for p in pairs])
         cli = sorted(cli_wall(path, sim.base_url) for _ in range(COLD_RUNS))[COLD_RUNS // 2]
-        target = 1.3 * floor + 0.5
-        m = {"floor": floor, "target": target, "sequential": seq["wall"], "cold": cold["wall"],
+        floor, warm_floor = floor_of(seq), floor_of(warm)
+        m = {"floor": floor, "target": 1.3 * floor + 0.5, "warm_floor": warm_floor,
+             "warm_target": 1.3 * warm_floor + 0.5, "sequential": seq["wall"], "cold": cold["wall"],
              "warm": warm["wall"], "cli": cli, "chunks": cold["chunks"]}  # fmt: skip
         measured[name] = m
-        for label, key in (
-            ("sequential (concurrency 1)", "sequential"),
-            ("ours, cold", "cold"),
-            ("ours, warm", "warm"),
-            ("CLI process, end to end", "cli"),
+        for label, key, fl in (
+            ("sequential (concurrency 1)", "sequential", floor),
+            ("ours, cold", "cold", floor),
+            ("ours, warm (another interview)", "warm", warm_floor),
+            ("CLI process, end to end", "cli", floor),
         ):
-            value = m[key]
+            value, target = m[key], 1.3 * fl + 0.5
             ok = "" if key in ("sequential", "cli") else ("met" if value <= target else "MISSED")
-            rows.append([name, int(m["chunks"]), f"{floor:.2f}", f"{target:.2f}", label, f"{value:.2f}",
-                         f"{value / floor:.2f}", f"{value - floor:+.2f}", ok])  # fmt: skip
+            rows.append([name, int(m["chunks"]), f"{fl:.2f}", f"{target:.2f}", label, f"{value:.2f}",
+                         f"{value / fl:.2f}", f"{value - fl:+.2f}", ok])  # fmt: skip
     headers = ["per-call latency", "chunks", "floor L (s)", "target 1.3L+0.5", "run", "wall (s)", "x floor",
                "over floor (s)", "target"]  # fmt: skip
     return table(headers, rows), measured
@@ -216,9 +220,10 @@ def rate_limit_table(sim: SimulatorProcess) -> tuple[str, list[dict[str, Any]]]:
 def _paragraphs(measured: dict[str, dict[str, float]], raw: list[dict[str, Any]]) -> tuple[Summary, str]:
     summary: Summary = []
     for name, m in measured.items():
-        for key, label in (("cold", "cold (one analyse run)"), ("warm", "warm")):
-            summary.append((f"2. latency: 60 min, {name}, {label}", f"<= {m['target']:.2f} s (1.3L+0.5)",
-                            f"{m[key]:.2f} s", "met" if m[key] <= m["target"] else "MISSED"))  # fmt: skip
+        for key, label, target in (("cold", "cold (one analyse run)", m["target"]),
+                                   ("warm", "warm", m["warm_target"])):  # fmt: skip
+            summary.append((f"2. latency: 60 min, {name}, {label}", f"<= {target:.2f} s (1.3L+0.5)",
+                            f"{m[key]:.2f} s", "met" if m[key] <= target else "MISSED"))  # fmt: skip
     for r in raw:
         summary.append((
             f"2. latency: 429 limit {r['limit']}, concurrency {r['concurrency']}: failed chunks / 429s",
@@ -262,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     summary, why = _paragraphs(measured, raw)
     lines = [
         f"- {n}: floor {m['floor']:.2f} s, target {m['target']:.2f} s; cold {m['cold']:.2f} s, "
-        f"warm {m['warm']:.2f} s; sequential {m['sequential']:.2f} s"
+        f"sequential {m['sequential']:.2f} s; warm {m['warm']:.2f} s (another interview: floor "
+        f"{m['warm_floor']:.2f} s, target {m['warm_target']:.2f} s)"
         for n, m in measured.items()
     ]
     body = f"""**Target: wall <= 1.3 x L + 0.5 s with default concurrency (4); under the simulator's 429

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import statistics
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from transcript_judge.analysis import AnalysisSettings, run_analysis
-from transcript_judge.chunking import Chunk, ChunkingSettings, ChunkLine
+from transcript_judge.chunking import Chunk, ChunkingSettings
 from transcript_judge.llm.base import Usage
 from transcript_judge.pricing import estimate_cost
 from transcript_judge.prompting import PromptBuilder
@@ -109,22 +107,6 @@ async def naive(loaded: Loaded, base_url: str) -> Run:
     return Run(total, sum(r.calls for r in runs))
 
 
-@contextlib.contextmanager
-def labels_without_timestamps() -> Iterator[None]:
-    """What-if: line labels "[T12]" instead of "[T12 00:03:14]". The model quotes by T-number;
-    the report maps turns to timestamps locally, so the model never needs the times."""
-    original = ChunkLine.label
-
-    def label(self: ChunkLine) -> str:
-        return f"T{self.turn}" + (f" part {self.part}/{self.parts}" if self.part else "")
-
-    ChunkLine.label = property(label)  # type: ignore[assignment,method-assign]
-    try:
-        yield
-    finally:
-        ChunkLine.label = original  # type: ignore[method-assign]
-
-
 def breakdown(loaded: Loaded, fl: Floor, sent: int, settings: AnalysisSettings) -> tuple[int, int, int]:
     """sent - floor, split into: extra copies of the instructions, context lines, line labels."""
     count = get_counter(MODEL).count
@@ -142,68 +124,37 @@ async def what_if(sim: SimulatorProcess) -> tuple[str, dict[tuple[int, str], Run
     for minutes in (60, 120):
         loaded = load_interview(minutes)
         fl = floor_of(loaded)
-        variants: list[tuple[str, AnalysisSettings, bool]] = [
-            ("defaults (chunk_tokens 8000, overlap 200)", AnalysisSettings(), False),
-            ("labels without timestamps", AnalysisSettings(), True),
-            ("overlap_tokens 0", AnalysisSettings(chunking=ChunkingSettings(overlap_tokens=0)), False),
-            ("chunk_tokens 16000", AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=16000)), False),
-            (
-                "chunk_tokens 16000 + labels without timestamps",
-                AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=16000)),
-                True,
-            ),
+        variants: list[tuple[str, AnalysisSettings]] = [
+            ("defaults (chunk_tokens 8000, overlap 200)", AnalysisSettings()),
+            ("overlap_tokens 0", AnalysisSettings(chunking=ChunkingSettings(overlap_tokens=0))),
+            ("chunk_tokens 12000", AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=12000))),
+            ("chunk_tokens 16000", AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=16000))),
         ]
-        for name, settings, short in variants:
-            with labels_without_timestamps() if short else contextlib.nullcontext():
-                r = await analyse(loaded, sim.base_url, settings)
-                extra, context, labels = breakdown(loaded, fl, r.usage.prompt_tokens, settings)
+        for name, settings in variants:
+            r = await analyse(loaded, sim.base_url, settings)
+            extra, context, labels = breakdown(loaded, fl, r.usage.prompt_tokens, settings)
             measured[(minutes, name)] = r
-            rows.append(
-                [
-                    f"{minutes} min",
-                    name,
-                    r.calls,
-                    r.usage.prompt_tokens,
-                    f"{r.usage.prompt_tokens / fl.total:.2f}",
-                    extra,
-                    context,
-                    labels,
-                    f"${r.cost:.4f}",
-                ]
-            )
-    return table(
-        [
-            "interview",
-            "variant",
-            "calls",
-            "sent",
-            "ratio",
-            "extra instructions",
-            "context lines",
-            "line labels",
-            "$ (list)",
-        ],
-        rows,
-    ), measured
+            ratio = f"{r.usage.prompt_tokens / fl.total:.2f}"
+            rows.append([f"{minutes} min", name, r.calls, r.usage.prompt_tokens, ratio, extra, context, labels,
+                         f"${r.cost:.4f}"])  # fmt: skip
+    headers = ["interview", "variant", "calls", "sent", "ratio", "extra instructions", "context lines",
+               "line labels", "$ (list)"]  # fmt: skip
+    return table(headers, rows), measured
 
 
-async def spread(sim: SimulatorProcess) -> tuple[str, list[float], list[float]]:
+async def spread(sim: SimulatorProcess) -> tuple[str, list[float]]:
     """The 60-minute ratio over several synthetic interviews: seeds x panel sizes."""
-    rows, now, new = [], [], []
+    rows, ratios = [], []
     for speakers in (2, 3, 4):
         for seed in range(SEEDS):
             loaded = load_interview(60, seed=seed, speakers=speakers)
             fl = floor_of(loaded)
             a = await analyse(loaded, sim.base_url, AnalysisSettings())
-            with labels_without_timestamps():
-                b = await analyse(loaded, sim.base_url, AnalysisSettings())
-            now.append(a.usage.prompt_tokens / fl.total)
-            new.append(b.usage.prompt_tokens / fl.total)
+            ratios.append(a.usage.prompt_tokens / fl.total)
             rows.append([speakers, seed, len(loaded.transcript.turns), fl.transcript, a.calls,
-                         f"{now[-1]:.3f}", f"{new[-1]:.3f}"])  # fmt: skip
-    t = table(["speakers", "seed", "turns", "transcript tok", "calls", "ratio (defaults)",
-               "ratio (labels without timestamps)"], rows)  # fmt: skip
-    return t, now, new
+                         a.usage.prompt_tokens, f"{ratios[-1]:.3f}"])  # fmt: skip
+    t = table(["speakers", "seed", "turns", "transcript tok", "calls", "sent", "ratio"], rows)
+    return t, ratios
 
 
 async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
@@ -275,7 +226,7 @@ async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
         )
 
     t4, variants = await what_if(sim)
-    t5, now, new = await spread(sim)
+    t5, now = await spread(sim)
     t1 = table(
         [
             "interview",
@@ -312,49 +263,33 @@ async def main_async(sim: SimulatorProcess) -> tuple[Summary, str]:
     naive_ratio = float(rows[DURATIONS.index(60)][9])
     over = sum(r > TARGET for r in now)
     med, worst = statistics.median(now), max(now)
-    med_new, worst_new = statistics.median(new), max(new)
     if over == 0:
         verdict = "met"
     elif med <= TARGET:
         verdict = f"met at the median; MISSED for {over} of {len(now)} interviews"
     else:
         verdict = "MISSED"
-    short = variants[(60, "labels without timestamps")]
     big = variants[(60, "chunk_tokens 16000")]
-    both = variants[(60, "chunk_tokens 16000 + labels without timestamps")]
     base = variants[(60, "defaults (chunk_tokens 8000, overlap 200)")]
-    r120 = variants[(120, "labels without timestamps")]
     ratio = lambda r: r.usage.prompt_tokens / fl.total  # noqa: E731
-    fl120 = floor_of(load_interview(120))
+    label_tokens = get_counter(MODEL).count("[T123] CANDIDATE: ")
     miss = ""
     if over:
         miss = f"""
 **Why the target is {"missed" if verdict == "MISSED" else "not met for every interview"}, and what it
 would take.** At 8000-token chunks a 60-minute interview (about {fl.transcript:,} transcript
-tokens) needs two calls, so the instructions ({fl.instructions:,} tokens) go out twice, and
-every line of the prompt carries a `[T12 00:03:14] CANDIDATE:` label of about 17 tokens where
-the floor has `Name:` (about 5). Two changes, measured below in "Where the tokens above the
-floor go":
-
-- *Drop the timestamp from the prompt's line labels* (`[T12] CANDIDATE:`): the model quotes
-  by T-number and the report maps turns to timestamps locally, so the model never needs the
-  times. Ratio {ratio(base):.2f} -> **{ratio(short):.2f}** for the 60-minute interview below
-  (worst of {len(new)}: {worst_new:.3f}; {r120.usage.prompt_tokens / fl120.total:.2f} at
-  120 minutes), cost {short.cost / base.cost - 1:+.0%}, with no change in calls or latency.
-  This is the recommended change; it changes the prompt fingerprint, so recordings must be
-  re-made.
-- *chunk_tokens 16000*: one call instead of two for 60 minutes, ratio **{ratio(big):.2f}**
-  ({ratio(both):.2f} with short labels), {1 - big.cost / base.cost:.0%} cheaper (half the
-  output tokens). Latency stays about one call's: the same output length, only the longer
-  prompt's processing time grows (the simulator doesn't model it). Its risk is quality, not
-  cost: each call must find evidence for 11 criteria in twice as much text, which only the
-  evaluation set can judge (`transcript-judge eval --chunk-tokens 16000` against a baseline).
+tokens) needs two calls, so the instructions ({fl.instructions:,} tokens) go out twice, and every
+line of the prompt carries a `[T123] CANDIDATE:` label ({label_tokens} tokens) where the floor has
+`Name:`. *chunk_tokens 16000* makes it one call: ratio **{ratio(big):.2f}**,
+{1 - big.cost / base.cost:.0%} cheaper (half the output tokens), with about one call's latency
+(the same output length; only the longer prompt's processing time grows, which the simulator
+doesn't model). Its risk is quality: each call must find evidence for 11 criteria in twice as
+much text, which only the evaluation set can judge (`transcript-judge eval --chunk-tokens 16000`
+against a baseline).
 """
     summary = [
         ("1. tokens: sent / floor, 60 min, defaults", f"<= {TARGET}",
          f"median {med:.3f}, worst {worst:.3f} ({len(now)} interviews)", verdict),
-        ("1. tokens: sent / floor, 60 min, proposed labels", f"<= {TARGET}",
-         f"median {med_new:.3f}, worst {worst_new:.3f}", "met" if worst_new <= TARGET else "MISSED"),
         ("1. tokens: naive design (a call per criterion), 60 min", "baseline", f"{naive_ratio:.2f}", "-"),
         ("1. tokens: cacheable prefix per call", "report", f"{fl.prefix:,} tokens", "-"),
     ]  # fmt: skip
@@ -365,8 +300,7 @@ floor go":
 
 **Target: ratio <= {TARGET} at default settings for a 60-minute interview: median {med:.3f}, worst
 {worst:.3f} over {len(now)} synthetic 60-minute interviews (2-4 speakers, {SEEDS} seeds each) — {verdict}.
-With the proposed labels: median {med_new:.3f}, worst {worst_new:.3f}. The naive design (one call per
-criterion over the whole transcript) sends {naive_ratio:.2f} x the floor.**
+The naive design (one call per criterion over the whole transcript) sends {naive_ratio:.2f} x the floor.**
 {miss}
 ### Prompt tokens sent vs the floor (default settings: chunk_tokens 8000, overlap 200)
 
@@ -401,11 +335,11 @@ interviews is almost always warm.
 {t4}
 
 "extra instructions": one more copy of the instructions per additional chunk; "context
-lines": lines repeated from the previous chunk (overlap, and the question an answer
-belongs to); "line labels": the rest, mostly the `[T12 00:03:14] CANDIDATE:` label each line
-carries in the prompt (17 tokens) against `Name:` in the floor (about 5). "labels without
-timestamps" is measured by patching `ChunkLine.label` for the run
-(`benchmarks/tokens.py::labels_without_timestamps`).
+lines": lines repeated from the previous chunk (overlap, and the question an answer belongs
+to); "line labels": the rest, mostly the `[T123] CANDIDATE:` label each line carries in the
+prompt ({label_tokens} tokens) against `Name:` in the floor. (Labels carried a timestamp too,
+`[T123 00:03:14]`, until this benchmark showed it cost about 7 tokens a line for nothing: the
+60-minute ratio went from a median of 1.284 (worst 1.302) to 1.236 (worst 1.247).)
 """,
     )
 

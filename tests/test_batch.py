@@ -692,8 +692,21 @@ def test_cli_analyse_batch_many_files(
     with respx.mock(base_url=BASE_URL) as router:
         api = FakeBatchAPI().install(router)
         with pytest.raises(SystemExit) as info:
-            main(["analyse", "--batch", "--poll-interval", "0", "--quiet", "--format", "json", "-o", str(out),
-                  str(FIXTURES / "interview_zoom.vtt"), str(FIXTURES / "interview_plain.txt")])
+            main(
+                [
+                    "analyse",
+                    "--batch",
+                    "--poll-interval",
+                    "0",
+                    "--quiet",
+                    "--format",
+                    "json",
+                    "-o",
+                    str(out),
+                    str(FIXTURES / "interview_zoom.vtt"),
+                    str(FIXTURES / "interview_plain.txt"),
+                ]
+            )
     assert info.value.code == 0
     assert len(api.batches) == 1
     reports = sorted(out.glob("*.json"))
@@ -722,8 +735,23 @@ def test_cli_eval_batch_scores_like_a_live_run(
     with respx.mock(base_url=BASE_URL) as router:
         api = FakeBatchAPI().install(router)
         with pytest.raises(SystemExit) as info:
-            main(["eval", "--dataset", str(mini), "--batch", "--poll-interval", "0", "--repeats", "2",
-                  "--tagger", "llm,lexical", "--no-gate", "-o", str(out)])
+            main(
+                [
+                    "eval",
+                    "--dataset",
+                    str(mini),
+                    "--batch",
+                    "--poll-interval",
+                    "0",
+                    "--repeats",
+                    "2",
+                    "--tagger",
+                    "llm,lexical",
+                    "--no-gate",
+                    "-o",
+                    str(out),
+                ]
+            )
             raise SystemExit(0)
     assert info.value.code == 0
     assert len(api.batches) == 1 and len(api.lines) == 4 * 2  # 4 one-chunk cases, 2 repeats each

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import respx
 
+from clirun import run
 from openai_payloads import BASE_URL, answer_for, candidate_lines, ok
-from transcript_judge.cli import main
 from transcript_judge.ingest import DEFAULT_MAX_BYTES
 from transcript_judge.llm import factory
 from transcript_judge.rubric import load_rubric
@@ -24,13 +24,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BAD = FIXTURES / "bad_input"
 ZOOM = FIXTURES / "interview_zoom.vtt"
 IDS = load_rubric().ids
-
-
-def run(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    return int(info.value.code or 0)
 
 
 def quote_longest_sentence(request: httpx.Request) -> httpx.Response:
@@ -65,18 +58,27 @@ REFUSED = [
     ("--candidate names nobody", [str(ZOOM), "--candidate", "Zed Zimmer"], 5, "is not a speaker"),
     ("nobody asks questions", [str(BAD / "no_questions.txt")], 5, "No one asks questions"),
     ("captions without speakers", [str(BAD / "captions_without_speakers.vtt")], 5, "no speaker labels"),
-    ("malformed rubric", [str(ZOOM), "--rubric", str(BAD / "malformed_rubric.toml")], 6,
-     "criteria[1] (id 'hype').kind"),
+    (
+        "malformed rubric",
+        [str(ZOOM), "--rubric", str(BAD / "malformed_rubric.toml")],
+        6,
+        "criteria[1] (id 'hype').kind",
+    ),
     ("rubric is not TOML", [str(ZOOM), "--rubric", str(BAD / "rubric_not_toml.toml")], 6, "not valid TOML"),
-    ("rubric with an unknown field", [str(ZOOM), "--rubric", str(BAD / "rubric_unknown_field.json")], 6,
-     "criteria[0] (id 'a_b').weight"),
+    (
+        "rubric with an unknown field",
+        [str(ZOOM), "--rubric", str(BAD / "rubric_unknown_field.json")],
+        6,
+        "criteria[0] (id 'a_b').weight",
+    ),
     ("missing rubric", [str(ZOOM), "--rubric", str(BAD / "nope.toml")], 6, "Can't read rubric"),
 ]
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
-def test_refused_clearly(service: respx.Route, capsys: pytest.CaptureFixture[str],
-                         args: list[str], code: int, message: str) -> None:
+def test_refused_clearly(
+    service: respx.Route, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
     assert run(["analyse", *args]) == code
     err = capsys.readouterr().err
     assert message in err, err
@@ -84,8 +86,9 @@ def test_refused_clearly(service: respx.Route, capsys: pytest.CaptureFixture[str
     assert service.call_count == 0  # nothing was sent
 
 
-def test_huge_file_is_refused_in_bounded_memory(service: respx.Route, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_huge_file_is_refused_in_bounded_memory(
+    service: respx.Route, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     huge = tmp_path / "huge.vtt"
     with huge.open("wb") as fh:  # sparse: 26 MB on paper, nothing on disk
         fh.truncate(DEFAULT_MAX_BYTES + 1024 * 1024)
@@ -111,16 +114,32 @@ def test_the_size_limit_is_adjustable(service: respx.Route, tmp_path: Path, caps
 
 def test_one_giant_turn_is_split_across_chunks(service: respx.Route, tmp_path: Path) -> None:
     rng = random.Random(7)
-    vocab = ["we", "evaluate", "the", "retrieval", "pipeline", "on", "labelled", "questions", "and", "alert", "when",
-             "groundedness", "drops"]
+    vocab = [
+        "we",
+        "evaluate",
+        "the",
+        "retrieval",
+        "pipeline",
+        "on",
+        "labelled",
+        "questions",
+        "and",
+        "alert",
+        "when",
+        "groundedness",
+        "drops",
+    ]
     sentences, words = [], 0
     while words < 30_000:
         n = rng.randint(8, 20)
         sentences.append(" ".join(rng.choice(vocab) for _ in range(n)).capitalize() + ".")
         words += n
     source = tmp_path / "monologue.txt"
-    source.write_text("Interviewer: Tell me everything about your evaluation approach?\n\nCandidate: "
-                      + " ".join(sentences) + "\n\nInterviewer: Thanks. Any questions?\n\nCandidate: None, thanks.\n")
+    source.write_text(
+        "Interviewer: Tell me everything about your evaluation approach?\n\nCandidate: "
+        + " ".join(sentences)
+        + "\n\nInterviewer: Thanks. Any questions?\n\nCandidate: None, thanks.\n"
+    )
     out = tmp_path / "r.json"
     assert run(["analyse", str(source), "-o", str(out), "--quiet"]) == 0
     report = json.loads(out.read_text())
@@ -147,9 +166,12 @@ def test_a_non_english_interview_works_and_states_its_language(
     assert f"language `{language}`" in md.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("args", [
-    [str(BAD / "captions_without_speakers.vtt"), "--all-speech-is-candidate"],
-    [str(BAD / "single_speaker.txt"), "--candidate", "Priya Raman"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [str(BAD / "captions_without_speakers.vtt"), "--all-speech-is-candidate"],
+        [str(BAD / "single_speaker.txt"), "--candidate", "Priya Raman"],
+    ],
+)
 def test_what_the_hints_suggest_works(service: respx.Route, args: list[str]) -> None:
     assert run(["analyse", *args, "--quiet"]) == 0

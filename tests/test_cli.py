@@ -10,20 +10,13 @@ import httpx
 import pytest
 import respx
 
+from clirun import run
 from openai_payloads import BASE_URL, answer_for, candidate_lines, error, ok
-from transcript_judge.cli import main
 from transcript_judge.llm import factory
 from transcript_judge.rubric import load_rubric
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 IDS = load_rubric().ids
-
-
-def run(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    return int(info.value.code or 0)
 
 
 @pytest.fixture

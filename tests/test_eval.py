@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from transcript_judge.cli import main
+from clirun import run
 from transcript_judge.errors import DatasetError
 from transcript_judge.evaluation import load_dataset
 from transcript_judge.evaluation.metrics import (
@@ -24,13 +24,6 @@ from transcript_judge.rubric import load_rubric
 MINI = Path(__file__).resolve().parent / "data" / "eval_mini"
 RECORDINGS = MINI / "recordings"
 RUBRIC = load_rubric()
-
-
-def run(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    return int(info.value.code or 0)
 
 
 # --- metrics, against values computed by hand ---------------------------------------
@@ -235,9 +228,7 @@ def test_failed_cases_are_counted_apart(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["taggers"][0]["cases_scored"] == 4
 
 
-def test_live_eval_records_caches_and_replays_identically(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_live_eval_records_caches_and_replays_identically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the real OpenAI client (respx): record, then the cache answers a second run,
     then a replay of the recordings scores exactly the same."""
     import httpx
@@ -250,8 +241,14 @@ def test_live_eval_records_caches_and_replays_identically(
 
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
-        fake = respond(ChatRequest(model=body["model"], messages=tuple(body["messages"]), schema_name="x",
-                                   json_schema=body["response_format"]["json_schema"]["schema"]))
+        fake = respond(
+            ChatRequest(
+                model=body["model"],
+                messages=tuple(body["messages"]),
+                schema_name="x",
+                json_schema=body["response_format"]["json_schema"]["schema"],
+            )
+        )
         return ok(fake.content)
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-eval")

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
+from clirun import run
 from openai_payloads import BASE_URL, answer_for, candidate_lines, ok
-from transcript_judge.cli import main
 from transcript_judge.ingest import Source, parse_source
 from transcript_judge.llm import factory
 from transcript_judge.redaction import Redactor, redact_transcript, restore_text, speaker_names
@@ -32,13 +32,6 @@ Tom Alvarez: We compared every release against the labelled set and alerted when
 two points. Maya, I can send you the dashboard.
 """
 PRIVATE = [EMAIL, PHONE, URL, "maya.chen", "555 0199", "github.com/tomalvarez", "Maya", "Tom", "Chen", "Alvarez"]
-
-
-def run(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    return int(info.value.code or 0)
 
 
 @pytest.fixture
@@ -64,8 +57,23 @@ def test_nothing_personal_reaches_the_model_and_quotes_come_back(
     route = mocked_openai.post("/chat/completions").mock(side_effect=_quote_the_url)
     out = tmp_path / "report.json"
     trace = tmp_path / "trace.jsonl"
-    assert run(["analyse", str(source), "--redact", "--redact-names", "-o", str(out), "--trace", str(trace),
-                "--trace-content", "--quiet"]) == 0
+    assert (
+        run(
+            [
+                "analyse",
+                str(source),
+                "--redact",
+                "--redact-names",
+                "-o",
+                str(out),
+                "--trace",
+                str(trace),
+                "--trace-content",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     bodies = [c.request.content.decode("utf-8") for c in route.calls]
     assert bodies
     for body in bodies:
@@ -120,18 +128,25 @@ def test_placeholders_are_deterministic_and_exact() -> None:
 
 
 def test_speaker_names_skip_role_labels() -> None:
-    t = read_transcript_text("Interviewer: Hi Dr. Ada Lovelace?\n\nCandidate (Ada Lovelace): Hello.\n\n"
-                             "Speaker 2: Hi?\n\nInterviewer: Go on?\n")
+    t = read_transcript_text(
+        "Interviewer: Hi Dr. Ada Lovelace?\n\nCandidate (Ada Lovelace): Hello.\n\n"
+        "Speaker 2: Hi?\n\nInterviewer: Go on?\n"
+    )
     assert speaker_names(t) == ["Ada Lovelace", "Ada", "Lovelace"]
 
 
-@pytest.mark.parametrize(("text", "redacted"), [
-    ("Call me on (415) 555-0199 or 07700 900123.", "Call me on [PHONE_1] or [PHONE_2]."),
-    ("Email jane_doe@corp.co.uk, then see www.example.com/docs.", "Email [EMAIL_1], then see [URL_1]."),
-    ("We shipped on 2024-03-15, version 3.11.4, p95 under 300 ms, 40 000 tickets.",
-     "We shipped on 2024-03-15, version 3.11.4, p95 under 300 ms, 40 000 tickets."),
-    ("The docs live at https://example.com/a?b=1).", "The docs live at [URL_1])."),
-])
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("Call me on (415) 555-0199 or 07700 900123.", "Call me on [PHONE_1] or [PHONE_2]."),
+        ("Email jane_doe@corp.co.uk, then see www.example.com/docs.", "Email [EMAIL_1], then see [URL_1]."),
+        (
+            "We shipped on 2024-03-15, version 3.11.4, p95 under 300 ms, 40 000 tickets.",
+            "We shipped on 2024-03-15, version 3.11.4, p95 under 300 ms, 40 000 tickets.",
+        ),
+        ("The docs live at https://example.com/a?b=1).", "The docs live at [URL_1])."),
+    ],
+)
 def test_what_counts_as_personal(text: str, redacted: str) -> None:
     assert Redactor().redact(text) == redacted
 

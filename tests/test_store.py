@@ -19,8 +19,8 @@ import platformdirs
 import pytest
 import respx
 
+from clirun import run
 from openai_payloads import BASE_URL, answer_for, candidate_lines, ok
-from transcript_judge.cli import main
 from transcript_judge.errors import LLMTransientError
 from transcript_judge.history import History
 from transcript_judge.llm import factory
@@ -41,16 +41,14 @@ SCHEMA = output_json_schema(RUBRIC)
 THREE_CHUNKS = ["--chunk-tokens", "500", "--concurrency", "1"]
 
 
-def run(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    return int(info.value.code or 0)
-
-
 def _request(text: str = "hello", repeat: int = 0) -> ChatRequest:
-    return ChatRequest(model="gpt-4.1-mini", messages=({"role": "user", "content": text},),
-                       schema_name="chunk_judgement", json_schema=SCHEMA, repeat_index=repeat)
+    return ChatRequest(
+        model="gpt-4.1-mini",
+        messages=({"role": "user", "content": text},),
+        schema_name="chunk_judgement",
+        json_schema=SCHEMA,
+        repeat_index=repeat,
+    )
 
 
 def _good_result() -> ChatResult:
@@ -131,16 +129,20 @@ async def test_a_hit_is_marked_free_and_keeps_its_usage() -> None:
         assert len(fake.requests) == 2
 
 
-@pytest.mark.parametrize(("result", "kept"), [
-    (ChatResult(content=answer_for(IDS)), True),
-    (ChatResult(content="```json\n" + answer_for(IDS) + "\n```"), True),  # JSON-mode fences are fine
-    (ChatResult(content=None, refusal="I can't help with that.", finish_reason="refusal"), False),
-    (ChatResult(content='{"systems_thinking": {', finish_reason="length"), False),
-    (ChatResult(content=None, finish_reason="content_filter"), False),
-    (ChatResult(content="  "), False),
-    (ChatResult(content='{"systems_thinking": {"evidence": [], "reasoning": "cut'), False),
-    (ChatResult(content=json.dumps({**json.loads(answer_for(IDS)), "hire": {}})), False),
-], ids=["ok", "fenced", "refusal", "length", "content_filter", "empty", "invalid_json", "unknown_id"])
+@pytest.mark.parametrize(
+    ("result", "kept"),
+    [
+        (ChatResult(content=answer_for(IDS)), True),
+        (ChatResult(content="```json\n" + answer_for(IDS) + "\n```"), True),  # JSON-mode fences are fine
+        (ChatResult(content=None, refusal="I can't help with that.", finish_reason="refusal"), False),
+        (ChatResult(content='{"systems_thinking": {', finish_reason="length"), False),
+        (ChatResult(content=None, finish_reason="content_filter"), False),
+        (ChatResult(content="  "), False),
+        (ChatResult(content='{"systems_thinking": {"evidence": [], "reasoning": "cut'), False),
+        (ChatResult(content=json.dumps({**json.loads(answer_for(IDS)), "hire": {}})), False),
+    ],
+    ids=["ok", "fenced", "refusal", "length", "content_filter", "empty", "invalid_json", "unknown_id"],
+)
 async def test_only_usable_answers_are_cached(result: ChatResult, kept: bool) -> None:
     assert usable(_request(), result) is kept
     with Store.open() as store:
@@ -174,6 +176,7 @@ def test_conformance_checks_the_strict_schema_subset() -> None:
 
 def test_threads_share_a_store() -> None:
     with Store.open() as store:
+
         def write(n: int) -> None:
             for i in range(50):
                 store.put_response(f"t{n}-{i}", _good_result())
@@ -197,8 +200,10 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
                 store.get_response(f"{sys.argv[1]}-{i // 2}")
     """)
     env = {**os.environ}
-    procs = [subprocess.Popen([sys.executable, "-c", script, name], env=env, stderr=subprocess.PIPE, text=True)
-             for name in ("a", "b")]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, name], env=env, stderr=subprocess.PIPE, text=True)
+        for name in ("a", "b")
+    ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
     with Store.open() as store:
@@ -240,8 +245,9 @@ def test_ctrl_c_keeps_completed_chunks_and_resume_sends_only_the_rest(
         assert previous.id == first.id
 
 
-def test_kill_9_loses_nothing(tmp_path: Path, mocked_openai: respx.MockRouter,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_kill_9_loses_nothing(
+    tmp_path: Path, mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
     script = textwrap.dedent(f"""
         import os, signal, sys
         import httpx, respx
@@ -290,16 +296,18 @@ def test_a_plain_rerun_uses_the_cache_too(mocked_openai: respx.MockRouter, capsy
     assert route.call_count == 6
 
 
-def test_resume_with_nothing_to_resume_runs_in_full(mocked_openai: respx.MockRouter,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_resume_with_nothing_to_resume_runs_in_full(
+    mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
     mocked_openai.post("/chat/completions").mock(side_effect=good)
     assert run(["analyse", str(ZOOM), "--resume"]) == 0
     assert "no unfinished run of this transcript" in capsys.readouterr().err
     assert run(["analyse", str(ZOOM), "--resume", "--no-cache"]) == 7
 
 
-def test_resume_warns_when_settings_changed(mocked_openai: respx.MockRouter,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_resume_warns_when_settings_changed(
+    mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
     mocked_openai.post("/chat/completions").mock(side_effect=lambda r: ok(None, refusal="no"))
     assert run(["analyse", str(ZOOM), *THREE_CHUNKS, "--quiet"]) == 3  # partial: something to resume
     mocked_openai.post("/chat/completions").mock(side_effect=good)
@@ -310,8 +318,9 @@ def test_resume_warns_when_settings_changed(mocked_openai: respx.MockRouter,
 # -- history, show, forget ------------------------------------------------------------
 
 
-def test_history_show_and_forget(mocked_openai: respx.MockRouter, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_show_and_forget(
+    mocked_openai: respx.MockRouter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     route = mocked_openai.post("/chat/completions").mock(side_effect=good)
     assert run(["analyse", str(ZOOM), *THREE_CHUNKS, "--quiet"]) == 0  # A: sends 3
     assert run(["analyse", str(ZOOM), *THREE_CHUNKS, "--quiet"]) == 0  # B: all 3 from the cache
@@ -349,8 +358,9 @@ def test_history_show_and_forget(mocked_openai: respx.MockRouter, tmp_path: Path
     assert route.call_count == 6
 
 
-def test_forget_takes_the_interrupted_runs_it_resumed(mocked_openai: respx.MockRouter,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_forget_takes_the_interrupted_runs_it_resumed(
+    mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls: list[int] = []
 
     async def once_then_ctrl_c(request: httpx.Request) -> httpx.Response:
@@ -372,8 +382,9 @@ def test_forget_takes_the_interrupted_runs_it_resumed(mocked_openai: respx.MockR
         assert History(store).recent() == [] and store.count_responses() == 0
 
 
-def test_show_an_unfinished_run_says_how_to_finish_it(mocked_openai: respx.MockRouter,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_an_unfinished_run_says_how_to_finish_it(
+    mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
     async def interrupted(request: httpx.Request) -> httpx.Response:
         await ctrl_c()
         return good(request)

@@ -13,8 +13,8 @@ import httpx
 import pytest
 import respx
 
+from clirun import run
 from openai_payloads import BASE_URL, answer_for, candidate_lines, error, ok
-from transcript_judge.cli import main
 from transcript_judge.cli.progress import heartbeat
 from transcript_judge.llm import factory
 from transcript_judge.rubric import load_rubric
@@ -26,15 +26,20 @@ ZOOM = FIXTURES / "interview_zoom.vtt"
 IDS = load_rubric().ids
 KEY = "sk-test-trace-secret-4242"
 SENTENCE = "our chunker split every table into single cells"  # words from the transcript
-FIELDS = {"time", "model", "request_id", "latency_s", "prompt_tokens", "completion_tokens", "retries", "cache_hit",
-          "outcome", "prompt_fingerprint", "repeat_index", "request_key"}
-
-
-def run(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    return int(info.value.code or 0)
+FIELDS = {
+    "time",
+    "model",
+    "request_id",
+    "latency_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "retries",
+    "cache_hit",
+    "outcome",
+    "prompt_fingerprint",
+    "repeat_index",
+    "request_key",
+}
 
 
 def good(request: httpx.Request) -> httpx.Response:
@@ -62,7 +67,9 @@ def _records(path: Path) -> list[dict[str, object]]:
 
 
 def test_default_trace_has_every_field_and_no_private_data(
-    mocked_openai: respx.MockRouter, keep_caplog: None, caplog: pytest.LogCaptureFixture,
+    mocked_openai: respx.MockRouter,
+    keep_caplog: None,
+    caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -112,7 +119,8 @@ def test_trace_file_flag_cache_hits_and_content_on_request(mocked_openai: respx.
 
 def test_errors_are_traced_by_class_without_their_message(mocked_openai: respx.MockRouter, tmp_path: Path) -> None:
     mocked_openai.post("/chat/completions").mock(
-        return_value=error(401, f"Incorrect API key provided: {KEY[:8]}***", code="invalid_api_key"))
+        return_value=error(401, f"Incorrect API key provided: {KEY[:8]}***", code="invalid_api_key")
+    )
     trace = tmp_path / "t.jsonl"
     assert run(["analyse", str(ZOOM), "--trace", str(trace), "--quiet"]) == 9
     [record] = _records(trace)[:1]

@@ -120,7 +120,7 @@ async def _run(plan: Plan, session: RunSession, cfg: ResolvedConfig | None, *, s
 @click.option("--config", "config_path", help="Config file (TOML). Env: TJ_CONFIG.")
 @click.option("--tagger", type=click.Choice(["llm", "lexical"]), help="Force the keyword baseline with 'lexical'.")
 @click.option("--require-llm", is_flag=True, help="Fail instead of falling back to the keyword baseline.")
-@click.option("--concurrency", type=int, help="Chunks judged at once (default 4).")
+@click.option("--concurrency", type=int, help="Most model calls in flight (default 4; halves on 429s).")
 @click.option("--chunk-tokens", type=int, help="Transcript tokens per chunk (default 8000).")
 @click.option("--input-format", help="Force a reader instead of detecting the format.")
 @click.option("--max-file-mb", type=float, help="Refuse files larger than this (default 25).")

@@ -46,7 +46,7 @@ __all__ = ["register", "serve"]
 @click.option("--base-url", help="OpenAI-compatible endpoint. Env: TJ_BASE_URL.")
 @click.option("--config", "config_path", help="Config file (TOML). Env: TJ_CONFIG.")
 @click.option("--tagger", type=click.Choice(["llm", "lexical"]), help="Force the keyword baseline with 'lexical'.")
-@click.option("--concurrency", type=int, help="Chunks judged at once per analysis (default 4).")
+@click.option("--concurrency", type=int, help="Most model calls in flight per analysis (default 4).")
 @click.option("--chunk-tokens", type=int, help="Transcript tokens per chunk (default 8000).")
 @click.option(
     "--max-file-mb",

@@ -105,26 +105,9 @@ def _out(view: AnalysisView) -> AnalysisOut:
         report_md=f"{base}/report.md" if reports else None,
         report_html=f"{base}/report.html" if reports else None,
     )
-    return AnalysisOut(
-        id=view.id,
-        source_name=view.source_name,
-        state=view.state,
-        label=view.label,
-        message=view.message,
-        started_at=view.started_at,
-        finished_at=view.finished_at,
-        model=view.model,
-        prompt_version=view.prompt_version,
-        chunks_planned=view.chunks_planned,
-        chunks_ok=view.chunks_ok,
-        cost_usd=view.cost_usd,
-        resumed_from=view.resumed_from,
-        resumed_by=view.resumed_by,
-        resumable=view.resumable,
-        error=view.error,
-        progress=view.progress,
-        links=links,
-    )
+    # The public schema is a deliberate subset of the view: copy its fields by name.
+    fields = {name: getattr(view, name) for name in AnalysisOut.model_fields if name != "links"}
+    return AnalysisOut(**fields, links=links)
 
 
 def _problem(status: int, code: str, message: str, hint: str | None = None, **extra: Any) -> HTTPException:

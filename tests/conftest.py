@@ -29,7 +29,8 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 def _isolate(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[None]:
-    live = request.node.get_closest_marker("live") is not None and os.environ.get("TJ_LIVE_TESTS") == "1"
+    opted_in = os.environ.get("TJ_LIVE_TESTS") == "1" or os.environ.get("TJ_LIVE_LOCAL") == "1"
+    live = request.node.get_closest_marker("live") is not None and opted_in
     if not live:  # a live run keeps the real credentials and network
         for name in (
             "OPENAI_API_KEY",
@@ -45,6 +46,11 @@ def _isolate(
             "TJ_PRICE_OUTPUT",
             "TJ_PRICE_CACHED_INPUT",
             "TJ_CONTEXT_WINDOW",
+            "TJ_STRUCTURED_OUTPUT",
+            "TJ_TIMEOUT",
+            "TJ_MAX_RETRIES",
+            "TJ_CONCURRENCY",
+            "TJ_CHUNK_TOKENS",
         ):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("tj_home")
@@ -57,17 +63,16 @@ def _isolate(
 
 @pytest.fixture(autouse=True)
 def _no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The SDK's retry delays become zero; the delay it would have used is recorded."""
-    from openai._base_client import BaseClient
+    """Our retry policy's waits become zero; the wait it would have used is recorded.
+    (The SDK never retries: it is built with max_retries=0.)"""
+    from transcript_judge.llm import retry
 
     waits: list[float] = []
-    original = BaseClient._calculate_retry_timeout
 
-    def fast(self: Any, *args: Any, **kwargs: Any) -> float:
-        waits.append(original(self, *args, **kwargs))
-        return 0.0
+    async def fast(seconds: float) -> None:
+        waits.append(seconds)
 
-    monkeypatch.setattr(BaseClient, "_calculate_retry_timeout", fast)
+    monkeypatch.setattr(retry, "_sleep", fast)
     return waits
 
 

@@ -51,7 +51,67 @@ def completion(
     }
 
 
+def stream_events(completion_payload: dict[str, Any], *, pieces: int = 4) -> list[dict[str, Any]]:
+    """The ``chat.completion.chunk`` events OpenAI streams for ``completion_payload``.
+
+    The shape is OpenAI's streaming format with ``stream_options.include_usage``: a first
+    chunk with the role, content deltas, a chunk with ``finish_reason`` and an empty
+    delta, then a usage-only chunk with ``choices: []`` (API reference, "The chat
+    completion chunk object"; openai-python's tests/lib/chat/test_completions_streaming.py
+    snapshots show the same sequence).
+    """
+    base = {k: completion_payload[k] for k in ("id", "created", "model", "service_tier", "system_fingerprint")}
+    base["object"] = "chat.completion.chunk"
+    choice = completion_payload["choices"][0]
+    message = choice["message"]
+
+    def event(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            "usage": None,
+        }
+
+    events = [event({"role": "assistant", "content": "", "refusal": None})]
+    text = message.get("content")
+    if text:
+        size = max(1, -(-len(text) // pieces))
+        events += [event({"content": text[i : i + size]}) for i in range(0, len(text), size)]
+    if message.get("refusal"):
+        events.append(event({"refusal": message["refusal"]}))
+    events.append(event({}, choice["finish_reason"]))
+    events.append({**base, "choices": [], "usage": completion_payload["usage"]})
+    return events
+
+
+def sse(events: list[dict[str, Any]], *, done: bool = True) -> bytes:
+    body = "".join(f"data: {json.dumps(e)}\n\n" for e in events)
+    return (body + ("data: [DONE]\n\n" if done else "")).encode()
+
+
 def ok(content: str | None, **kw: Any) -> httpx.Response:
+    """A successful streamed answer, as OpenAI sends it for ``stream=true``."""
+    return httpx.Response(
+        200,
+        content=sse(stream_events(completion(content, **kw))),
+        headers={
+            "content-type": "text/event-stream; charset=utf-8",
+            "x-request-id": "req_abc123",
+            "openai-processing-ms": "812",
+        },
+    )
+
+
+def answer_text(response: httpx.Response) -> str:
+    """The assistant text in a mocked response, streamed or plain."""
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        events = [json.loads(line[6:]) for line in response.content.decode().splitlines() if line.startswith("data: {")]
+        return "".join(c["choices"][0]["delta"].get("content") or "" for c in events if c["choices"])
+    return str(json.loads(response.content)["choices"][0]["message"]["content"])
+
+
+def ok_json(content: str | None, **kw: Any) -> httpx.Response:
+    """A plain JSON completion: what a server that ignores ``stream`` sends."""
     return httpx.Response(
         200, json=completion(content, **kw), headers={"x-request-id": "req_abc123", "openai-processing-ms": "812"}
     )

@@ -300,7 +300,9 @@ def test_request_line_is_what_the_synchronous_client_sends() -> None:
     assert line["custom_id"] == custom_id(request) and line["custom_id"].startswith("tj-")
     assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
     llm = OpenAIChatLLM(CLIENT)
-    assert line["body"] == llm._params(request, "json_schema")
+    streamed = llm._params(request, "json_schema")
+    assert streamed.pop("stream") is True and streamed.pop("stream_options") == {"include_usage": True}
+    assert line["body"] == streamed  # the same body, unstreamed
     assert custom_id(plan.first_requests(repeat_index=1)[0]) != line["custom_id"]
 
 
@@ -313,6 +315,7 @@ async def test_batch_body_equals_the_synchronous_request_body(
     llm = OpenAIChatLLM(CLIENT, http_client=http)
     await run_analysis(plan, llm, source_name="x.vtt")
     sent = json.loads(route.calls[0].request.content)
+    assert sent.pop("stream") is True and sent.pop("stream_options") == {"include_usage": True}
     assert chat_body(plan.first_requests()[0]) == sent
 
 

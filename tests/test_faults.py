@@ -114,8 +114,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _run(http: httpx.AsyncClient, store: Store, service: Service, *, max_retries: int = 2) -> AnalysisResult:
-    client = OpenAIChatLLM(ClientSettings(model="gpt-4.1-mini", api_key="sk-test-secret", max_retries=max_retries),
-                           http_client=http)
+    client = OpenAIChatLLM(
+        ClientSettings(model="gpt-4.1-mini", api_key="sk-test-secret", max_retries=max_retries), http_client=http
+    )
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         router.post("/chat/completions").mock(side_effect=service)
         return await run_analysis(PLAN, CachingLLM(client, store), source_name="zoom.vtt")
@@ -137,10 +138,24 @@ async def _slow(request: httpx.Request) -> httpx.Response:
     return good(request)
 
 
+def _sloppy(request: httpx.Request) -> str:
+    """A schema-valid-looking answer a small model gives: 4 quotes (one made up), confidence
+    85, "Shown", and 2,000 characters of reasoning."""
+    lines = candidate_lines(request)
+    quotes = [{"turn": t, "text": text[:80]} for t, text in lines[:3]]
+    quotes.insert(1, {"turn": lines[0][0], "text": "this sentence was made up by the model"})
+    return _answer(
+        systems_thinking={"evidence": quotes, "reasoning": "Because. " * 250, "verdict": "Shown", "confidence": 85}
+    )
+
+
 def _too_long(request: httpx.Request) -> Reply:
     if len(candidate_lines(request)) > 2:
-        return error(400, "This model's maximum context length is 8192 tokens. However, your messages resulted in "
-                          "9100 tokens.", code="context_length_exceeded")
+        return error(
+            400,
+            "This model's maximum context length is 8192 tokens. However, your messages resulted in 9100 tokens.",
+            code="context_length_exceeded",
+        )
     return None
 
 
@@ -164,52 +179,115 @@ def _bad(status: set[str]) -> dict[int, set[str]]:
 
 MATRIX: dict[str, Row] = {
     "429 storm with Retry-After": Row(
-        lambda c, nth, r: error(429, "Rate limit reached for gpt-4.1-mini.", code="rate_limit_exceeded",
-                                type_="tokens", headers={"retry-after": "2"}) if nth < 2 else None,
-        OK3, set(), note="retried by the SDK honouring Retry-After; concurrency backs off"),
+        lambda c, nth, r: (
+            error(
+                429,
+                "Rate limit reached for gpt-4.1-mini.",
+                code="rate_limit_exceeded",
+                type_="tokens",
+                headers={"retry-after": "2"},
+            )
+            if nth < 2
+            else None
+        ),
+        OK3,
+        set(),
+        note="retried by the SDK honouring Retry-After; concurrency backs off",
+    ),
     "429 beyond the retries": Row(
         _on(1, lambda r: error(429, "Rate limit reached.", code="rate_limit_exceeded", headers={"retry-after": "1"})),
-        _bad({"failed"}), {1}, note="a failed chunk: partial result"),
+        _bad({"failed"}),
+        {1},
+        note="a failed chunk: partial result",
+    ),
     "500": Row(_on(1, lambda r: error(500, "The server had an error.", type_="server_error"), times=1), OK3, set()),
     "502": Row(_on(1, lambda r: error(502, "Bad gateway", type_="server_error"), times=1), OK3, set()),
     "503": Row(_on(1, lambda r: error(503, "Service Unavailable", type_="server_error"), times=1), OK3, set()),
     "connection reset": Row(
         _on(1, lambda r: httpx.RemoteProtocolError("Server disconnected without sending a response."), times=1),
-        OK3, set()),
-    "connection refused": Row(_on(1, lambda r: httpx.ConnectError("[Errno 111] Connection refused"), times=1),
-                              OK3, set()),
-    "timeout": Row(_on(1, lambda r: httpx.ReadTimeout("The read operation timed out"), times=1), OK3, set()),
+        OK3,
+        set(),
+    ),
+    "connection refused": Row(
+        _on(1, lambda r: httpx.ConnectError("[Errno 111] Connection refused"), times=1), OK3, set()
+    ),
+    "timeout": Row(
+        _on(1, lambda r: httpx.ReadTimeout("The read operation timed out"), times=1),
+        _bad({"failed"}),
+        {1},
+        note="never re-sent: a local server keeps generating the abandoned answer",
+    ),
     "slow, then fine": Row(_on(1, _slow, times=1), OK3, set()),
     "invalid JSON": Row(
         _on(1, lambda r: ok('{"systems_thinking": {"evidence": [], "reasoning": "cut')),
-        _bad({"invalid"}), {1}, note="re-asked once, then a partial result"),
+        _bad({"invalid"}),
+        {1},
+        note="re-asked once, then a partial result",
+    ),
+    # Salvaged: the answer is used as sent, with the repair counted; nothing is re-asked.
     "schema: unknown criterion id": Row(
-        _on(1, lambda r: ok(_answer(hire_recommendation={"verdict": "strong hire"}))), _bad({"invalid"}), {1}),
-    "schema: missing field": Row(
+        _on(1, lambda r: ok(_answer(hire_recommendation={"verdict": "strong hire"}))), OK3, set()
+    ),
+    "schema: missing confidence": Row(
         _on(1, lambda r: ok(_answer(systems_thinking={"evidence": [], "reasoning": "x", "verdict": "shown"}))),
-        _bad({"invalid"}), {1}),
-    "schema: wrong type": Row(
-        _on(1, lambda r: ok(_answer(systems_thinking={"evidence": "none", "reasoning": "x", "verdict": "shown",
-                                                      "confidence": "high"}))),
-        _bad({"invalid"}), {1}),
-    "schema violation fixed by the re-ask": Row(
-        _on(1, lambda r: ok(_answer(extra_id={})), times=1), OK3, {1},
-        note="a re-run re-sends the chunk's first request: the cached answer is keyed to the re-ask"),
+        OK3,
+        set(),
+    ),
+    "schema: wrong types": Row(
+        _on(
+            1,
+            lambda r: ok(
+                _answer(
+                    systems_thinking={"evidence": "none", "reasoning": "x", "verdict": "shown", "confidence": "high"}
+                )
+            ),
+        ),
+        OK3,
+        set(),
+    ),
+    "schema: four quotes, confidence 85, Shown, long reasoning": Row(
+        _on(1, lambda r: ok(_sloppy(r))), OK3, set(), note="the best-grounded three quotes are kept"
+    ),
+    "schema: one criterion unreadable, re-asked alone": Row(
+        _on(1, lambda r: ok(_answer(systems_thinking={"verdict": "maybe"})), times=1),
+        OK3,
+        set(),
+        note="the re-ask asks for that criterion only; both answers are cached",
+    ),
+    "unusable answer fixed by the re-ask": Row(
+        _on(1, lambda r: ok(json.dumps({"note": "I will answer later"})), times=1),
+        OK3,
+        {1},
+        note="a re-run re-sends the chunk's first request: the usable answer is keyed to the re-ask",
+    ),
     "empty content": Row(_on(1, lambda r: ok("")), _bad({"empty"}), {1}),
     "refusal": Row(_on(1, lambda r: ok(None, refusal="I can't help with evaluating people.")), _bad({"refused"}), {1}),
     "finish_reason length, re-chunked": Row(
-        _on(1, lambda r: ok('{"systems_thinking": {"evidence": [', finish_reason="length"), times=1), OK3, {1},
-        note="split into two smaller chunks that succeed"),
+        _on(1, lambda r: ok('{"systems_thinking": {"evidence": [', finish_reason="length"), times=1),
+        OK3,
+        {1},
+        note="split into two smaller chunks that succeed",
+    ),
     "finish_reason length, always": Row(
         _on(1, lambda r: ok('{"systems_thinking": {"evidence": [', finish_reason="length")),
-        _bad({"truncated"}), {1}, note="recorded as a chunk outcome after splitting twice"),
+        _bad({"truncated"}),
+        {1},
+        note="recorded as a chunk outcome after splitting twice",
+    ),
     "content filter": Row(_on(1, lambda r: ok(None, finish_reason="content_filter")), _bad({"content_filter"}), {1}),
     "400 context length exceeded": Row(_on(1, _too_long), OK3, {1}, note="re-chunked smaller and retried"),
-    "401": Row(lambda c, nth, r: error(401, "Incorrect API key provided: sk-test-***cret.", code="invalid_api_key"),
-               {}, {0, 1, 2}, raises=LLMAuthError),
+    "401": Row(
+        lambda c, nth, r: error(401, "Incorrect API key provided: sk-test-***cret.", code="invalid_api_key"),
+        {},
+        {0, 1, 2},
+        raises=LLMAuthError,
+    ),
     "404 model not found": Row(
         lambda c, nth, r: error(404, "The model `gpt-4.1-mini` does not exist.", code="model_not_found"),
-        {}, {0, 1, 2}, raises=LLMModelNotFoundError),
+        {},
+        {0, 1, 2},
+        raises=LLMModelNotFoundError,
+    ),
 }
 
 
@@ -218,8 +296,13 @@ def test_the_plan_has_three_chunks() -> None:
 
 
 @pytest.mark.parametrize("name", list(MATRIX))
-async def test_fault_matrix(name: str, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch,
-                            retry_waits: list[float], rate_limit_waits: list[float]) -> None:
+async def test_fault_matrix(
+    name: str,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    retry_waits: list[float],
+    rate_limit_waits: list[float],
+) -> None:
     row = MATRIX[name]
     RecordingLimiter.instances = []
     monkeypatch.setattr(analysis, "AdaptiveLimiter", RecordingLimiter)
@@ -272,7 +355,26 @@ async def test_fault_matrix(name: str, http: httpx.AsyncClient, monkeypatch: pyt
         second = [r for r, c in zip(service.requests, service.sent, strict=True) if c == 1][1]
         reask = json.loads(second.content)["messages"]
         assert reask[-2]["role"] == "assistant" and "could not be used" in reask[-1]["content"]
-    if name.startswith("schema"):
+    if name.startswith("schema:") and "re-asked" not in name:
+        assert service.seen[1] == 1  # salvaged as sent
+        repaired = [c for c in result.report.coverage.chunks if c.repairs]
+        assert repaired and any(w.kind == "salvaged" for w in result.report.warnings)
+    if name == "schema: one criterion unreadable, re-asked alone":
         assert service.seen[1] == 2
-    if name in ("500", "502", "503", "connection reset", "connection refused", "timeout"):
+        second = json.loads([r for r, c in zip(service.requests, service.sent, strict=True) if c == 1][1].content)
+        schema = second["response_format"]["json_schema"]["schema"]
+        assert schema["required"] == ["systems_thinking"]  # only what was missing
+        assert "systems_thinking" in second["messages"][-1]["content"]
+    if name == "schema: four quotes, confidence 85, Shown, long reasoning":
+        chunk = next(o for o in result.outcomes if o.chunk.index == 1)
+        assert chunk.assessments is not None
+        a = chunk.assessments["systems_thinking"]
+        assert len(a.evidence) == 3 and a.verdict == "shown" and a.confidence == 0.85
+        assert "made up" not in " ".join(q.text for q in a.evidence)  # the ungrounded one went
+        assert chunk.repairs["quotes_trimmed"] == 1 and chunk.repairs["reasoning_truncated"] == 1
+    if name in ("500", "502", "503", "connection reset", "connection refused"):
         assert service.seen[1] == 2 and result.report.usage.retries == 1
+    if name == "timeout":
+        assert service.seen[1] == 1  # not re-sent
+        failed = next(c for c in result.report.coverage.chunks if c.status == "failed")
+        assert "not re-sent" in failed.detail

@@ -18,18 +18,26 @@ import httpx
 import platformdirs
 import pytest
 import respx
+from pydantic import ValidationError
 
 from clirun import run
 from openai_payloads import BASE_URL, answer_for, candidate_lines, ok
-from transcript_judge.errors import LLMTransientError
+from transcript_judge.errors import LLMAuthError, LLMTransientError
 from transcript_judge.history import History
 from transcript_judge.llm import factory
 from transcript_judge.llm.base import ChatRequest, ChatResult, Usage
 from transcript_judge.llm.cache import CachingLLM, usable
-from transcript_judge.llm.conformance import conforms
 from transcript_judge.llm.fake import FakeLLM
 from transcript_judge.rubric import load_rubric
-from transcript_judge.schema import output_json_schema
+from transcript_judge.salvage import accepts
+from transcript_judge.schema import (
+    EVIDENCE_MAX,
+    QUOTE_MAX_CHARS,
+    REASONING_MAX_CHARS,
+    VERDICTS,
+    Assessment,
+    output_json_schema,
+)
 from transcript_judge.store import SCHEMA_VERSION, Store, StoreError, home_dir, store_path
 
 TESTS = Path(__file__).resolve().parent
@@ -47,6 +55,7 @@ def _request(text: str = "hello", repeat: int = 0) -> ChatRequest:
         messages=({"role": "user", "content": text},),
         schema_name="chunk_judgement",
         json_schema=SCHEMA,
+        accept=accepts(IDS),
         repeat_index=repeat,
     )
 
@@ -139,9 +148,11 @@ async def test_a_hit_is_marked_free_and_keeps_its_usage() -> None:
         (ChatResult(content=None, finish_reason="content_filter"), False),
         (ChatResult(content="  "), False),
         (ChatResult(content='{"systems_thinking": {"evidence": [], "reasoning": "cut'), False),
-        (ChatResult(content=json.dumps({**json.loads(answer_for(IDS)), "hire": {}})), False),
+        # an unknown key is ignored (and counted) by salvage, so the rest is usable
+        (ChatResult(content=json.dumps({**json.loads(answer_for(IDS)), "hire": {}})), True),
+        (ChatResult(content=json.dumps({cid: {"verdict": "maybe?"} for cid in IDS})), False),
     ],
-    ids=["ok", "fenced", "refusal", "length", "content_filter", "empty", "invalid_json", "unknown_id"],
+    ids=["ok", "fenced", "refusal", "length", "content_filter", "empty", "invalid_json", "unknown_id", "no_verdict"],
 )
 async def test_only_usable_answers_are_cached(result: ChatResult, kept: bool) -> None:
     assert usable(_request(), result) is kept
@@ -163,15 +174,52 @@ async def test_errors_are_never_cached_and_no_cache_bypasses_everything() -> Non
         assert len(fake.requests) == 2 and store.count_responses() == 0
 
 
-def test_conformance_checks_the_strict_schema_subset() -> None:
-    answer = json.loads(answer_for(IDS))
-    assert conforms(answer, SCHEMA)
-    answer["systems_thinking"]["confidence"] = True  # a bool is not a number in JSON
-    assert not conforms(answer, SCHEMA)
-    answer["systems_thinking"]["confidence"] = 0.5
-    del answer["model_obsession"]
-    assert not conforms(answer, SCHEMA)
-    assert not conforms({}, {"type": "object", "patternProperties": {}})  # unknown keyword: not usable
+async def test_a_cached_answer_todays_validator_rejects_is_asked_again() -> None:
+    """An entry an older, looser check let in is a miss, re-asked and overwritten."""
+    bad = ChatResult(content=json.dumps({cid: {"verdict": "maybe?"} for cid in IDS}), model="m")
+    with Store.open() as store:
+        cache = CachingLLM(FakeLLM(), store)
+        store.put_response(cache.key(_request()), bad)  # as an older version would have kept it
+        fake = FakeLLM().enqueue(_good_result(), _good_result())
+        llm = CachingLLM(fake, store)
+        first = await llm.complete(_request())
+        assert not first.cache_hit and len(fake.requests) == 1 and llm.stale == 1
+        second = await llm.complete(_request())
+        assert second.cache_hit and len(fake.requests) == 1  # the good answer replaced it
+
+
+async def test_two_endpoints_never_share_cache_entries() -> None:
+    with Store.open() as store:
+        a = CachingLLM(
+            FakeLLM(endpoint="http://127.0.0.1:8765/v1|structured_output=auto").enqueue(_good_result()), store
+        )
+        await a.complete(_request())
+        other = FakeLLM(endpoint="https://api.openai.com/v1|structured_output=auto").enqueue(
+            LLMAuthError("401 from the new server")
+        )
+        with pytest.raises(LLMAuthError):  # the new server's 401 is not hidden by the old answer
+            await CachingLLM(other, store).complete(_request())
+        mode = FakeLLM(endpoint="http://127.0.0.1:8765/v1|structured_output=json_object").enqueue(_good_result())
+        result = await CachingLLM(mode, store).complete(_request())
+        assert not result.cache_hit and len(mode.requests) == 1
+        again = await CachingLLM(FakeLLM(endpoint=a.endpoint), store).complete(_request())
+        assert again.cache_hit
+
+
+def test_the_wire_schema_carries_the_validators_limits() -> None:
+    """One definition: what the pydantic model refuses, the schema sent to the model forbids."""
+    defs = SCHEMA["$defs"]
+    assessment = defs["Assessment"]["properties"]
+    assert assessment["evidence"]["maxItems"] == EVIDENCE_MAX
+    assert assessment["confidence"]["minimum"] == 0.0 and assessment["confidence"]["maximum"] == 1.0
+    assert assessment["reasoning"]["maxLength"] == REASONING_MAX_CHARS
+    assert assessment["verdict"]["enum"] == list(VERDICTS)
+    assert defs["QuoteRef"]["properties"]["text"]["maxLength"] == QUOTE_MAX_CHARS
+    assert set(SCHEMA["required"]) == set(IDS) and SCHEMA["additionalProperties"] is False
+    four = json.loads(answer_for(IDS, {"systems_thinking": (3, "x")}))
+    four["systems_thinking"]["evidence"] *= 4
+    with pytest.raises(ValidationError):
+        Assessment.model_validate(four["systems_thinking"])
 
 
 def test_threads_share_a_store() -> None:

@@ -99,7 +99,7 @@ def test_default_trace_has_every_field_and_no_private_data(
     assert SENTENCE not in trace.read_text() + caplog.text + captured.err
     # --verbose: progress and retries as they happen, then the summary line
     assert "chunk 0: sending" in captured.err and "chunk 2: ok" in captured.err
-    assert "Retrying request in 0.000000 seconds (retry 1 of 4)" in caplog.text  # on stderr outside tests
+    assert "503): Service Unavailable); retry 1 of 4 in" in caplog.text  # on stderr outside tests
     assert "call: ok in" in captured.err
     assert "summary: 3 call(s), 0 from cache, 1 retry, 0 failed chunk(s), 7200+1800 tokens sent" in captured.err
 
@@ -144,3 +144,25 @@ async def test_heartbeat_says_a_slow_call_is_still_running(capsys: pytest.Captur
     with pytest.raises(asyncio.CancelledError):
         await task
     assert "waiting on 1 model call(s)" in capsys.readouterr().err
+
+
+async def test_the_trace_says_what_salvage_repaired(tmp_path: Path) -> None:
+    from transcript_judge.llm.base import ChatRequest, ChatResult
+    from transcript_judge.llm.fake import FakeLLM
+    from transcript_judge.rubric import load_rubric
+    from transcript_judge.schema import output_json_schema
+    from transcript_judge.trace import TraceWriter, TracingLLM
+
+    rubric = load_rubric()
+    answer = {cid: {"evidence": [], "reasoning": "r", "verdict": "Not shown", "confidence": 70} for cid in rubric.ids}
+    writer = TraceWriter(tmp_path / "t.jsonl")
+    llm = TracingLLM(FakeLLM().enqueue(ChatResult(content=json.dumps(answer))), writer=writer)
+    request = ChatRequest(
+        model="m", messages=({"role": "user", "content": "x"},), schema_name="s", json_schema=output_json_schema(rubric)
+    )
+    await llm.complete(request)
+    writer.close()
+    (record,) = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert record["criteria_usable"] == record["criteria_asked"] == 11
+    assert record["repairs"] == {"verdict_normalised": 11, "confidence_scaled": 11}
+    assert "Not shown" not in json.dumps(record)  # counts, never the answer's text

@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from ._version import __version__
-from .aggregation import CriterionEvidence, aggregate
+from .aggregation import CriterionEvidence, aggregate, injection_review
 from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
+from .confirm import confirm_chunk, confirm_requests
 from .errors import ContextLengthExceededError, LLMError, LLMTransientError, NoCandidateError
 from .grounding import GroundedQuote, RejectedQuote, ground_quote
 from .injection import InjectionHit, detect_injection, quote_is_injection
-from .judge import ChunkOutcome, JudgeSettings, build_request, judge_chunk
+from .judge import ChunkOutcome, JudgeSettings, build_request, judge_chunk, salvage_warnings
 from .language import detect_language
 from .lexical import LexicalTagger
 from .limiter import AdaptiveLimiter, RateLimitedLLM
@@ -39,7 +40,6 @@ from .report.model import (
 )
 from .roles import RoleAssignment
 from .rubric import Rubric
-from .schema import ChunkAnswer, answer_model
 from .tokens import TokenCounter, get_counter
 from .transcript import Transcript
 
@@ -57,6 +57,11 @@ __all__ = [
 DEFAULT_MODEL = "gpt-4.1-mini"
 MAX_SPLIT_DEPTH = 2
 Tagger = Literal["llm", "lexical"]
+#: How the llm tagger judges a chunk: ``full`` (one answer for every criterion, quotes
+#: found by the model) or ``confirm`` (the keyword baseline proposes, the model confirms
+#: each proposal with a yes/no; for small local models, see ``confirm.py``).
+JudgeMode = Literal["full", "confirm"]
+JUDGE_MODES: tuple[str, ...] = ("full", "confirm")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class AnalysisSettings:
     max_output_tokens: int = 4000
     max_reasks: int = 1
     seed: int | None = None
+    judge_mode: JudgeMode = "full"
 
     def judge_settings(self) -> JudgeSettings:
         return JudgeSettings(
@@ -91,6 +97,7 @@ class AnalysisSettings:
             "seed": self.seed,
             "chunk_tokens": self.chunking.chunk_tokens,
             "overlap_tokens": self.chunking.overlap_tokens,
+            "judge_mode": self.judge_mode,
         }
 
 
@@ -126,12 +133,32 @@ class Plan:
     budget: int
     counter: TokenCounter
     builder: PromptBuilder
-    answer_model: type[ChunkAnswer]
     fingerprint: str
     static_tokens: int
 
+    def lexical_tagger(self) -> LexicalTagger:
+        return LexicalTagger(
+            self.rubric,
+            interview_has_probing_questions=LexicalTagger.probing_anywhere(self.rubric, self.chunks),
+        )
+
     def first_requests(self, repeat_index: int = 0) -> list[ChatRequest]:
         """The request each chunk starts with: what a cache or a recording must hold."""
+        if self.settings.judge_mode == "confirm":
+            tagger = self.lexical_tagger()
+            return [
+                request
+                for ch in self.chunks
+                for _, _, request in confirm_requests(
+                    self.builder,
+                    tagger,
+                    ch,
+                    settings=self.settings.judge_settings(),
+                    interviewers=self.roles.interviewers,
+                    total_chunks=len(self.chunks),
+                    repeat_index=repeat_index,
+                )
+            ]
         return [
             build_request(
                 self.builder,
@@ -148,6 +175,12 @@ class Plan:
         """Calls and tokens before anything is sent (completion tokens at the reserve)."""
         if self.settings.tagger == "lexical":
             return Estimate(0, 0, 0, 0.0)
+        if self.settings.judge_mode == "confirm":
+            requests = self.first_requests()
+            prompt = sum(self.counter.count(m["content"]) for r in requests for m in r.messages)
+            completion = 8 * len(requests)
+            cost = estimate_cost(self.settings.model, Usage(prompt_tokens=prompt, completion_tokens=completion))
+            return Estimate(len(requests), prompt, completion, cost)
         prompt = sum(self.static_tokens + ch.tokens for ch in self.chunks)
         completion = len(self.chunks) * min(self.settings.max_output_tokens, 2500)
         cost = estimate_cost(self.settings.model, Usage(prompt_tokens=prompt, completion_tokens=completion))
@@ -193,7 +226,6 @@ def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric,
         budget=budget,
         counter=counter,
         builder=builder,
-        answer_model=answer_model(rubric),
         fingerprint=prompt_fingerprint(rubric, settings.fingerprint_settings()),
         static_tokens=static,
     )
@@ -201,7 +233,7 @@ def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric,
 
 def _transcript_checks(plan: Plan) -> tuple[list[InjectionHit], str | None]:
     candidate = plan.roles.candidate
-    hits = detect_injection(plan.transcript)
+    hits = detect_injection(plan.transcript, plan.rubric.ids)
     language = detect_language(t.text for t in plan.transcript.turns if t.speaker == candidate)
     return hits, language
 
@@ -230,19 +262,32 @@ async def _judge_all(
         if on_event is not None:
             on_event(event)
 
+    tagger = plan.lexical_tagger() if s.judge_mode == "confirm" else None
+
     async def process(chunk: Chunk, depth: int = 0) -> list[ChunkOutcome]:
         emit(Event("chunk_started", total, chunk.index))
         try:
-            outcome = await judge_chunk(
-                gated,
-                plan.builder,
-                plan.answer_model,
-                chunk,
-                settings=judge_settings,
-                interviewers=plan.roles.interviewers,
-                total_chunks=total,
-                repeat_index=repeat_index,
-            )
+            if tagger is not None:
+                outcome = await confirm_chunk(
+                    gated,
+                    plan.builder,
+                    tagger,
+                    chunk,
+                    settings=judge_settings,
+                    interviewers=plan.roles.interviewers,
+                    total_chunks=total,
+                    repeat_index=repeat_index,
+                )
+            else:
+                outcome = await judge_chunk(
+                    gated,
+                    plan.builder,
+                    chunk,
+                    settings=judge_settings,
+                    interviewers=plan.roles.interviewers,
+                    total_chunks=total,
+                    repeat_index=repeat_index,
+                )
         except ContextLengthExceededError as e:
             outcome = ChunkOutcome(chunk=chunk, status="failed", detail=f"context length: {e.message}")
         except LLMTransientError as e:
@@ -273,10 +318,7 @@ async def _judge_all(
 
 
 def _lexical_outcomes(plan: Plan) -> list[ChunkOutcome]:
-    tagger = LexicalTagger(
-        plan.rubric,
-        interview_has_probing_questions=LexicalTagger.probing_anywhere(plan.rubric, plan.chunks),
-    )
+    tagger = plan.lexical_tagger()
     return [ChunkOutcome(chunk=ch, status="ok", assessments=tagger.judge(ch)) for ch in plan.chunks]
 
 
@@ -285,10 +327,14 @@ def _ground(
 ) -> list[dict[str, CriterionEvidence]]:
     per_chunk: list[dict[str, CriterionEvidence]] = []
     downgraded = 0
+    # Turns already flagged as injections (the warnings come first): their chunks' answers are suspect.
+    flagged = {w.turn for w in warnings if w.kind == "prompt_injection" and w.turn is not None}
     for outcome in outcomes:
         if not outcome.ok or outcome.assessments is None:
             continue
         evidence: dict[str, CriterionEvidence] = {}
+        criteria = tuple(outcome.assessments)
+        suspect = bool(flagged & {ln.turn for ln in outcome.chunk.lines})
         for cid, a in outcome.assessments.items():
             grounded: list[GroundedQuote] = []
             for q in a.evidence:
@@ -296,8 +342,8 @@ def _ground(
                 reason: str | None = None
                 if isinstance(checked, RejectedQuote):
                     reason = checked.reason
-                elif _in_injection(checked, outcome.chunk):
-                    reason = "injection"
+                elif _in_injection(checked, outcome.chunk, criteria):
+                    reason, suspect = "injection", True
                 if reason is None and isinstance(checked, GroundedQuote):
                     grounded.append(checked)
                     tally["grounded"] += 1
@@ -315,7 +361,9 @@ def _ground(
             verdict = a.verdict
             if verdict == "shown" and not grounded:
                 verdict, downgraded = "insufficient_evidence", downgraded + 1
-            evidence[cid] = CriterionEvidence(verdict, a.confidence, a.reasoning, grounded)
+            evidence[cid] = CriterionEvidence(verdict, a.confidence, a.reasoning, grounded, claimed=a.verdict)
+        for e in evidence.values():
+            e.suspect = suspect
         per_chunk.append(evidence)
     if downgraded:
         warnings.append(
@@ -327,10 +375,12 @@ def _ground(
     return per_chunk
 
 
-def _in_injection(quote: GroundedQuote, chunk: Chunk) -> bool:
-    """Words that address the AI are not evidence, even when the candidate said them."""
+def _in_injection(quote: GroundedQuote, chunk: Chunk, criteria: tuple[str, ...] = ()) -> bool:
+    """Words that address the assessor are not evidence, even when the candidate said them;
+    nor are words that name a criterion or a verdict, or a passage in another language."""
     context = " ".join(ln.text for ln in chunk.lines if ln.turn == quote.turn)
-    return quote_is_injection(quote.text, context)
+    interview = " ".join(ln.text for ln in chunk.lines)
+    return quote_is_injection(quote.text, context, criteria=criteria, interview=interview)
 
 
 _REASONS = {
@@ -394,6 +444,16 @@ async def run_analysis(
         warnings.append(Warning(kind="token_estimate", message=plan.counter.note))
     for hit in injection_hits:
         who = "the candidate" if hit.speaker == roles.candidate else hit.speaker
+        if hit.category == "hidden":
+            warnings.append(
+                Warning(
+                    kind="parse",
+                    turn=hit.turn,
+                    quote=hit.quote,
+                    message=f"Turn {hit.turn} ({who}): {hit.kind}. The model was not shown them.",
+                )
+            )
+            continue
         warnings.append(
             Warning(
                 kind="prompt_injection",
@@ -403,7 +463,11 @@ async def run_analysis(
                 "interview content, not as an instruction; read this part yourself.",
             )
         )
+    warnings.extend(
+        injection_review(plan.rubric, outcomes, {h.turn for h in injection_hits if h.category == "injection"})
+    )
 
+    warnings.extend(salvage_warnings(outcomes))
     tally: Counter[str] = Counter()
     per_chunk = _ground(outcomes, warnings, tally)
     findings = aggregate(plan.rubric, per_chunk)
@@ -464,6 +528,9 @@ async def run_analysis(
                     calls=o.calls,
                     retries=o.retries,
                     cache_hits=o.cache_hits,
+                    repairs=dict(o.repairs),
+                    missing=o.missing,
+                    structured_mode=o.structured_mode,
                 )
                 for i, o in enumerate(outcomes)
             ],

@@ -65,6 +65,8 @@ from .errors import (
 )
 from .llm.base import LLM, ChatRequest, ChatResult, FinishReason, Usage
 from .llm.openai_client import ClientSettings, build_openai_client, map_error
+from .llm.openai_client import chat_body as openai_chat_body
+from .llm.retry import RetryPolicy
 from .report.model import Warning
 from .store import home_dir
 
@@ -145,20 +147,9 @@ def custom_id(request: ChatRequest) -> str:
 
 
 def chat_body(request: ChatRequest) -> dict[str, Any]:
-    """The body the synchronous client sends for ``request`` (strict structured outputs)."""
-    body: dict[str, Any] = {
-        "model": request.model,
-        "messages": list(request.messages),
-        "max_completion_tokens": request.max_output_tokens,
-        "temperature": request.temperature,
-    }
-    if request.seed is not None:
-        body["seed"] = request.seed
-    body["response_format"] = {
-        "type": "json_schema",
-        "json_schema": {"name": request.schema_name, "schema": request.json_schema, "strict": True},
-    }
-    return body
+    """The body the synchronous client sends for ``request`` (strict structured outputs),
+    unstreamed: the client's own definition, not a copy."""
+    return openai_chat_body(request, wire="json_schema")
 
 
 def request_line(request: ChatRequest) -> dict[str, Any]:
@@ -327,13 +318,19 @@ class _Rounds:
             self.on_progress(progress)
 
     async def _sdk(self, call: Callable[[], Awaitable[T]]) -> T:
-        """One Batch API call. SDK errors become ours; a 429 is waited out here (the SDK
-        leaves rate limits to us), honouring ``Retry-After`` when the error carries it."""
+        """One Batch API call. SDK errors become ours; a 429 is waited out here, honouring
+        ``Retry-After`` when the error carries it; server errors follow the one retry policy."""
+        policy = RetryPolicy(max_retries=self.client_settings.max_retries)
+        retries = 0
         for attempt in range(1, _RATE_LIMIT_ATTEMPTS + 1):
             try:
                 return await call()
             except Exception as e:  # SDK errors become ours, as in openai_client
-                error = map_error(e, self.client_settings.model)
+                error = map_error(e, self.client_settings)
+                if policy.should_retry(error, retries):
+                    await policy.wait(error, retries)
+                    retries += 1
+                    continue
                 if error.status_code != 429 or attempt == _RATE_LIMIT_ATTEMPTS:
                     raise error from e
                 retry_after = getattr(error, "retry_after", None)

@@ -3,10 +3,12 @@
 Environment variables:
   TJ_MODEL, TJ_BASE_URL, TJ_API_KEY (else OPENAI_API_KEY / AZURE_OPENAI_API_KEY),
   OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION, TJ_CONFIG (config file path),
-  TJ_HOME (the store's folder).
+  TJ_HOME (the store's folder), TJ_TIMEOUT, TJ_MAX_RETRIES, TJ_STRUCTURED_OUTPUT,
+  TJ_CONCURRENCY, TJ_CHUNK_TOKENS, TJ_JUDGE_MODE.
 The config file is TOML (``--config`` or TJ_CONFIG, else ``<user config dir>/config.toml``)
 with the keys ``model``, ``base_url``, ``azure_endpoint``, ``azure_api_version``,
-``timeout_s``, ``max_retries``, ``concurrency``, ``chunk_tokens``. API keys are read from
+``timeout_s``, ``max_retries``, ``structured_output``, ``judge_mode``, ``concurrency``,
+``chunk_tokens``. API keys are read from
 the environment only, never from files we write, and never logged.
 """
 
@@ -20,9 +22,10 @@ from typing import Any
 
 import platformdirs
 
-from .analysis import DEFAULT_MODEL
+from .analysis import DEFAULT_MODEL, JUDGE_MODES
 from .errors import ConfigError
-from .llm.openai_client import ClientSettings
+from .llm.base import STRUCTURED_OUTPUT_CHOICES
+from .llm.openai_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ClientSettings
 
 __all__ = ["ResolvedConfig", "config_file_path", "resolve_config"]
 
@@ -33,6 +36,8 @@ _KEYS = {
     "azure_api_version",
     "timeout_s",
     "max_retries",
+    "structured_output",
+    "judge_mode",
     "concurrency",
     "chunk_tokens",
 }
@@ -71,6 +76,7 @@ class ResolvedConfig:
     llm_configured: bool
     concurrency: int
     chunk_tokens: int
+    judge_mode: str = "full"
 
     def describe(self) -> str:
         where = self.client.azure_endpoint or self.client.base_url or "api.openai.com"
@@ -85,6 +91,8 @@ def resolve_config(
     concurrency: int | None = None,
     chunk_tokens: int | None = None,
     timeout_s: float | None = None,
+    structured_output: str | None = None,
+    judge_mode: str | None = None,
 ) -> ResolvedConfig:
     env = os.environ
     file = _load_file(config_file_path(config_path), explicit=bool(config_path or env.get("TJ_CONFIG")))
@@ -102,6 +110,18 @@ def resolve_config(
     azure = pick(None, "azure_endpoint", "AZURE_OPENAI_ENDPOINT")
     api_key = env.get("TJ_API_KEY") or (env.get("AZURE_OPENAI_API_KEY") if azure else None) or env.get("OPENAI_API_KEY")
     base = pick(base_url, "base_url", "TJ_BASE_URL", "OPENAI_BASE_URL")
+    mode = str(pick(structured_output, "structured_output", "TJ_STRUCTURED_OUTPUT", default="auto")).lower()
+    if mode not in STRUCTURED_OUTPUT_CHOICES:
+        raise ConfigError(
+            f"structured_output must be one of {', '.join(STRUCTURED_OUTPUT_CHOICES)}, not {mode!r}.",
+            hint="auto negotiates with the server; see docs/servers.md for which server takes what.",
+        )
+    judge = str(pick(judge_mode, "judge_mode", "TJ_JUDGE_MODE", default="full")).lower()
+    if judge not in JUDGE_MODES:
+        raise ConfigError(
+            f"judge_mode must be one of {', '.join(JUDGE_MODES)}, not {judge!r}.",
+            hint="full: one answer per chunk; confirm: the model confirms keyword matches (small models).",
+        )
     try:
         client = ClientSettings(
             model=str(pick(model, "model", "TJ_MODEL", default=DEFAULT_MODEL)),
@@ -109,8 +129,9 @@ def resolve_config(
             base_url=base,
             azure_endpoint=azure,
             azure_api_version=pick(None, "azure_api_version", "OPENAI_API_VERSION"),
-            timeout_s=float(pick(timeout_s, "timeout_s", "TJ_TIMEOUT", default=120.0)),
-            max_retries=int(pick(None, "max_retries", "TJ_MAX_RETRIES", default=4)),
+            timeout_s=float(pick(timeout_s, "timeout_s", "TJ_TIMEOUT", default=DEFAULT_TIMEOUT_S)),
+            max_retries=int(pick(None, "max_retries", "TJ_MAX_RETRIES", default=DEFAULT_MAX_RETRIES)),
+            structured_output=mode,  # type: ignore[arg-type]  # checked against the choices above
         )
         conc = int(pick(concurrency, "concurrency", "TJ_CONCURRENCY", default=4))
         chunk = int(pick(chunk_tokens, "chunk_tokens", "TJ_CHUNK_TOKENS", default=8000))
@@ -118,9 +139,12 @@ def resolve_config(
         raise ConfigError(f"A numeric setting is not a number: {e}") from e
     if conc < 1 or chunk < 500:
         raise ConfigError("--concurrency must be >= 1 and --chunk-tokens >= 500.")
+    if client.timeout_s <= 0 or client.max_retries < 0:
+        raise ConfigError("--timeout must be > 0 seconds and max_retries >= 0.")
     return ResolvedConfig(
         client=client,
         llm_configured=bool(client.api_key or client.base_url or client.azure_endpoint),
         concurrency=conc,
         chunk_tokens=chunk,
+        judge_mode=judge,
     )

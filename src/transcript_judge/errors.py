@@ -18,9 +18,10 @@ TranscriptJudgeError                 exit code
     ├── LLMModelNotFoundError            404: no retry
     ├── LLMBadRequestError               other 400s that re-chunking can't fix
     │   └── ContextLengthExceededError   (handled by re-chunking; a chunk outcome if that fails)
-    ├── LLMTransientError                5xx/timeouts that outlived the SDK's retries
-    │   └── LLMRateLimitError            429: retried by our adaptive limiter, not the SDK
-    │                                    (a failed chunk, so the run is partial)
+    ├── LLMTransientError                5xx and dropped connections that outlived our retries
+    │   ├── LLMRateLimitError            429: retried by our adaptive limiter
+    │   │                                (a failed chunk, so the run is partial)
+    │   └── LLMTimeoutError              no token for --timeout seconds: never re-sent
     └── ReplayMissError              10  --replay has no recording for a request
 ```
 
@@ -42,6 +43,7 @@ __all__ = [
     "LLMError",
     "LLMModelNotFoundError",
     "LLMRateLimitError",
+    "LLMTimeoutError",
     "LLMTransientError",
     "NoCandidateError",
     "ReplayMissError",
@@ -140,7 +142,7 @@ class ContextLengthExceededError(LLMBadRequestError):
 
 
 class LLMTransientError(LLMError):
-    """Rate limits, 5xx and timeouts that outlived the SDK's retries."""
+    """Rate limits, 5xx, dropped connections and timeouts that outlived our retries."""
 
 
 class LLMRateLimitError(LLMTransientError):
@@ -149,6 +151,11 @@ class LLMRateLimitError(LLMTransientError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
+
+
+class LLMTimeoutError(LLMTransientError):
+    """No token arrived for the idle timeout. Never re-sent: a server may still be
+    generating the abandoned answer (see ``llm/retry.py``)."""
 
 
 class ReplayMissError(LLMError):

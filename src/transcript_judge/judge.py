@@ -1,24 +1,28 @@
 """Step 6b: judge one chunk with the LLM, turning every kind of answer into an outcome.
 
 Refusals, truncation, content filters, empty and invalid answers are outcomes, not
-crashes. Invalid output (bad JSON, schema violations, unknown criterion ids) is re-asked
-once with the validation errors fed back; the number of re-asks is capped.
+crashes. An answer is salvaged criterion by criterion (:mod:`.salvage`): what can be
+used is kept, every repair is counted, and only the criteria that are missing or beyond
+repair are re-asked, with the problems fed back. The number of re-asks is capped. A chunk
+is lost only when nothing in any answer can be used.
 """
 
 from __future__ import annotations
 
-import json
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import ValidationError
-
 from .chunking import Chunk
+from .grounding import GroundedQuote, ground_quote
 from .llm.base import LLM, ChatRequest, ChatResult, Usage
 from .prompting import PromptBuilder
-from .schema import Assessment, ChunkAnswer, output_json_schema, short_errors, validate_answer
+from .report.model import Warning
+from .salvage import QuoteRanker, accepts, describe_repairs, salvage_answer
+from .schema import Assessment, output_json_schema
 
-__all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "build_request", "judge_chunk"]
+__all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "build_request", "judge_chunk", "salvage_warnings"]
 
 OutcomeStatus = Literal["ok", "refused", "truncated", "content_filter", "empty", "invalid", "failed"]
 
@@ -46,6 +50,10 @@ class ChunkOutcome:
     latency_s: float = 0.0
     request_ids: list[str] = field(default_factory=list)
     structured_mode: str = ""
+    #: What salvage repaired in this chunk's answers, by kind (see ``salvage.REPAIR_LABELS``).
+    repairs: Counter[str] = field(default_factory=Counter)
+    #: Criteria no answer gave a usable judgement for (the chunk is still judged on the rest).
+    missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,6 +94,7 @@ def build_request(
         messages=tuple(messages),
         schema_name="chunk_judgement",
         json_schema=output_json_schema(builder.rubric),
+        accept=accepts(builder.rubric.ids),
         temperature=settings.temperature,
         max_output_tokens=settings.max_output_tokens,
         seed=settings.seed,
@@ -93,10 +102,42 @@ def build_request(
     )
 
 
+def quote_ranker(chunk: Chunk) -> QuoteRanker:
+    """Scores a quote by how well it grounds in this chunk's candidate words (0-100)."""
+
+    def rank(turn: int, text: str) -> float:
+        checked = ground_quote(turn, text, chunk.lines)
+        return checked.score if isinstance(checked, GroundedQuote) else 0.0
+
+    return rank
+
+
+def _reask(
+    request: ChatRequest, builder: PromptBuilder, content: str, missing: Sequence[str], problems: str
+) -> ChatRequest:
+    """The same conversation, plus the answer and a request for the missing criteria only."""
+    complete_miss = len(missing) == len(builder.rubric.ids)
+    problem = (
+        "it was not a JSON object in the required format."
+        if complete_miss
+        else f"it had no usable judgement for {len(missing)} criteria."
+    )
+    return request.model_copy(
+        update={
+            "messages": (
+                *request.messages,
+                {"role": "assistant", "content": content[:20_000]},
+                {"role": "user", "content": builder.reask(problem, problems, ids=missing)},
+            ),
+            "json_schema": output_json_schema(builder.rubric, missing),
+            "accept": accepts(missing),
+        }
+    )
+
+
 async def judge_chunk(
     llm: LLM,
     builder: PromptBuilder,
-    answer_model: type[ChunkAnswer],
     chunk: Chunk,
     *,
     settings: JudgeSettings,
@@ -104,7 +145,7 @@ async def judge_chunk(
     total_chunks: int,
     repeat_index: int = 0,
 ) -> ChunkOutcome:
-    """Ask the model about one chunk.
+    """Ask the model about one chunk, salvaging what each answer gets right.
 
     Raises:
         LLMError: the service failed (auth, not found, context length, transient). The
@@ -118,42 +159,73 @@ async def judge_chunk(
         total_chunks=total_chunks,
         repeat_index=repeat_index,
     )
+    rank = quote_ranker(chunk)
     outcome = ChunkOutcome(chunk=chunk, status="failed")
+    got: dict[str, Assessment] = {}
+    wanted: list[str] = list(builder.rubric.ids)
     for attempt in range(settings.max_reasks + 1):
         result = await llm.complete(request)
         outcome.add(result)
-        if result.finish_reason == "refusal" or result.refusal:
-            outcome.status, outcome.detail = "refused", _clip(result.refusal or "refused")
-            return outcome
-        if result.finish_reason == "content_filter":
-            outcome.status, outcome.detail = "content_filter", "the provider's content filter stopped the answer"
-            return outcome
-        if result.finish_reason == "length":
-            outcome.status = "truncated"
-            outcome.detail = f"the answer hit the output limit ({settings.max_output_tokens} tokens)"
-            return outcome
-        if not result.content or not result.content.strip():
-            outcome.status, outcome.detail = "empty", "the model returned no content"
-            return outcome
-        try:
-            answer = validate_answer(answer_model, result.content)
-        except ValidationError as e:
-            problem, errors = "it did not match the required JSON structure.", short_errors(e)
-        except json.JSONDecodeError as e:  # pragma: no cover - pydantic wraps these
-            problem, errors = f"it was not valid JSON ({e}).", ""
-        else:
-            outcome.status, outcome.assessments = "ok", answer.assessments()
-            outcome.detail = "" if attempt == 0 else f"valid after {attempt} re-ask(s)"
-            return outcome
-        outcome.status, outcome.detail = "invalid", _clip(f"{problem} {errors}".strip(), 300)
+        stop = _unanswered(result, settings)
+        if stop is not None:
+            outcome.status, outcome.detail = stop
+            break
+        content = result.content or ""
+        salvaged = salvage_answer(content, wanted, rank_quote=rank)
+        outcome.repairs.update(salvaged.repairs)
+        got.update(salvaged.assessments)
+        wanted = salvaged.missing
+        if not wanted:
+            break
+        outcome.status = "invalid"
+        outcome.detail = _clip("no usable judgement: " + "; ".join(salvaged.problems), 300)
         if attempt < settings.max_reasks:
-            request = request.model_copy(
-                update={
-                    "messages": (
-                        *request.messages,
-                        {"role": "assistant", "content": result.content[:20_000]},
-                        {"role": "user", "content": builder.reask(problem, errors)},
-                    )
-                }
-            )
+            request = _reask(request, builder, content, wanted, "\n".join(f"- {p}" for p in salvaged.problems[:12]))
+    if got:
+        # Usable judgements survive a later failure (a re-ask that was refused or cut off).
+        outcome.assessments = {cid: got[cid] for cid in builder.rubric.ids if cid in got}
+        outcome.missing = list(wanted)
+        outcome.status = "ok"
+        notes = []
+        if outcome.calls > 1:
+            notes.append(f"{outcome.calls - 1} re-ask(s)")
+        if wanted:
+            notes.append(f"no usable judgement for {', '.join(wanted)}")
+        outcome.detail = "; ".join(notes)
     return outcome
+
+
+def salvage_warnings(outcomes: Sequence[ChunkOutcome]) -> list[Warning]:
+    """One warning that says what was repaired or left unjudged, summed over chunks; none
+    when every answer was usable as sent."""
+    repairs: Counter[str] = Counter()
+    for o in outcomes:
+        repairs.update({k: v for k, v in o.repairs.items() if k not in ("criterion_missing", "criterion_unusable")})
+    missing = sorted({cid for o in outcomes if o.ok for cid in o.missing})
+    out = []
+    if repairs:
+        out.append(
+            Warning(kind="salvaged", message="The model's answer needed repairs: " + describe_repairs(repairs) + ".")
+        )
+    if missing:
+        out.append(
+            Warning(
+                kind="salvaged",
+                message=f"No usable judgement for {', '.join(missing)} in some part(s) of the interview, "
+                "even after asking again; those parts don't count for these criteria.",
+            )
+        )
+    return out
+
+
+def _unanswered(result: ChatResult, settings: JudgeSettings) -> tuple[OutcomeStatus, str] | None:
+    """Why a result has no answer to salvage (refusal, filter, truncation, empty), or None."""
+    if result.finish_reason == "refusal" or result.refusal:
+        return "refused", _clip(result.refusal or "refused")
+    if result.finish_reason == "content_filter":
+        return "content_filter", "the provider's content filter stopped the answer"
+    if result.finish_reason == "length":
+        return "truncated", f"the answer hit the output limit ({settings.max_output_tokens} tokens)"
+    if not result.content or not result.content.strip():
+        return "empty", "the model returned no content"
+    return None

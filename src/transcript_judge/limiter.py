@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 
 from .errors import LLMRateLimitError
 from .llm.base import LLM, ChatRequest, ChatResult
+from .llm.retry import notify_retry, retry_notice
 
 __all__ = ["AdaptiveLimiter", "RateLimitedLLM", "retry_notice"]
 
@@ -59,12 +59,6 @@ class AdaptiveLimiter:
             self.limit += 1
             self._clean = 0
 
-
-#: Who wants to hear about a rate-limit wait as it starts (the web page's "retrying"
-#: state): called with (seconds, retry number, retry limit). Tasks inherit it.
-retry_notice: ContextVar[Callable[[float, int, int], None] | None] = ContextVar(
-    "transcript_judge_retry_notice", default=None
-)
 
 _sleep = asyncio.sleep  # tests replace this to record waits instead of sleeping
 
@@ -113,7 +107,5 @@ class RateLimitedLLM:
                     return result.model_copy(update={"retries": result.retries + attempt}) if attempt else result
             wait *= 1 + 0.25 * random.random()
             log.info("rate limited (429); retrying in %.1f s (retry %d of %d)", wait, attempt, self.max_attempts - 1)
-            notify = retry_notice.get()
-            if notify is not None:
-                notify(wait, attempt, self.max_attempts - 1)
+            notify_retry(wait, attempt, self.max_attempts - 1)
             await _sleep(wait)

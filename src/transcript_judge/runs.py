@@ -24,7 +24,7 @@ import click
 
 from .analysis import Plan
 from .history import AnalysisRecord, History, RunStart, new_run_id, transcript_digest
-from .llm.base import LLM
+from .llm.base import LLM, cache_key
 from .llm.cache import CachingLLM
 from .report.model import Report
 from .store import Store
@@ -111,11 +111,11 @@ class RunSession:
                 problems.append(f"{name} was {prev.options.get(name)!r}, now {value!r}")
         return problems
 
-    def cached_chunks(self) -> int:
-        """How many chunks already have a cached answer to their first request."""
+    def cached_chunks(self, endpoint: str) -> int:
+        """How many chunks already have a cached answer from ``endpoint`` to their first request."""
         if not self.options.cache or self.plan.settings.tagger != "llm":
             return 0
-        return sum(self.store.has_response(r.key()) for r in self.plan.first_requests())
+        return sum(self.store.has_response(cache_key(r, endpoint)) for r in self.plan.first_requests())
 
     def wrap(self, llm: LLM) -> TracingLLM:
         """The run's LLM stack: trace outside (so hits are traced), cache inside."""

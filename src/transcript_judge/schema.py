@@ -1,51 +1,85 @@
-"""The model's answer for one chunk: its JSON schema (part of the prompt) and its validator.
+"""The model's answer for one chunk: one definition, from which everything else is derived.
+
+The pydantic models here are the only description of the answer. The JSON schema sent to
+the model (:func:`output_json_schema`), the validator the pipeline uses
+(:mod:`transcript_judge.salvage`, which ends in ``Assessment.model_validate``) and the
+cache's notion of a usable answer (``ChatRequest.accept``) all come from them, so a
+limit can't exist in one and be missing from another.
 
 Evidence and reasoning come before the verdict, so the model commits to quotes first.
-The schema is built from the rubric: every criterion id is a required property and no
-other is allowed, so the output is bounded to the rubric.
+Every criterion id is a required property and no other is allowed, so the output is
+bounded to the rubric. The length limits are small on purpose: on a CPU every output
+token costs about 0.3 s, and a grammar-constrained server enforces them while decoding.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .rubric import Rubric
 
 __all__ = [
+    "EVIDENCE_MAX",
+    "QUOTE_MAX_CHARS",
+    "REASONING_MAX_CHARS",
+    "VERDICTS",
     "Assessment",
     "ChunkAnswer",
+    "Confirmation",
     "QuoteRef",
     "Verdict",
     "answer_model",
+    "confirmation_json_schema",
     "output_json_schema",
-    "validate_answer",
 ]
 
 Verdict = Literal["shown", "not_shown", "insufficient_evidence"]
 VERDICTS: tuple[Verdict, ...] = ("shown", "not_shown", "insufficient_evidence")
+EVIDENCE_MAX = 3
+QUOTE_MAX_CHARS = 300
+REASONING_MAX_CHARS = 300
 
 
 class QuoteRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    turn: int = Field(description="The T-number of the candidate turn the quote is from.")
+    turn: int = Field(ge=0, description="T-number of the candidate line the quote is from.")
     text: str = Field(
         min_length=1,
-        max_length=600,
-        description="Verbatim words of the candidate from that turn, copied exactly.",
+        max_length=QUOTE_MAX_CHARS,
+        description="The candidate's exact words from that line, copied, one or two sentences.",
     )
 
 
 class Assessment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    evidence: list[QuoteRef] = Field(max_length=3, description="0-3 verbatim candidate quotes; required when shown.")
-    reasoning: str = Field(max_length=600, description="One sentence: why this verdict.")
-    verdict: Verdict
-    confidence: float = Field(ge=0.0, le=1.0, description="0 to 1.")
+    evidence: list[QuoteRef] = Field(
+        max_length=EVIDENCE_MAX, description=f"0-{EVIDENCE_MAX} verbatim candidate quotes; required when shown."
+    )
+    reasoning: str = Field(max_length=REASONING_MAX_CHARS, description="One short sentence: why this verdict.")
+    verdict: Verdict = Field(description="shown, not_shown or insufficient_evidence.")
+    confidence: float = Field(ge=0.0, le=1.0, description="Probability that the verdict is right, 0 to 1.")
+
+
+class Confirmation(BaseModel):
+    """The answer to one cue-and-confirm question (``judge_mode = "confirm"``): a few tokens,
+    which is the point on a CPU-bound local model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: Literal["yes", "no"] = Field(description="yes if the sentence, in context, shows the criterion.")
+
+
+def confirmation_json_schema() -> dict[str, Any]:
+    """The JSON schema of :class:`Confirmation`, as sent to the model."""
+    schema: dict[str, Any] = _strip_titles(Confirmation.model_json_schema())
+    return schema
 
 
 class ChunkAnswer(BaseModel):
@@ -57,9 +91,12 @@ class ChunkAnswer(BaseModel):
         return {k: v for k, v in self if isinstance(v, Assessment)}
 
 
-def answer_model(rubric: Rubric) -> type[ChunkAnswer]:
-    """A pydantic model with one required :class:`Assessment` per criterion id (one class per rubric)."""
-    return _answer_model(rubric.name, tuple(rubric.ids))
+def answer_model(rubric: Rubric, ids: Sequence[str] | None = None) -> type[ChunkAnswer]:
+    """A pydantic model with one required :class:`Assessment` per criterion id.
+
+    ``ids`` narrows it to some criteria (a re-ask for what an answer left out).
+    """
+    return _answer_model(rubric.name, tuple(ids if ids is not None else rubric.ids))
 
 
 @lru_cache(maxsize=64)
@@ -68,61 +105,25 @@ def _answer_model(name: str, ids: tuple[str, ...]) -> type[ChunkAnswer]:
     return create_model("ChunkAnswerFor_" + name.replace(" ", "_"), __base__=ChunkAnswer, **fields)
 
 
-def _assessment_schema() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "evidence": {
-                "type": "array",
-                "description": "0-3 verbatim quotes of the candidate, each from one turn.",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "turn": {"type": "integer", "description": "T-number of the turn."},
-                        "text": {"type": "string", "description": "Exact words, copied."},
-                    },
-                    "required": ["turn", "text"],
-                    "additionalProperties": False,
-                },
-            },
-            "reasoning": {"type": "string", "description": "One sentence: why this verdict."},
-            "verdict": {"type": "string", "enum": list(VERDICTS)},
-            "confidence": {"type": "number", "description": "0 to 1."},
-        },
-        "required": ["evidence", "reasoning", "verdict", "confidence"],
-        "additionalProperties": False,
-    }
+def _strip_titles(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_titles(v) for k, v in node.items() if k != "title" or not isinstance(v, str)}
+    if isinstance(node, list):
+        return [_strip_titles(v) for v in node]
+    return node
 
 
-def output_json_schema(rubric: Rubric) -> dict[str, Any]:
-    """A JSON schema that OpenAI's strict structured outputs accept (no unsupported keywords)."""
-    return {
-        "type": "object",
-        "properties": {cid: {"$ref": "#/$defs/assessment"} for cid in rubric.ids},
-        "required": list(rubric.ids),
-        "additionalProperties": False,
-        "$defs": {"assessment": _assessment_schema()},
-    }
+def output_json_schema(rubric: Rubric, ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """The JSON schema of :func:`answer_model`, as sent to the model.
 
-
-def validate_answer(model: type[ChunkAnswer], content: str) -> ChunkAnswer:
-    """Parse and validate the model's JSON; raises :class:`pydantic.ValidationError`.
-
-    Tolerates a Markdown code fence around the JSON, which JSON-mode servers add.
+    Derived, never written by hand: ``maxItems``, ``maxLength`` and the confidence range
+    are the pydantic limits themselves. (``llm/openai_client.py`` drops the keywords a
+    given wire format can't carry; what it drops, salvage repairs.)
     """
-    text = content.strip()
-    if text.startswith("```"):
-        text = text.strip("`")
-        text = text[text.find("{") :] if "{" in text else text
-    return model.model_validate_json(text)
+    return copy.deepcopy(_output_json_schema(rubric.name, tuple(ids if ids is not None else rubric.ids)))
 
 
-def short_errors(error: ValidationError, limit: int = 8) -> str:
-    """A compact description of validation errors, to feed back to the model."""
-    lines = []
-    for err in error.errors()[:limit]:
-        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-        lines.append(f"- {loc}: {err['msg']}")
-    if error.error_count() > limit:
-        lines.append(f"- ... and {error.error_count() - limit} more")
-    return "\n".join(lines)
+@lru_cache(maxsize=64)
+def _output_json_schema(name: str, ids: tuple[str, ...]) -> dict[str, Any]:
+    schema: dict[str, Any] = _strip_titles(_answer_model(name, ids).model_json_schema())
+    return schema

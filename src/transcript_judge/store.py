@@ -9,9 +9,10 @@ transaction, committed as soon as the data exists. That is what makes Ctrl-C, a 
 ``kill -9`` lose nothing already received. The schema is versioned with
 ``PRAGMA user_version`` and migrated forward on open.
 
-Schema (version 1)::
+Schema (version 2)::
 
     responses(key TEXT PK, model, result JSON, created_at, hits, last_hit_at)
+    endpoint_modes(endpoint TEXT PK, mode, updated_at)                 (since version 2)
     analyses(id TEXT PK, source_name, source_path, source_sha256, model, prompt_version,
              options JSON, status, chunks_planned, started_at, finished_at,
              resumed_from, report JSON)
@@ -23,22 +24,36 @@ Schema (version 1)::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import platformdirs
 
 from .errors import ConfigError
 from .llm.base import ChatResult
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "home_dir", "now_iso", "store_path"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Store",
+    "StoreError",
+    "home_dir",
+    "now_iso",
+    "open_private_append",
+    "private_dir",
+    "private_file",
+    "store_path",
+    "write_private_text",
+]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15_000  # a concurrent run holds the write lock for milliseconds at a time
 
 _MIGRATIONS: dict[int, str] = {
@@ -74,6 +89,19 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX analysis_keys_by_key ON analysis_keys(key);
     """,
+    # v2: which structured-output wire format each endpoint accepted, so a run doesn't
+    # pay for the negotiation twice. Cache keys now include the endpoint: entries keyed
+    # the old way can never be read again, so they are dropped rather than kept as dead
+    # weight.
+    2: """
+    CREATE TABLE endpoint_modes (
+        endpoint TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    DELETE FROM analysis_keys;
+    DELETE FROM responses;
+    """,
 }
 
 
@@ -99,6 +127,66 @@ def _hint() -> str:
     return "Set TJ_HOME to a writable folder, or move the damaged store.sqlite3 aside."
 
 
+# -- private files: the store, traces and exports hold transcripts and reports -------------
+
+_PRIVATE_DIR, _PRIVATE_FILE = 0o700, 0o600
+
+
+def _tighten(path: Path, wanted: int) -> None:
+    """chmod ``path`` to ``wanted`` if it is looser; never a shared (sticky) folder such as
+    /tmp or the user's home, and never an error: permissions are best effort."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        st = path.stat()
+        if path.is_dir() and (st.st_mode & stat.S_ISVTX or path.resolve() == Path.home().resolve()):
+            return
+        if stat.S_IMODE(st.st_mode) & ~wanted:
+            path.chmod(stat.S_IMODE(st.st_mode) & wanted)
+
+
+def private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create ``path`` (and its parents) if missing; the folder itself ends up 0700.
+
+    Args:
+        tighten: also tighten a folder that already existed (the tool's own folders);
+            ``False`` for a folder the user chose, which is only created 0700 if missing.
+
+    Raises:
+        OSError: it can't be created.
+    """
+    existed = path.is_dir()
+    path.mkdir(parents=True, exist_ok=True, mode=_PRIVATE_DIR)
+    if tighten or not existed:
+        _tighten(path, _PRIVATE_DIR)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Make an existing file owner-only (0600); a missing one is ignored."""
+    if path.exists():
+        _tighten(path, _PRIVATE_FILE)
+
+
+def _open_private(path: Path, flags: int) -> int:
+    fd = os.open(path, flags | os.O_CREAT, _PRIVATE_FILE)
+    if os.name == "posix":
+        with contextlib.suppress(OSError):  # an existing file keeps its mode through os.open
+            os.fchmod(fd, _PRIVATE_FILE)
+    return fd
+
+
+def open_private_append(path: Path) -> IO[str]:
+    """Open ``path`` to append text, created (or tightened to) 0600."""
+    return os.fdopen(_open_private(path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8")
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write an export (a report, a baseline) readable only by its owner (0600)."""
+    with os.fdopen(_open_private(path, os.O_WRONLY | os.O_TRUNC), "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 class Store:
     """A connection to the store. Thread-safe; open one per process (or per run).
 
@@ -121,7 +209,8 @@ class Store:
         """
         path = path or store_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            os.close(_open_private(path, os.O_RDWR))  # created 0600: SQLite gives -wal/-shm its mode
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes
             # the lock up front instead of failing half-way with SQLITE_BUSY.
             conn = sqlite3.connect(
@@ -132,6 +221,8 @@ class Store:
         store = cls(conn, path)
         try:
             store._configure()
+            for suffix in ("-wal", "-shm", "-journal"):  # an older store's may be 0644
+                private_file(Path(f"{path}{suffix}"))
             store._migrate()
         except sqlite3.Error as e:
             conn.close()
@@ -225,6 +316,19 @@ class Store:
 
     def has_response(self, key: str) -> bool:
         return bool(self.query("SELECT 1 FROM responses WHERE key = ?", (key,)))
+
+    # -- what each endpoint accepts (llm/openai_client.ModeMemory) -------------------
+
+    def get_endpoint_mode(self, endpoint: str) -> str | None:
+        rows = self.query("SELECT mode FROM endpoint_modes WHERE endpoint = ?", (endpoint,))
+        return str(rows[0]["mode"]) if rows else None
+
+    def put_endpoint_mode(self, endpoint: str, mode: str) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO endpoint_modes (endpoint, mode, updated_at) VALUES (?, ?, ?)",
+                (endpoint, mode, now_iso()),
+            )
 
 
 def _link(c: sqlite3.Connection, analysis_id: str, key: str) -> None:

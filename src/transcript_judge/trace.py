@@ -8,7 +8,8 @@ every call, appends one JSON object to the trace file (by default
      "latency_s": 1.92, "prompt_tokens": 2400, "completion_tokens": 600, "cached_tokens": 0,
      "retries": 1, "cache_hit": false, "outcome": "ok", "status_code": null,
      "prompt_fingerprint": "p-...", "repeat_index": 0, "request_key": "<sha256>",
-     "structured_mode": "json_schema", "analysis_id": "..."}
+     "structured_mode": "json_schema", "analysis_id": "...",
+     "criteria_usable": 11, "criteria_asked": 11, "repairs": {"confidence_scaled": 11}}
 
 ``outcome`` is ``ok``, ``refused``, ``length``, ``content_filter``, ``empty``, ``other``,
 the error class (``LLMTransientError``, ...) or ``cancelled``. The messages and the
@@ -31,7 +32,7 @@ from typing import IO, Any
 
 from .errors import LLMError
 from .llm.base import LLM, ChatRequest, ChatResult, Usage
-from .store import home_dir
+from .store import home_dir, open_private_append, private_dir
 
 __all__ = ["CallStats", "TraceWriter", "TracingLLM", "default_trace_path", "outcome_of"]
 
@@ -64,8 +65,15 @@ class TraceWriter:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         with self._lock:
             if self._fh is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fh = self.path.open("a", encoding="utf-8")
+                # Private: traces name the analyses (and with --trace-content hold the
+                # transcript). The tool's own traces folder is tightened; a folder the
+                # user chose with --trace is only created 0700 if it is missing.
+                home = home_dir()
+                ours = self.path.parent == home / "traces"
+                if ours:
+                    private_dir(home)
+                private_dir(self.path.parent, tighten=ours)
+                self._fh = open_private_append(self.path)
             self._fh.write(line)
             self._fh.flush()  # a killed run keeps its trace up to the last call
 
@@ -94,6 +102,20 @@ class CallStats:
         if not self.in_flight:
             return None
         return (now if now is not None else time.monotonic()) - min(self.in_flight.values())
+
+
+def _salvage_fields(request: ChatRequest, result: ChatResult) -> dict[str, Any]:
+    """What salvage made of this answer: the usable criteria and each repair, by kind
+    (counts only, never text)."""
+    if request.schema_name != "chunk_judgement":
+        return {}
+    ids = request.json_schema.get("required") if request.json_schema else None
+    if not isinstance(ids, list) or not result.content or outcome_of(result) != "ok":
+        return {}
+    from .salvage import salvage_answer  # the pipeline's own step, not a second reading
+
+    salvaged = salvage_answer(result.content, [str(i) for i in ids])
+    return {"criteria_usable": len(salvaged.assessments), "criteria_asked": len(ids), "repairs": dict(salvaged.repairs)}
 
 
 class TracingLLM:
@@ -157,8 +179,16 @@ class TracingLLM:
         except LLMError as e:
             self.stats.calls += 1
             self.stats.errors += 1
-            self._emit(self._record(request, started, outcome=type(e).__name__, status_code=e.status_code,
-                                    request_id=e.request_id, cache_hit=False))
+            self._emit(
+                self._record(
+                    request,
+                    started,
+                    outcome=type(e).__name__,
+                    status_code=e.status_code,
+                    request_id=e.request_id,
+                    cache_hit=False,
+                )
+            )
             raise
         except BaseException:
             # Ctrl-C or cancellation by a sibling's fatal error: say so, then let it go on.
@@ -189,6 +219,7 @@ class TracingLLM:
             status_code=None,
             structured_mode=result.structured_mode,
         )
+        record.update(_salvage_fields(request, result))
         if self.include_content:
             record["content"] = result.content
             record["refusal"] = result.refusal

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
+import click
 from rich.console import Console
 
 from ..ingest import DEFAULT_MAX_BYTES, read_transcript
@@ -54,3 +57,41 @@ def load_with_roles(
     transcript = read_transcript(path, input_format=input_format, max_bytes=max_bytes)
     roles = assign_roles(transcript, candidate=candidate, all_speech_is_candidate=all_speech)
     return transcript, roles
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def structured_output_option(f: _F) -> _F:
+    """``--structured-output``: how the answer's shape is asked for (one definition)."""
+    from ..llm.base import STRUCTURED_OUTPUT_CHOICES
+
+    return click.option(
+        "--structured-output",
+        "structured_output",
+        type=click.Choice(STRUCTURED_OUTPUT_CHOICES),
+        help="How to ask for JSON: auto (negotiate with the server; default), json_schema, json_object "
+        "(with the schema where the server constrains decoding by it) or none. Env: TJ_STRUCTURED_OUTPUT.",
+    )(f)
+
+
+def timeout_option(f: _F) -> _F:
+    """``--timeout``: the idle timeout of a streamed answer."""
+    return click.option(
+        "--timeout",
+        "timeout_s",
+        type=float,
+        help="Longest wait in seconds for the next token of an answer (default 120). Timed-out requests "
+        "are not re-sent. Env: TJ_TIMEOUT.",
+    )(f)
+
+
+def judge_mode_option(f: _F) -> _F:
+    """``--judge-mode``: how the llm tagger judges a chunk."""
+    return click.option(
+        "--judge-mode",
+        "judge_mode",
+        type=click.Choice(["full", "confirm"]),
+        help="full (default): one answer per chunk for every criterion; confirm: the keyword baseline proposes "
+        "and the model confirms each match yes/no (much faster on small local models). Env: TJ_JUDGE_MODE.",
+    )(f)

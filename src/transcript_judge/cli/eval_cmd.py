@@ -17,7 +17,7 @@ from ..analysis import AnalysisSettings, Tagger, plan_analysis
 from ..batch import BatchProgress
 from ..chunking import ChunkingSettings
 from ..config import ResolvedConfig, resolve_config
-from ..errors import ConfigError, ReplayMissError, TranscriptJudgeError
+from ..errors import ConfigError, InputError, ReplayMissError, TranscriptJudgeError
 from ..evaluation.baseline import EvalReport, compare, evaluate_gate, load_baseline, load_gate
 from ..evaluation.dataset import Dataset, load_dataset
 from ..evaluation.recording import RecordingLLM, ReplayLLM
@@ -30,12 +30,36 @@ from ..llm.factory import build_llm, close_llm, http_client_factory
 from ..report.render import format_for_path
 from ..roles import assign_roles
 from ..rubric import Rubric, load_rubric
-from ..store import Store
-from .common import EXIT_GATE_FAILED, err_console, setup_logging
+from ..store import Store, write_private_text
+from .common import (
+    EXIT_GATE_FAILED,
+    err_console,
+    judge_mode_option,
+    setup_logging,
+    structured_output_option,
+    timeout_option,
+)
 
 __all__ = ["eval_cmd", "register"]
 
 DEFAULT_GATE = Path("evals/gate.toml")
+
+
+def _default_gate(dataset_dir: Path) -> Path:
+    """The gate beside the dataset (``evals/dev`` → ``evals/gate.toml``), wherever eval runs
+    from; never silently none.
+
+    Raises:
+        ConfigError: no gate file was found (pass --gate FILE or --no-gate).
+    """
+    looked = [dataset_dir / "gate.toml", dataset_dir.parent / "gate.toml", DEFAULT_GATE]
+    for path in looked:
+        if path.is_file():
+            return path
+    raise ConfigError(
+        "No gate file found (looked in " + ", ".join(str(p) for p in looked) + "); a regression would pass unseen.",
+        hint="Pass --gate FILE, or --no-gate to report without thresholds.",
+    )
 
 
 def _parse_taggers(values: tuple[str, ...]) -> tuple[Tagger, ...]:
@@ -54,7 +78,9 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
     """Count the first requests of every case and repeat that have no recording."""
     missing = total = 0
     for case in dataset.cases:
-        transcript = dataset.transcripts[case.id]
+        transcript = dataset.transcripts.get(case.id)
+        if transcript is None:
+            continue  # unreadable: it fails on its own, visibly, and needs no recording
         try:
             roles = assign_roles(transcript, candidate=case.candidate if settings.use_labelled_candidate else None)
         except TranscriptJudgeError:
@@ -78,6 +104,9 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
 @click.option("--model", help="Model name. Env: TJ_MODEL.")
 @click.option("--base-url", help="OpenAI-compatible endpoint. Env: TJ_BASE_URL.")
 @click.option("--config", "config_path", help="Config file (TOML).")
+@structured_output_option
+@timeout_option
+@judge_mode_option
 @click.option("--tagger", "taggers", multiple=True, help="llm, lexical, or both (llm,lexical) side by side.")
 @click.option("--repeats", type=click.IntRange(1, 50), default=1, show_default=True, help="Runs per case (epochs).")
 @click.option("--reducer", type=click.Choice(["majority", "any", "all"]), default="majority", show_default=True)
@@ -96,10 +125,18 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
     "--resamples", type=click.IntRange(100, 100_000), default=1000, show_default=True, help="Bootstrap resamples."
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report (.json, .md, .html).")
-@click.option("--batch", is_flag=True,
-              help="Send the llm tagger's calls through the OpenAI Batch API (half price, within 24 h, resumable).")
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Send the llm tagger's calls through the OpenAI Batch API (half price, within 24 h, resumable).",
+)
 @click.option(
     "--poll-interval", type=float, default=10.0, show_default=True, help="With --batch: seconds between checks."
+)
+@click.option(
+    "--fail-fast",
+    is_flag=True,
+    help="Stop at the first case whose transcript can't be read (default: count it as failed).",
 )
 @click.option("-v", "--verbose", is_flag=True)
 def eval_cmd(
@@ -107,6 +144,9 @@ def eval_cmd(
     model: str | None,
     base_url: str | None,
     config_path: str | None,
+    structured_output: str | None,
+    timeout_s: float | None,
+    judge_mode: str | None,
     taggers: tuple[str, ...],
     repeats: int,
     reducer: str,
@@ -125,6 +165,7 @@ def eval_cmd(
     output: Path | None,
     batch: bool,
     poll_interval: float,
+    fail_fast: bool,
     verbose: bool,
 ) -> None:
     """Measure tagging accuracy on a labelled dataset; compare with a baseline; gate."""
@@ -138,13 +179,24 @@ def eval_cmd(
         )
     out_format = format_for_path(output) if output else None
     rubric = load_rubric(rubric_path)
-    dataset = load_dataset(dataset_dir, rubric)
-    cfg = resolve_config(model=model, base_url=base_url, config_path=config_path, chunk_tokens=chunk_tokens)
+    dataset = load_dataset(dataset_dir, rubric, fail_fast=fail_fast)
+    for case_id, why in dataset.unreadable.items():
+        err_console.print(f"warning: case {case_id}: {why}; it counts as a failed case.", markup=False, highlight=False)
+    cfg = resolve_config(
+        model=model,
+        base_url=base_url,
+        config_path=config_path,
+        chunk_tokens=chunk_tokens,
+        structured_output=structured_output,
+        timeout_s=timeout_s,
+        judge_mode=judge_mode,
+    )
     settings = EvalSettings(
         analysis=AnalysisSettings(
             model=cfg.client.model,
             concurrency=min(4, concurrency),
             chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens),
+            judge_mode=cfg.judge_mode,  # type: ignore[arg-type]  # checked by resolve_config
         ),
         taggers=tagger_names,
         repeats=repeats,
@@ -152,15 +204,7 @@ def eval_cmd(
         reducer=reducer,  # type: ignore[arg-type]
         use_labelled_candidate=use_labelled_candidate,
     )
-    gate = (
-        None
-        if no_gate
-        else load_gate(gate_path)
-        if gate_path
-        else load_gate(DEFAULT_GATE)
-        if DEFAULT_GATE.is_file()
-        else None
-    )
+    gate = None if no_gate else load_gate(gate_path or _default_gate(dataset_dir))
     baseline = load_baseline(baseline_path) if baseline_path else None
 
     llm: LLM | None = None
@@ -185,7 +229,7 @@ def eval_cmd(
             )
         else:
             store = Store.open()
-            llm = CachingLLM(build_llm(cfg.client), store, enabled=not no_cache)
+            llm = CachingLLM(build_llm(cfg.client, modes=store), store, enabled=not no_cache)
             if record_dir:
                 llm = RecordingLLM(llm, record_dir)
 
@@ -222,8 +266,18 @@ def eval_cmd(
     if batch:
         if not cfg.llm_configured:
             raise ConfigError("--batch needs a model.", hint="Set OPENAI_API_KEY.")
-        runs = asyncio.run(_go_batch(dataset, rubric, settings, cfg, no_cache=no_cache, record_dir=record_dir,
-                                     poll_interval=poll_interval, verbose=verbose))
+        runs = asyncio.run(
+            _go_batch(
+                dataset,
+                rubric,
+                settings,
+                cfg,
+                no_cache=no_cache,
+                record_dir=record_dir,
+                poll_interval=poll_interval,
+                verbose=verbose,
+            )
+        )
     else:
         runs = asyncio.run(go())
     scores = [
@@ -260,22 +314,38 @@ def eval_cmd(
     if save_baseline:
         baseline_copy = report.model_copy(update={"comparison": None, "gate": None})
         save_baseline.parent.mkdir(parents=True, exist_ok=True)
-        save_baseline.write_text(baseline_copy.model_dump_json(indent=2), encoding="utf-8")
+        write_private_text(save_baseline, baseline_copy.model_dump_json(indent=2))
         err_console.print(f"baseline saved to {save_baseline}", highlight=False)
     if output and out_format:
-        output.write_text(render_eval(report, out_format), encoding="utf-8")
+        write_private_text(output, render_eval(report, out_format))
         err_console.print(f"report written to {output}", highlight=False)
     render_eval_terminal(report, Console(soft_wrap=True))
     if missing_runs:
         raise ReplayMissError(
             f"{missing_runs} run(s) hit a missing recording; the run is incomplete and was not gated."
         )
+    if dataset.unreadable:
+        named = "; ".join(f"{cid} ({why})" for cid, why in dataset.unreadable.items())
+        raise InputError(
+            f"{len(dataset.unreadable)} case(s) couldn't be read and were counted as failed: {named}. "
+            "The report was written; the other cases were scored.",
+            hint="Fix or re-export those transcripts (or --fail-fast to stop at the first one).",
+        )
     if report.gate is not None and not report.gate.passed:
         sys.exit(EXIT_GATE_FAILED)
 
 
-async def _go_batch(dataset: Dataset, rubric: Rubric, settings: EvalSettings, cfg: ResolvedConfig, *,
-                    no_cache: bool, record_dir: Path | None, poll_interval: float, verbose: bool) -> list[CaseRun]:
+async def _go_batch(
+    dataset: Dataset,
+    rubric: Rubric,
+    settings: EvalSettings,
+    cfg: ResolvedConfig,
+    *,
+    no_cache: bool,
+    record_dir: Path | None,
+    poll_interval: float,
+    verbose: bool,
+) -> list[CaseRun]:
     store = Store.open()
     http = http_client_factory()
 
@@ -285,12 +355,23 @@ async def _go_batch(dataset: Dataset, rubric: Rubric, settings: EvalSettings, cf
 
     def progress(p: BatchProgress) -> None:
         if verbose or err_console.is_terminal:
-            err_console.print(f"batch round {p.round}: {p.status} {p.completed}/{p.total} failed {p.failed}",
-                              highlight=False, markup=False)
+            err_console.print(
+                f"batch round {p.round}: {p.status} {p.completed}/{p.total} failed {p.failed}",
+                highlight=False,
+                markup=False,
+            )
 
     try:
-        return await run_eval_batch(dataset, rubric, settings, cfg.client, wrap=wrap, on_batch_progress=progress,
-                                    http_client=http, poll_interval_s=poll_interval)
+        return await run_eval_batch(
+            dataset,
+            rubric,
+            settings,
+            cfg.client,
+            wrap=wrap,
+            on_batch_progress=progress,
+            http_client=http,
+            poll_interval_s=poll_interval,
+        )
     finally:
         if http is not None:
             await http.aclose()

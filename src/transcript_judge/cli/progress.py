@@ -17,7 +17,7 @@ from ..report.model import Report
 from ..trace import CallStats
 from .common import err_console
 
-__all__ = ["call_printer", "event_printer", "heartbeat", "show_sdk_retries", "summary_line"]
+__all__ = ["StreamTally", "call_printer", "event_printer", "heartbeat", "show_retries", "summary_line"]
 
 HEARTBEAT_S = 15.0
 
@@ -60,26 +60,39 @@ def call_printer() -> Callable[[dict[str, Any]], None]:
     return on_call
 
 
-def show_sdk_retries() -> None:
-    """Make retries visible as they happen (``--verbose``).
-
-    The SDK says "Retrying request in N seconds (retry i of n)" at INFO on this logger, and
-    logs nothing else above DEBUG there (its request details are DEBUG). Lowering the level
-    lets exactly that line through; no filter, so no one else's view of the logger changes.
-    """
-    logger = logging.getLogger("openai._base_client")
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
+def show_retries() -> None:
+    """Make retries visible as they happen (``--verbose``): the retry policy logs each one,
+    with its reason and wait, at INFO on its own logger (never transcript text)."""
+    for name in ("transcript_judge.llm.retry", "transcript_judge.limiter"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
-async def heartbeat(stats: CallStats, every_s: float = HEARTBEAT_S) -> None:
-    """Every ``every_s`` seconds while calls are in flight, say so: a slow run never
-    looks stuck. Cancel it when the run ends."""
+class StreamTally:
+    """Tokens received so far by each streaming call (``llm.base.stream_progress``)."""
+
+    def __init__(self) -> None:
+        self.pieces: dict[int, int] = {}
+
+    def __call__(self, received: int) -> None:
+        task = asyncio.current_task()
+        self.pieces[id(task)] = received
+
+    @property
+    def total(self) -> int:
+        return sum(self.pieces.values())
+
+
+async def heartbeat(stats: CallStats, every_s: float = HEARTBEAT_S, tally: StreamTally | None = None) -> None:
+    """Every ``every_s`` seconds while calls are in flight, say so, with the answer tokens
+    streamed so far: a slow local model never looks stuck. Cancel it when the run ends."""
     while True:
         await asyncio.sleep(every_s)
         oldest = stats.oldest_in_flight()
         if oldest is not None:
-            _say(f"  waiting on {len(stats.in_flight)} model call(s); the oldest for {oldest:.0f} s")
+            got = f"; {tally.total} answer token(s) received so far" if tally is not None and tally.total else ""
+            _say(f"  waiting on {len(stats.in_flight)} model call(s); the oldest for {oldest:.0f} s{got}")
 
 
 def summary_line(report: Report, stats: CallStats | None, wall_s: float) -> str:

@@ -8,14 +8,37 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LLM", "ChatRequest", "ChatResult", "FinishReason", "StructuredMode", "Usage"]
+__all__ = [
+    "LLM",
+    "STRUCTURED_OUTPUT_CHOICES",
+    "ChatRequest",
+    "ChatResult",
+    "FinishReason",
+    "StructuredMode",
+    "StructuredOutput",
+    "Usage",
+    "cache_key",
+    "stream_progress",
+]
 
 FinishReason = Literal["stop", "length", "content_filter", "refusal", "tool_calls", "other"]
+#: How the answer's shape was asked for on the wire: ``json_schema`` (strict structured
+#: outputs), ``json_object`` (JSON mode, with the schema attached where the server can
+#: constrain decoding with it), or ``none`` (the schema only in the prompt).
 StructuredMode = Literal["json_schema", "json_object", "none"]
+#: The user's setting: a fixed mode, or ``auto`` (negotiate from what the server says).
+StructuredOutput = Literal["auto", "json_schema", "json_object", "none"]
+STRUCTURED_OUTPUT_CHOICES: tuple[str, ...] = ("auto", "json_schema", "json_object", "none")
+
+#: Who wants to hear how a streamed answer is coming along: called with the number of
+#: content pieces received so far (about one token each). Tasks inherit it.
+stream_progress: ContextVar[Callable[[int], None] | None] = ContextVar("transcript_judge_stream_progress", default=None)
 
 
 class Usage(BaseModel):
@@ -44,10 +67,20 @@ class ChatRequest(BaseModel):
     max_output_tokens: int = 4000
     seed: int | None = None
     repeat_index: int = Field(default=0, description="Which repeat of an eval this is for.")
+    #: Whether an answer's content is usable, by the same validator the pipeline uses
+    #: (the cache keeps and replays only what passes it today). Not part of the key.
+    accept: Callable[[str], bool] | None = Field(default=None, exclude=True, repr=False)
 
     def key(self) -> str:
+        """The request's identity, independent of where it is sent (recordings use it)."""
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def cache_key(request: ChatRequest, endpoint: str) -> str:
+    """The cache's key: the request *and* where it goes, so that two servers (or two
+    structured-output settings) behind the same model name never share an answer."""
+    return hashlib.sha256(f"{endpoint}\n{request.key()}".encode()).hexdigest()
 
 
 class ChatResult(BaseModel):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import httpx
 
 from .base import LLM
-from .openai_client import ClientSettings, OpenAIChatLLM
+from .openai_client import ClientSettings, ModeMemory, OpenAIChatLLM
 
 __all__ = ["build_llm", "http_client_factory", "set_http_client_factory"]
 
@@ -29,8 +29,10 @@ def set_http_client_factory(factory: Callable[[], httpx.AsyncClient | None]) -> 
     _factory = factory
 
 
-def build_llm(settings: ClientSettings) -> OpenAIChatLLM:
-    return OpenAIChatLLM(settings, http_client=http_client_factory())
+def build_llm(settings: ClientSettings, *, modes: ModeMemory | None = None) -> OpenAIChatLLM:
+    """The client for ``settings``. Pass the store as ``modes`` so the structured-output
+    mode an endpoint accepted is remembered across runs."""
+    return OpenAIChatLLM(settings, http_client=http_client_factory(), modes=modes)
 
 
 def close_llm(llm: LLM | None) -> object:

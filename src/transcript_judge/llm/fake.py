@@ -22,7 +22,8 @@ class FakeLLM:
         >>> fake.enqueue_json({"systems_thinking": {...}})  # doctest: +SKIP
     """
 
-    def __init__(self, responder: Responder | None = None) -> None:
+    def __init__(self, responder: Responder | None = None, *, endpoint: str = "fake") -> None:
+        self.endpoint = endpoint  # what the cache keys on
         self._queue: deque[ChatResult | Exception] = deque()
         self._responder = responder
         self.requests: list[ChatRequest] = []

@@ -1,24 +1,37 @@
 """The only module that imports ``openai``. SDK errors become our own errors here.
 
-Works with OpenAI, Azure OpenAI, and OpenAI-compatible servers (Ollama, vLLM, llama.cpp's
-server) through ``base_url``. Servers differ, so the client adapts once per run and
-remembers: ``json_schema`` structured outputs → ``json_object`` → no ``response_format``;
-``max_completion_tokens`` → ``max_tokens``; dropping ``temperature``/``seed`` where a
-model rejects them.
+Works with OpenAI, Azure OpenAI, and OpenAI-compatible servers (llama-cpp-python, vLLM,
+Ollama) through ``base_url``. Servers differ, and say so in different ways, so the
+client negotiates from *what the error says*, not from its status code (llama-cpp-python
+answers an unsupported ``response_format`` with a 500, not a 400):
 
-Retries of 429/5xx/timeouts are the SDK's (it honours ``Retry-After``); we only count
-them (``retries_taken``) so the caller's concurrency can back off.
+- structured output (``structured_output = auto``): strict ``json_schema`` → JSON mode
+  with the schema attached (``{"type": "json_object", "schema": …}``, which
+  llama-cpp-python turns into a decoding grammar) → plain JSON mode → no
+  ``response_format``. The mode that worked is remembered per endpoint and model
+  (:class:`ModeMemory`, the store), so the next run doesn't pay for the probe;
+- ``max_completion_tokens`` ↔ ``max_tokens``; ``stream_options``; dropping
+  ``temperature``/``seed`` where a model rejects them.
+
+Answers are streamed, so the timeout is an *idle* timeout: no token for ``timeout_s``
+seconds. A long answer from a CPU-bound local model is fine as long as it keeps coming.
+A server that ignores ``stream`` and answers with plain JSON is read as such.
+
+Retries are ours, not the SDK's (it is built with ``max_retries=0``): see
+:mod:`.retry` for the one policy, and why a timeout is never re-sent.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletion
 
 from ..errors import (
     ContextLengthExceededError,
@@ -27,15 +40,42 @@ from ..errors import (
     LLMError,
     LLMModelNotFoundError,
     LLMRateLimitError,
+    LLMTimeoutError,
     LLMTransientError,
 )
-from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, Usage
+from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, StructuredOutput, Usage, stream_progress
+from .retry import RetryPolicy
 
-__all__ = ["ClientSettings", "OpenAIChatLLM", "build_openai_client"]
+__all__ = ["ClientSettings", "ModeMemory", "OpenAIChatLLM", "build_openai_client", "chat_body", "map_error"]
 
 log = logging.getLogger(__name__)
 
-_PLACEHOLDER_KEY = "not-needed"  # local servers (Ollama, vLLM) ignore the key
+_PLACEHOLDER_KEY = "not-needed"  # local servers (llama.cpp, Ollama, vLLM) ignore the key
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 4
+
+#: The wire formats, most to least structured. ``json_object+schema`` is JSON mode with
+#: the schema attached, for servers that constrain decoding with it.
+_WIRE_ORDER = ("json_schema", "json_object+schema", "json_object", "none")
+_WIRE_FOR_SETTING: dict[str, tuple[str, ...]] = {
+    "auto": _WIRE_ORDER,
+    "json_schema": ("json_schema",),
+    "json_object": ("json_object+schema", "json_object"),
+    "none": ("none",),
+}
+# Words in an error that mean "this server doesn't take that response_format".
+_FORMAT_WORDS = (
+    "response_format",
+    "json_schema",
+    "structured output",
+    "json mode",
+    "'text' or 'json_object'",
+    "json_object",
+    "grammar",
+)
+# Keywords OpenAI's strict mode may refuse; the validator enforces them (salvage repairs).
+_STRICT_UNSUPPORTED = ("maxLength", "minLength")
 
 
 @dataclass(frozen=True)
@@ -47,35 +87,70 @@ class ClientSettings:
     base_url: str | None = None
     azure_endpoint: str | None = None
     azure_api_version: str | None = None
-    timeout_s: float = 120.0
-    max_retries: int = 4
+    #: Idle timeout: the longest wait for the next piece of a streamed answer.
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    #: Re-sends after a server error or a dropped connection (never after a timeout).
+    max_retries: int = DEFAULT_MAX_RETRIES
+    structured_output: StructuredOutput = "auto"
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
-        return f"ClientSettings(model={self.model!r}, base_url={self.base_url!r}, api_key=<{key}>)"
+        return (
+            f"ClientSettings(model={self.model!r}, base_url={self.base_url!r}, "
+            f"structured_output={self.structured_output!r}, api_key=<{key}>)"
+        )
+
+    @property
+    def server(self) -> str:
+        """Where requests go: the base URL, or the Azure endpoint and deployment."""
+        if self.azure_endpoint:
+            return f"azure:{self.azure_endpoint.rstrip('/')}/{self.model}"
+        return (self.base_url or OPENAI_BASE_URL).rstrip("/")
+
+    @property
+    def endpoint(self) -> str:
+        """The identity the cache keys on: the server and the structured-output setting."""
+        return f"{self.server}|structured_output={self.structured_output}"
+
+    @property
+    def self_hosted(self) -> bool:
+        return not self.azure_endpoint and self.server != OPENAI_BASE_URL
 
 
-class _RateLimitsAreOurs:
-    """The SDK retries 429s itself, and every waiting request retries at the same moment
-    when ``Retry-After`` expires, so most lose again (measured: benchmarks/RESULTS.md).
-    The SDK keeps retrying 5xx and timeouts; 429s come straight back to our limiter, which
-    halves concurrency at once and spreads the retries (``limiter.RateLimitedLLM``)."""
+class ModeMemory(Protocol):
+    """Remembers which wire format an endpoint accepted (the store implements it)."""
 
-    def _should_retry(self, response: Any) -> bool:  # an httpx2.Response inside the SDK
-        if response.status_code == 429:
-            return False
-        return super()._should_retry(response)  # type: ignore[misc,no-any-return]
+    def get_endpoint_mode(self, endpoint: str) -> str | None: ...
+
+    def put_endpoint_mode(self, endpoint: str, mode: str) -> None: ...
 
 
-class _AsyncOpenAI(_RateLimitsAreOurs, openai.AsyncOpenAI):
-    pass
+def build_openai_client(
+    settings: ClientSettings, *, http_client: httpx.AsyncClient | None = None
+) -> openai.AsyncOpenAI:
+    """Build the SDK client in one place. Pass ``http_client`` to intercept with respx."""
+    common: dict[str, Any] = {
+        # read= is the idle timeout of a streamed answer; connecting should be quick.
+        "timeout": httpx.Timeout(settings.timeout_s, connect=min(10.0, settings.timeout_s)),
+        "max_retries": 0,  # retries are ours: llm/retry.py
+    }
+    if http_client is not None:
+        common["http_client"] = http_client
+    if settings.azure_endpoint:
+        return openai.AsyncAzureOpenAI(
+            azure_endpoint=settings.azure_endpoint,
+            api_version=settings.azure_api_version or "2024-10-21",
+            api_key=settings.api_key,
+            **common,
+        )
+    return openai.AsyncOpenAI(
+        api_key=settings.api_key or _PLACEHOLDER_KEY,
+        base_url=settings.base_url,
+        **common,
+    )
 
 
-class _AsyncAzureOpenAI(_RateLimitsAreOurs, openai.AsyncAzureOpenAI):
-    pass
-
-
-def _retry_after(headers: httpx.Headers | None) -> float | None:
+def _retry_after(headers: Any) -> float | None:
     if headers is None:
         return None
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
@@ -88,35 +163,13 @@ def _retry_after(headers: httpx.Headers | None) -> float | None:
     return None
 
 
-def build_openai_client(
-    settings: ClientSettings, *, http_client: httpx.AsyncClient | None = None
-) -> openai.AsyncOpenAI:
-    """Build the SDK client in one place. Pass ``http_client`` to intercept with respx."""
-    common: dict[str, Any] = {
-        "timeout": settings.timeout_s,
-        "max_retries": settings.max_retries,
-    }
-    if http_client is not None:
-        common["http_client"] = http_client
-    if settings.azure_endpoint:
-        return _AsyncAzureOpenAI(
-            azure_endpoint=settings.azure_endpoint,
-            api_version=settings.azure_api_version or "2024-10-21",
-            api_key=settings.api_key,
-            **common,
-        )
-    return _AsyncOpenAI(
-        api_key=settings.api_key or _PLACEHOLDER_KEY,
-        base_url=settings.base_url,
-        **common,
-    )
-
-
 def _error_text(e: openai.APIStatusError) -> str:
     body = e.body if isinstance(e.body, dict) else {}
     err = body.get("error", body) if isinstance(body, dict) else {}
     msg = err.get("message") if isinstance(err, dict) else None
     code = err.get("code") if isinstance(err, dict) else None
+    if msg is None and isinstance(err, dict) and "detail" in err:  # FastAPI-style bodies
+        msg = json.dumps(err["detail"])[:2000]
     return f"{msg or e.message} {code or ''}".strip()
 
 
@@ -124,8 +177,23 @@ def _request_id(e: openai.APIStatusError) -> str | None:
     return e.response.headers.get("x-request-id") if e.response is not None else None
 
 
-def map_error(e: Exception, model: str) -> LLMError:
+def _is_context_length(low: str) -> bool:
+    return any(
+        w in low
+        for w in (
+            "context_length",
+            "maximum context",
+            "context window",
+            "too many tokens",
+            "exceeds the context",
+            "requested tokens",
+        )
+    )
+
+
+def map_error(e: Exception, settings: ClientSettings) -> LLMError:
     """Turn an SDK exception into ours. The caller raises it ``from e``."""
+    model = settings.model
     if isinstance(e, openai.APIStatusError):
         text, rid, status = _error_text(e), _request_id(e), e.status_code
         if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
@@ -143,9 +211,7 @@ def map_error(e: Exception, model: str) -> LLMError:
                 request_id=rid,
             )
         low = text.lower()
-        if status == 400 and (
-            "context_length" in low or "maximum context" in low or "context window" in low or "too many tokens" in low
-        ):
+        if status in (400, 413, 422, 500) and _is_context_length(low):
             return ContextLengthExceededError(
                 f"The prompt exceeded the model's context window: {text}",
                 status_code=status,
@@ -161,25 +227,28 @@ def map_error(e: Exception, model: str) -> LLMError:
         if status == 429:
             return LLMRateLimitError(
                 f"Rate limited ({status}): {text}",
-                retry_after=_retry_after(e.response.headers if e.response is not None else None),  # type: ignore[arg-type]
+                retry_after=_retry_after(e.response.headers if e.response is not None else None),
                 status_code=status,
                 request_id=rid,
             )
-        if status >= 500:
-            return LLMTransientError(
-                f"The model service kept failing ({status}) after retries: {text}",
-                status_code=status,
-                request_id=rid,
-            )
+        if status >= 500 or status in (408, 409):
+            return LLMTransientError(f"The model service failed ({status}): {text}", status_code=status, request_id=rid)
         return LLMBadRequestError(
             f"The model service refused the request ({status}): {text}", status_code=status, request_id=rid
         )
     if isinstance(e, openai.APITimeoutError):
-        return LLMTransientError("The model service timed out after retries.")
+        local = " A local server may still be generating the abandoned answer." if settings.self_hosted else ""
+        return LLMTimeoutError(
+            f"No answer from the model service for {settings.timeout_s:g} s; the request was not re-sent.{local}",
+            hint="Raise --timeout (TJ_TIMEOUT, config timeout_s): it is the longest wait for the next token. "
+            "On a CPU, the first token of a long prompt can take minutes.",
+        )
     if isinstance(e, openai.APIConnectionError):
         return LLMTransientError(
-            f"Couldn't reach the model service after retries: {e}", hint="Check --base-url and your network."
+            f"Couldn't reach the model service at {settings.server}: {e}", hint="Check --base-url and your network."
         )
+    if isinstance(e, openai.APIError):  # an error event in the middle of a stream
+        return LLMTransientError(f"The model service reported an error mid-answer: {e}")
     return LLMError(f"Unexpected error from the model client: {type(e).__name__}: {e}")
 
 
@@ -191,54 +260,131 @@ def _finish(reason: str | None, refusal: str | None) -> FinishReason:
     return "stop" if reason is None else "other"
 
 
-def _mode(mode: str) -> StructuredMode:
-    return "json_schema" if mode == "json_schema" else "json_object" if mode == "json_object" else "none"
+def _estimate_prompt_tokens(request: ChatRequest) -> int:
+    """The prompt's tokens by our own counter (an estimate: the server's tokenizer may differ),
+    plus a few per message for the chat template."""
+    from ..tokens import get_counter  # tiktoken loads lazily, only for servers that need it
+
+    count = get_counter(request.model).count
+    return sum(count(m.get("content", "")) + 4 for m in request.messages)
+
+
+def _mode(wire: str) -> StructuredMode:
+    base = wire.split("+", 1)[0]
+    return "json_schema" if base == "json_schema" else "json_object" if base == "json_object" else "none"
+
+
+def _strict(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _strict(v) for k, v in schema.items() if k not in _STRICT_UNSUPPORTED}
+    if isinstance(schema, list):
+        return [_strict(v) for v in schema]
+    return schema
+
+
+def chat_body(
+    request: ChatRequest,
+    *,
+    wire: str = "json_schema",
+    token_param: str = "max_completion_tokens",
+    stream: bool = False,
+    drop: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The chat-completions body for ``request``: the one definition, which the client
+    streams and the Batch API (``batch.py``) writes to its JSONL file."""
+    params: dict[str, Any] = {
+        "model": request.model,
+        "messages": list(request.messages),
+        token_param: request.max_output_tokens,
+        "temperature": request.temperature,
+    }
+    if stream:
+        params["stream"] = True
+        params["stream_options"] = {"include_usage": True}
+    if request.seed is not None:
+        params["seed"] = request.seed
+    if wire == "json_schema":
+        params["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": request.schema_name, "schema": _strict(request.json_schema), "strict": True},
+        }
+    elif wire == "json_object+schema":
+        params["response_format"] = {"type": "json_object", "schema": request.json_schema}
+    elif wire == "json_object":
+        params["response_format"] = {"type": "json_object"}
+    for name in drop:
+        params.pop(name, None)
+    return params
+
+
+@dataclass
+class _Answer:
+    content: str | None
+    refusal: str | None
+    finish_reason: str | None
+    usage: Usage
+    model: str
+    request_id: str | None
 
 
 class OpenAIChatLLM:
     """:class:`~transcript_judge.llm.base.LLM` over the OpenAI chat completions API."""
 
-    def __init__(self, settings: ClientSettings, *, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        modes: ModeMemory | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
         self.settings = settings
+        self.endpoint = settings.endpoint
         self._client = build_openai_client(settings, http_client=http_client)
-        self._modes = ["json_schema", "json_object", "none"]
-        self._token_param = "max_completion_tokens"
+        self._memory = modes
+        self._memory_key = f"{settings.server}|{settings.model}"
+        self._wires = list(_WIRE_FOR_SETTING[settings.structured_output])
+        if not settings.self_hosted:  # a schema inside JSON mode is a llama-cpp-python extension
+            self._wires = [w for w in self._wires if w != "json_object+schema"] or ["json_object"]
+        if settings.structured_output == "auto" and modes is not None:
+            known = modes.get_endpoint_mode(self._memory_key)
+            if known in self._wires:
+                self._wires = self._wires[self._wires.index(known) :]
+        self._learned = False
+        self._policy = policy or RetryPolicy(max_retries=settings.max_retries)
+        # Self-hosted servers know max_tokens; OpenAI's newest models only the other.
+        self._token_param = "max_tokens" if settings.self_hosted else "max_completion_tokens"
         self._drop: set[str] = set()
 
     async def aclose(self) -> None:
         await self._client.close()
 
-    def _params(self, request: ChatRequest, mode: str) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "model": request.model,
-            "messages": list(request.messages),
-            self._token_param: request.max_output_tokens,
-            "temperature": request.temperature,
-        }
-        if request.seed is not None:
-            params["seed"] = request.seed
-        if mode == "json_schema":
-            params["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": request.schema_name, "schema": request.json_schema, "strict": True},
-            }
-        elif mode == "json_object":
-            params["response_format"] = {"type": "json_object"}
-        for name in self._drop:
-            params.pop(name, None)
-        return params
+    # -- the request ---------------------------------------------------------------
 
-    def _adapt(self, e: openai.BadRequestError | openai.UnprocessableEntityError, mode: str) -> bool:
-        """Learn from a 400 that names an unsupported parameter. True if worth retrying."""
+    def _params(self, request: ChatRequest, wire: str) -> dict[str, Any]:
+        return chat_body(request, wire=wire, token_param=self._token_param, stream=True, drop=self._drop)
+
+    def _adapt(self, e: openai.APIStatusError, wire: str) -> bool:
+        """Learn from an error that names something this server doesn't take.
+
+        True if the request is worth sending again in the adapted form. Decided by what
+        the error *says*: llama-cpp-python rejects ``json_schema`` with a 500.
+        """
+        if e.status_code not in (400, 415, 422, 500, 501):
+            return False
         low = _error_text(e).lower()
-        if mode != "none" and (
-            "response_format" in low or "json_schema" in low or "structured output" in low or "json mode" in low
-        ):
-            self._modes.remove(mode)
-            log.info("server rejected response_format=%s; falling back to %s", mode, self._modes[0])
+        if wire != "none" and len(self._wires) > 1 and any(w in low for w in _FORMAT_WORDS):
+            self._wires.remove(wire)
+            self._learned = True
+            log.info("server rejected response_format=%s; falling back to %s", wire, self._wires[0])
             return True
-        if self._token_param in low and "max_tokens" not in self._drop:
-            self._token_param = "max_tokens"
+        if "stream_options" in low and "stream_options" not in self._drop:
+            self._drop.add("stream_options")
+            return True
+        if self._token_param in low and ("unsupported" in low or "not support" in low or "unrecognized" in low):
+            self._token_param = (
+                "max_tokens" if self._token_param == "max_completion_tokens" else "max_completion_tokens"
+            )
             return True
         for name in ("temperature", "seed"):
             if name in low and name not in self._drop and ("unsupported" in low or "not support" in low):
@@ -246,53 +392,129 @@ class OpenAIChatLLM:
                 return True
         return False
 
-    async def complete(self, request: ChatRequest) -> ChatResult:
-        for _ in range(6):  # at most one adaptation per knob
-            mode = self._modes[0]
-            started = time.monotonic()
-            try:
-                raw = await self._client.chat.completions.with_raw_response.create(**self._params(request, mode))
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
-                if self._adapt(e, mode):
-                    continue
-                raise map_error(e, request.model) from e
-            except openai.OpenAIError as e:
-                raise map_error(e, request.model) from e
-            latency = time.monotonic() - started
-            try:
-                completion = raw.parse()
-            except openai.OpenAIError as e:
-                raise map_error(e, request.model) from e
-            except Exception as e:  # malformed body from a non-conforming server
-                raise LLMTransientError(f"The model service sent an unreadable response: {e}") from e
-            if not completion.choices:
-                return ChatResult(
-                    content=None,
-                    finish_reason="other",
-                    model=completion.model or "",
-                    latency_s=latency,
-                    retries=raw.retries_taken,
-                    structured_mode=_mode(mode),
+    # -- the answer ----------------------------------------------------------------
+
+    async def _send(self, request: ChatRequest, wire: str) -> _Answer:
+        stream = await self._client.chat.completions.create(**self._params(request, wire))
+        response = stream.response
+        rid = response.headers.get("x-request-id")
+        if "json" in response.headers.get("content-type", ""):  # a server that ignored stream=True
+            await response.aread()
+            completion = ChatCompletion.model_validate_json(response.content)
+            return self._from_completion(completion, request, rid)
+        parts: list[str] = []
+        refusal: list[str] = []
+        finish: str | None = None
+        usage: Usage | None = None
+        model = ""
+        pieces = 0
+        progress = stream_progress.get()
+        async for chunk in stream:
+            model = chunk.model or model
+            rid = rid or chunk.id
+            if chunk.usage is not None:
+                details = chunk.usage.prompt_tokens_details
+                usage = Usage(
+                    prompt_tokens=chunk.usage.prompt_tokens or 0,
+                    completion_tokens=chunk.usage.completion_tokens or 0,
+                    cached_tokens=(details.cached_tokens or 0) if details is not None else 0,
                 )
-            choice = completion.choices[0]
-            refusal = getattr(choice.message, "refusal", None)
-            u = completion.usage
-            cached = 0
-            if u is not None and u.prompt_tokens_details is not None:
-                cached = u.prompt_tokens_details.cached_tokens or 0
-            return ChatResult(
-                content=choice.message.content,
-                refusal=refusal,
-                finish_reason=_finish(choice.finish_reason, refusal),
-                usage=Usage(
-                    prompt_tokens=u.prompt_tokens if u else 0,
-                    completion_tokens=u.completion_tokens if u else 0,
-                    cached_tokens=cached,
-                ),
-                model=completion.model or request.model,
-                request_id=raw.headers.get("x-request-id") or getattr(completion, "_request_id", None),
-                latency_s=latency,
-                retries=raw.retries_taken,
-                structured_mode=_mode(mode),
+            for choice in chunk.choices[:1]:
+                delta = choice.delta
+                if delta.content:
+                    parts.append(delta.content)
+                    pieces += 1
+                    if progress is not None:
+                        progress(pieces)
+                if getattr(delta, "refusal", None):
+                    refusal.append(delta.refusal or "")
+                finish = choice.finish_reason or finish
+        if finish is None:
+            # The stream ended without saying why. llama-cpp-python does this when another
+            # request interrupts the one streaming (its default --interrupt_requests True):
+            # the server has dropped it, so sending it again is safe.
+            raise LLMTransientError(
+                f"The answer stream ended before the answer did ({pieces} token(s) received): "
+                "the server interrupted it.",
+                hint="With llama-cpp-python, start the server with --interrupt_requests False, or use --concurrency 1.",
             )
-        raise LLMBadRequestError("The model service rejected every request format we tried.")
+        if usage is None:  # no usage chunk (llama-cpp-python ignores include_usage): count them here
+            usage = Usage(prompt_tokens=_estimate_prompt_tokens(request), completion_tokens=pieces)
+        return _Answer(
+            content="".join(parts) if parts or finish else None,
+            refusal="".join(refusal) or None,
+            finish_reason=finish,
+            usage=usage,
+            model=model or request.model,
+            request_id=rid,
+        )
+
+    @staticmethod
+    def _from_completion(completion: ChatCompletion, request: ChatRequest, rid: str | None) -> _Answer:
+        if not completion.choices:
+            return _Answer(None, None, "other", Usage(), completion.model or "", rid)
+        choice = completion.choices[0]
+        u = completion.usage
+        cached = 0
+        if u is not None and u.prompt_tokens_details is not None:
+            cached = u.prompt_tokens_details.cached_tokens or 0
+        return _Answer(
+            content=choice.message.content,
+            refusal=getattr(choice.message, "refusal", None),
+            finish_reason=choice.finish_reason,
+            usage=Usage(
+                prompt_tokens=u.prompt_tokens if u else 0,
+                completion_tokens=u.completion_tokens if u else 0,
+                cached_tokens=cached,
+            ),
+            model=completion.model or request.model,
+            request_id=rid or completion.id,
+        )
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        retries = 0
+        adaptations = 0
+        while True:
+            wire = self._wires[0]
+            started = time.monotonic()
+            cause: Exception
+            try:
+                answer = await self._send(request, wire)
+            except openai.APIStatusError as e:
+                if adaptations < 8 and self._adapt(e, wire):
+                    adaptations += 1
+                    continue
+                cause, error = e, map_error(e, self.settings)
+            except openai.OpenAIError as e:
+                cause, error = e, map_error(e, self.settings)
+            except LLMError as e:  # raised by _send itself (a cut-off stream)
+                cause, error = e, e
+            except (ValueError, KeyError, TypeError) as e:  # a body that isn't a completion
+                cause, error = e, LLMTransientError(f"The model service sent an unreadable response: {e}")
+            else:
+                self._remember(wire)
+                return ChatResult(
+                    content=answer.content,
+                    refusal=answer.refusal,
+                    finish_reason=_finish(answer.finish_reason, answer.refusal),
+                    usage=answer.usage,
+                    model=answer.model,
+                    request_id=answer.request_id,
+                    latency_s=time.monotonic() - started,
+                    retries=retries,
+                    structured_mode=_mode(wire),
+                )
+            if not self._policy.should_retry(error, retries):
+                if isinstance(error, LLMTransientError) and retries and not isinstance(error, LLMTimeoutError):
+                    error.message += f" (after {retries} retries)"
+                raise error from (cause if cause is not error else None)
+            await self._policy.wait(error, retries)
+            retries += 1
+
+    def _remember(self, wire: str) -> None:
+        if self._learned and self._memory is not None:
+            self._learned = False
+            try:
+                self._memory.put_endpoint_mode(self._memory_key, wire)
+            except Exception as e:  # noqa: BLE001 - remembering is an optimisation, never a failure
+                log.warning("could not remember the structured-output mode: %s", type(e).__name__)

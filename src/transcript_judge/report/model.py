@@ -73,6 +73,11 @@ class ChunkReport(BaseModel):
     calls: int = 0
     retries: int = 0
     cache_hits: int = 0
+    repairs: dict[str, int] = Field(
+        default_factory=dict, description="What salvage repaired in this chunk's answers, by kind."
+    )
+    missing: list[str] = Field(default_factory=list, description="Criteria no answer judged usably in this chunk.")
+    structured_mode: str = Field("", description="How the answer's JSON shape was asked for on the wire.")
 
 
 class Coverage(BaseModel):
@@ -110,7 +115,9 @@ class UsageReport(BaseModel):
 class Warning(BaseModel):  # a report item; shadows the builtin only inside this module
     kind: Literal[
         "quote_dropped",
+        "salvaged",
         "prompt_injection",
+        "injection_review",
         "candidate_inferred",
         "lexical_baseline",
         "partial",

@@ -1,0 +1,84 @@
+"""judge_mode="confirm": the keyword baseline proposes, the model confirms each match."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+from transcript_judge.confirm import read_confirmation
+from transcript_judge.ingest import read_transcript
+from transcript_judge.llm.base import ChatRequest, ChatResult
+from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.roles import assign_roles
+from transcript_judge.rubric import load_rubric
+
+RUBRIC = load_rubric()
+PLAIN = Path(__file__).resolve().parents[1] / "fixtures" / "interview_plain.txt"
+
+
+def _plans() -> tuple[object, object]:
+    t = read_transcript(PLAIN)
+    roles = assign_roles(t)
+    lexical = plan_analysis(t, roles, RUBRIC, AnalysisSettings(tagger="lexical"))
+    confirm = plan_analysis(t, roles, RUBRIC, AnalysisSettings(model="m", judge_mode="confirm"))
+    return lexical, confirm
+
+
+def _sentence(request: ChatRequest) -> str:
+    return request.messages[1]["content"].rsplit('(CANDIDATE): "', 1)[1].split('"\n', 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "value"),
+    [('{"answer": "yes"}', True), ('{"answer": "no"}', False), ("Yes.", True), ('```json\n{"answer":"No"}\n```', False),
+     ('{"answer": true}', True), ("maybe", None), ("", None)],
+)  # fmt: skip
+def test_read_confirmation(content: str, value: bool | None) -> None:
+    assert read_confirmation(content) is value
+
+
+async def test_confirmed_matches_stay_and_rejected_ones_go() -> None:
+    lexical_plan, plan = _plans()
+    lexical = (await run_analysis(lexical_plan, None, source_name="p.txt")).report  # type: ignore[arg-type]
+    proposed = {f.criterion_id for f in lexical.findings if f.verdict == "shown"}
+    assert len(proposed) >= 2  # the fixture gives the baseline something to propose
+    keep = sorted(proposed)[0]
+
+    def answer(request: ChatRequest) -> ChatResult:
+        title = request.messages[1]["content"].split("Criterion: ", 1)[1].split(" (", 1)[0]
+        yes = title == RUBRIC.get(keep).title
+        return ChatResult(content=json.dumps({"answer": "yes" if yes else "no"}))
+
+    fake = FakeLLM(answer)
+    result = await run_analysis(plan, fake, source_name="p.txt")  # type: ignore[arg-type]
+    report = result.report
+    shown = {f.criterion_id for f in report.findings if f.verdict == "shown"}
+    assert shown == {keep}
+    assert len(fake.requests) == len(plan.first_requests())  # type: ignore[attr-defined]
+    for request in fake.requests:  # the transcript first, the question last: one shared prefix
+        assert request.messages[0] == fake.requests[0].messages[0]
+        assert request.messages[1]["content"].startswith(fake.requests[0].messages[1]["content"][:200])
+        assert _sentence(request) and request.max_output_tokens <= 16
+    assert report.tagger == "llm" and "confirmed by the model" in report.coverage.chunks[0].detail
+
+
+async def test_an_oracle_confirmer_reproduces_the_baseline() -> None:
+    """Saying yes to everything loses nothing: the pipeline adds no error of its own."""
+    lexical_plan, plan = _plans()
+    lexical = (await run_analysis(lexical_plan, None, source_name="p.txt")).report  # type: ignore[arg-type]
+    fake = FakeLLM(lambda r: ChatResult(content='{"answer": "yes"}'))
+    report = (await run_analysis(plan, fake, source_name="p.txt")).report  # type: ignore[arg-type]
+    assert {f.criterion_id: f.verdict for f in report.findings} == {
+        f.criterion_id: f.verdict for f in lexical.findings
+    }
+
+
+async def test_an_unreadable_confirmation_is_counted_not_guessed() -> None:
+    _, plan = _plans()
+    fake = FakeLLM(lambda r: ChatResult(content="I think so, maybe"))
+    result = await run_analysis(plan, fake, source_name="p.txt")  # type: ignore[arg-type]
+    assert not [f for f in result.report.findings if f.verdict == "shown"]
+    assert result.outcomes[0].repairs["confirmation_unreadable"] == len(fake.requests) > 0

@@ -118,7 +118,8 @@ async def test_a_steered_model_stays_bounded(path: Path, http: httpx.AsyncClient
     with respx.mock(base_url=BASE_URL) as router:
         route = router.post("/chat/completions").mock(side_effect=_steered(attack_turns))
         report = (await run_analysis(plan, llm, source_name=path.name)).report
-    assert route.call_count == 2  # the unknown criterion id was rejected and re-asked
+    assert route.call_count == 1  # the unknown criterion id is ignored (and counted), not re-asked
+    assert report.coverage.chunks[0].repairs.get("unknown_criteria_dropped") == 1
     assert [f.criterion_id for f in report.findings] == [c.id for c in RUBRIC.strengths + RUBRIC.red_flags]
     # the injection's words and the made-up line are not evidence: nothing is "shown"
     assert not [f for f in report.strengths if f.verdict == "shown"]

@@ -1,6 +1,7 @@
 """Step 7: every quote must be in the candidate's own words, in the chunk that was sent.
 
-The check normalises whitespace, case, punctuation and curly quotes, and tolerates small
+The check normalises whitespace, case, punctuation, curly quotes and invisible characters
+(which the prompt never shows: :func:`.textnorm.strip_invisible`), and tolerates small
 transcription differences (fuzzy partial match, >= 90/100, for quotes of 4+ words). A quote
 that the interviewer said, or that is not in the chunk, is rejected. The reported text is
 always the transcript's own words, never the model's rendition. The check fails closed:
@@ -20,6 +21,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from .chunking import ChunkLine
+from .textnorm import is_invisible
 
 __all__ = ["GroundedQuote", "RejectedQuote", "ground_quote", "normalize_text", "normalize_with_map"]
 
@@ -70,16 +72,17 @@ def _normalize_slow(text: str) -> tuple[str, tuple[int, ...]]:
     pending_space = False
     for i, ch in enumerate(text):
         for c in unicodedata.normalize("NFKC", ch.translate(_QUOTE_MAP)).lower():
-            cat = unicodedata.category(c)
-            if c.isalnum() or cat.startswith("M"):
+            if c == "'" or is_invisible(c):
+                # "don't" == "dont": ASR and models disagree on apostrophes. Invisible
+                # characters join, not split: the prompt showed "Ig\u200bnore" as "Ignore".
+                continue
+            if c.isalnum() or unicodedata.category(c).startswith("M"):
                 if pending_space and out:
                     out.append(" ")
                     index.append(i)
                 pending_space = False
                 out.append(c)
                 index.append(i)
-            elif c == "'":
-                continue  # "don't" == "dont": ASR and models disagree on apostrophes
             else:
                 pending_space = True
     return "".join(out), tuple(index)
@@ -89,7 +92,7 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=256)  # an entry costs ~40 bytes a character (the index map): keep few
 def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     """Lower-case, punctuation-free, single-spaced text, and for each of its characters
     the index of the original character it came from.

@@ -175,3 +175,163 @@ def test_a_non_english_interview_works_and_states_its_language(
 )
 def test_what_the_hints_suggest_works(service: respx.Route, args: list[str]) -> None:
     assert run(["analyse", *args, "--quiet"]) == 0
+
+
+# -- hard input that is read: each case from docs/production.md's "Hard input" table ----------
+
+_UTTERANCES = [
+    {"speaker": "A", "text": "How do you evaluate a retrieval system?", "start": 0, "end": 2500},
+    {
+        "speaker": "B",
+        "text": "We keep a labelled set of four hundred real questions and run it nightly.",
+        "start": 2600,
+        "end": 7000,
+    },
+    {"speaker": "A", "text": "What happens when it regresses?", "start": 7100, "end": 9000},
+    {"speaker": "B", "text": "The release is blocked until we understand the regression.", "start": 9100, "end": 12000},
+]
+_VTT = (
+    "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nMaya: How do you evaluate a retrieval system?\n\n"
+    "2\n{t2} --> 00:00:08.000\nTom: We keep a labelled set of four hundred real questions and run it nightly.\n\n"
+    "3\n00:00:09.000 --> 00:00:10.000\nMaya: What happens when it regresses?\n\n"
+    "4\n00:00:11.000 --> 00:00:14.000\nTom: The release is blocked until we understand the regression.\n"
+)
+_PLAIN = (
+    "{a}: How do you evaluate a retrieval system?\n\n"
+    "{b}: We keep a labelled set of four hundred real questions and run it nightly.\n\n"
+    "{a}: What happens when it regresses?\n\n"
+    "{b}: The release is blocked until we understand the regression.\n"
+)
+
+HARD = [
+    # (name, file name, bytes, format, a warning that says what was odd (or None), speakers)
+    (
+        "AssemblyAI trimmed to utterances",
+        "aai.json",
+        json.dumps({"utterances": _UTTERANCES, "audio_duration": 12.0, "language_code": "en_us"}).encode(),
+        "assemblyai",
+        None,
+        ["A", "B"],
+    ),
+    (
+        "WebVTT cue with 00:00:xx.000",
+        "x.vtt",
+        _VTT.format(t2="00:00:xx.000").encode(),
+        "webvtt-zoom",
+        "unreadable time '00:00:xx.000 --> 00:00:08.000' in cue 2 (line 8)",
+        ["Maya", "Tom"],
+    ),
+    (
+        "WebVTT cue with a 20-digit hour",
+        "h.vtt",
+        _VTT.format(t2="12345678901234567890:00:04.000").encode(),
+        "webvtt-zoom",
+        "in cue 2 (line 8)",
+        ["Maya", "Tom"],
+    ),
+    (
+        "headerless WebVTT with a 20-digit hour",
+        "h.txt",
+        _VTT.format(t2="12345678901234567890:00:04.000").removeprefix("WEBVTT\n\n").encode(),
+        "webvtt-zoom",
+        "in cue 2 (line 6)",
+        ["Maya", "Tom"],
+    ),
+    (
+        "WebVTT with SubRip commas",
+        "c.vtt",
+        _VTT.format(t2="00:00:04.000").replace(".000", ",000").encode(),
+        "webvtt-zoom",
+        "SubRip-style ','",
+        ["Maya", "Tom"],
+    ),
+    (
+        "emoji and ZWJ labels",
+        "e.txt",
+        _PLAIN.format(a="Maya 🚀", b="Tom 🧑‍💻").encode(),
+        "plain",
+        None,
+        ["Maya 🚀", "Tom 🧑‍💻"],
+    ),
+    (
+        "bidi override in a label",
+        "b.txt",
+        _PLAIN.format(a="Maya\u202eevil\u202c", b="Tom").encode(),
+        "plain",
+        None,
+        ["Mayaevil", "Tom"],
+    ),
+    (
+        "UTF-16LE without a BOM",
+        "le.txt",
+        _PLAIN.format(a="Interviewer", b="Candidate").encode("utf-16-le"),
+        "plain",
+        "UTF-16 (LE) without a byte-order mark",
+        ["Interviewer", "Candidate"],
+    ),
+    (
+        "UTF-16BE without a BOM",
+        "be.txt",
+        _PLAIN.format(a="Interviewer", b="Candidate").encode("utf-16-be"),
+        "plain",
+        "UTF-16 (BE) without a byte-order mark",
+        ["Interviewer", "Candidate"],
+    ),
+    (
+        "JSON with a 5,000-digit number",
+        "big.json",
+        json.dumps({"utterances": [{**_UTTERANCES[0], "confidence": 0}, *_UTTERANCES[1:]], "audio_duration": 12.0})
+        .replace('"confidence": 0', '"confidence": ' + "9" * 5000)
+        .encode(),
+        "assemblyai",
+        "has a number with 5000 digits",
+        ["A", "B"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("file_name", "data", "fmt", "warning", "speakers"), [h[1:] for h in HARD], ids=[h[0] for h in HARD]
+)
+def test_hard_input_is_read_and_says_what_was_odd(
+    service: respx.Route,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    file_name: str,
+    data: bytes,
+    fmt: str,
+    warning: str | None,
+    speakers: list[str],
+) -> None:
+    path = tmp_path / file_name
+    path.write_bytes(data)
+    assert run(["inspect", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["format"] == fmt
+    assert info["speakers"] == speakers
+    assert len(info["turns"]) == 4
+    if warning:
+        assert any(warning in w for w in info["warnings"]), info["warnings"]
+    out = tmp_path / "r.json"
+    assert run(["analyse", str(path), "-o", str(out), "--quiet"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert json.loads(out.read_text(encoding="utf-8"))["coverage"]["chunks_failed"] == 0
+
+
+REFUSED_JSON = [
+    ("JSON cut short", '{"utterances": [{"speaker": "A", "text": "hi"', "isn't valid JSON (Expecting"),
+    ("JSON Lines", '{"a": 1}\n{"a": 2}\n', "several JSON documents one after another"),
+    ("unknown JSON shape", '{"meeting": {"id": 1}}', "--input-format NAME"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [r[1:] for r in REFUSED_JSON], ids=[r[0] for r in REFUSED_JSON])
+def test_json_that_is_not_a_transcript_is_refused_clearly(
+    service: respx.Route, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(text)
+    assert run(["analyse", str(path)]) == 4
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert service.call_count == 0

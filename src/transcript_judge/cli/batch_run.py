@@ -51,8 +51,10 @@ def analyse_batch(
 ) -> int:
     """Run ``files`` as one batch; the exit code (the first failure's, else 3 if any report is partial)."""
     if not cfg.llm_configured or opts.tagger == "lexical":
-        raise ConfigError("--batch sends the analyses to a model, and none is configured.",
-                          hint="Set OPENAI_API_KEY, or drop --batch for the keyword baseline.")
+        raise ConfigError(
+            "--batch sends the analyses to a model, and none is configured.",
+            hint="Set OPENAI_API_KEY, or drop --batch for the keyword baseline.",
+        )
     many = len(files) > 1
     if many and output is not None and output.suffix:
         raise ConfigError("With several files, -o names a folder (each report is written there).")
@@ -69,8 +71,7 @@ def analyse_batch(
 
     with Store.open() as store:
         sessions = [
-            RunSession(store, p.plan, source=p.file, original=p.original, options=p.run_options(opts))
-            for p in prepared
+            RunSession(store, p.plan, source=p.file, original=p.original, options=p.run_options(opts)) for p in prepared
         ]
         jobs = [BatchJob(plan=p.plan, source_name=p.file.name) for p in prepared]
 
@@ -78,23 +79,44 @@ def analyse_batch(
             # Answers already in the cache never join the batch; new ones are written as they land.
             return CachingLLM(llm, store, enabled=not opts.no_cache)
 
-        with Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.description}"), console=err_console, transient=True,
-                      disable=opts.quiet or not err_console.is_terminal) as bar:
+        with Progress(
+            TextColumn("[bold]batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=err_console,
+            transient=True,
+            disable=opts.quiet or not err_console.is_terminal,
+        ) as bar:
             task = bar.add_task("preparing", total=None)
 
             def on_progress(p: BatchProgress) -> None:
-                bar.update(task, total=p.total or None, completed=p.completed,
-                           description=f"round {p.round}: {p.status}" + (f" ({p.batch_id})" if p.batch_id else ""))
+                bar.update(
+                    task,
+                    total=p.total or None,
+                    completed=p.completed,
+                    description=f"round {p.round}: {p.status}" + (f" ({p.batch_id})" if p.batch_id else ""),
+                )
                 if opts.verbose:
-                    err_console.print(f"batch round {p.round}: {p.status} {p.completed}/{p.total} "
-                                      f"failed {p.failed} ({p.elapsed_s:.0f} s)", highlight=False, markup=False)
+                    err_console.print(
+                        f"batch round {p.round}: {p.status} {p.completed}/{p.total} "
+                        f"failed {p.failed} ({p.elapsed_s:.0f} s)",
+                        highlight=False,
+                        markup=False,
+                    )
 
             async def go() -> list[AnalysisResult | TranscriptJudgeError]:
                 http = http_client_factory()
                 try:
-                    return await run_batch(jobs, cfg.client, settings=BatchSettings(poll_interval_s=poll_interval),
-                                           http_client=http, on_progress=on_progress, wrap=wrap)
+                    return await run_batch(
+                        jobs,
+                        cfg.client,
+                        settings=BatchSettings(poll_interval_s=poll_interval),
+                        http_client=http,
+                        on_progress=on_progress,
+                        wrap=wrap,
+                    )
                 finally:
                     if http is not None:
                         await http.aclose()
@@ -113,9 +135,12 @@ def analyse_batch(
                 if not opts.quiet:
                     u = report.usage
                     cost = "unknown" if u.estimated_cost_usd is None else f"${u.estimated_cost_usd:.4f}"
-                    err_console.print(f"{p.file.name}: analysis {report.analysis_id}, {u.calls} call(s), "
-                                      f"{u.prompt_tokens}+{u.completion_tokens} tokens, {cost} at batch prices",
-                                      highlight=False, markup=False)
+                    err_console.print(
+                        f"{p.file.name}: analysis {report.analysis_id}, {u.calls} call(s), "
+                        f"{u.prompt_tokens}+{u.completion_tokens} tokens, {cost} at batch prices",
+                        highlight=False,
+                        markup=False,
+                    )
             else:
                 history.mark(session.id, "failed")
                 err_console.print(f"[bold red]error:[/] {p.file}: {result}", highlight=False)

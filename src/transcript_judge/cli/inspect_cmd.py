@@ -77,8 +77,11 @@ def inspect_cmd(
         if roles.excluded:
             console.print(Text.assemble(("Excluded: ", "bold"), ", ".join(roles.excluded)))
         if roles.unattributed:
-            console.print(Text.assemble(("Unattributed (never the candidate unless chosen): ", "bold"),
-                                        ", ".join(roles.unattributed)))
+            console.print(
+                Text.assemble(
+                    ("Unattributed (never the candidate unless chosen): ", "bold"), ", ".join(roles.unattributed)
+                )
+            )
     else:
         console.print(Text(f"Candidate: not determined. {role_error}", style="yellow"))
     for w in transcript.warnings:

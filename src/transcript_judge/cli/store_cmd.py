@@ -14,10 +14,12 @@ import click
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..history import AnalysisRecord, History
+from ..ingest.textclean import safe_display
 from ..report import format_for_path, render, render_terminal
-from ..store import Store
+from ..store import Store, write_private_text
 from .common import err_console
 
 __all__ = ["forget", "history", "register", "show"]
@@ -63,15 +65,29 @@ def history(as_json: bool, limit: int) -> None:
     for r in records:
         chunks = f"{r.chunks_ok}/{r.chunks_planned}" if r.chunks_ok is not None else f"-/{r.chunks_planned}"
         cost = "" if r.cost_usd is None else f"${r.cost_usd:.4f}"
-        table.add_row(r.id, r.started_at[:16].replace("T", " "), r.source_name, r.model, _status(r), chunks, cost)
+        # Names come from files and settings: shown as plain text (no rich markup), with
+        # escape sequences, control and bidi characters taken out.
+        table.add_row(
+            r.id,
+            r.started_at[:16].replace("T", " "),
+            Text(safe_display(r.source_name)),
+            Text(safe_display(r.model)),
+            _status(r),
+            chunks,
+            cost,
+        )
     Console(soft_wrap=True).print(table)
 
 
 @click.command("show")
 @click.argument("analysis_id", metavar="ID")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (.json, .md, .html).")
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]),
-              help="Report format (default: from -o's extension; without -o, prints it).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "md", "html"]),
+    help="Report format (default: from -o's extension; without -o, prints it).",
+)
 def show(analysis_id: str, output: Path | None, fmt: str | None) -> None:
     """Show a saved analysis: the terminal summary, or a rendered report."""
     with Store.open() as store:
@@ -80,11 +96,11 @@ def show(analysis_id: str, output: Path | None, fmt: str | None) -> None:
     if report is None:
         raise click.BadParameter(
             f"analysis {record.id} has no report: it is {_status(record)}. Run "
-            f"`transcript-judge analyse {record.source_path} --resume` to finish it.",
+            f"`transcript-judge analyse {safe_display(record.source_path)} --resume` to finish it.",
             param_hint="ID",
         )
     if output is not None:
-        output.write_text(render(report, format_for_path(output, fmt)), encoding="utf-8")
+        write_private_text(output, render(report, format_for_path(output, fmt)))
         err_console.print(f"report written to {output}", highlight=False, markup=False)
     elif fmt is not None:
         click.echo(render(report, format_for_path(Path(f"report.{fmt}"))))

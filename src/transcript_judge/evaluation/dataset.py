@@ -44,6 +44,11 @@ class Dataset(BaseModel):
     cases: list[Case]
     transcripts: dict[str, Transcript]
     digest: str = Field(description="sha256 of dataset.jsonl and every transcript file.")
+    unreadable: dict[str, str] = Field(
+        default_factory=dict,
+        description="Cases whose transcript can't be read (id -> why): failed cases, not scored. "
+        "Only with fail_fast=False; they have no entry in transcripts.",
+    )
 
     def path_of(self, case: Case) -> Path:
         return self.root / case.transcript
@@ -53,8 +58,14 @@ def _fail(line: int, field: str, message: str, path: Path) -> DatasetError:
     return DatasetError(f"{path.name} line {line}, field {field!r}: {message}")
 
 
-def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
+def load_dataset(root: str | Path, rubric: Rubric, *, fail_fast: bool = True) -> Dataset:
     """Load and validate a dataset folder.
+
+    Args:
+        fail_fast: a transcript that can't be read is a :class:`DatasetError` (the
+            default). With ``False`` it is recorded in ``Dataset.unreadable`` instead, and
+            the case stays in ``cases`` (without a transcript), so that the evaluation
+            runs the others and counts it as a failed case.
 
     Raises:
         DatasetError: naming the line and the field: unknown criterion ids, a missing
@@ -70,6 +81,7 @@ def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
     digest.update(raw)
     cases: list[Case] = []
     transcripts: dict[str, Transcript] = {}
+    unreadable: dict[str, str] = {}
     seen: dict[str, int] = {}
     known = set(rubric.ids)
     for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
@@ -105,7 +117,13 @@ def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
         try:
             transcript = read_transcript(file)
         except TranscriptJudgeError as e:
-            raise _fail(n, "transcript", f"can't be read: {e.message}", path) from e
+            if fail_fast:
+                raise _fail(n, "transcript", f"can't be read: {e.message}", path) from e
+            # Its labels can't be checked against a transcript we can't read; the run
+            # reports it as a failed case, naming the file and the reason.
+            unreadable[case.id] = f"{case.transcript} can't be read: {e.message}"
+            cases.append(case)
+            continue
         if case.candidate not in transcript.speakers:
             raise _fail(
                 n,
@@ -126,4 +144,4 @@ def load_dataset(root: str | Path, rubric: Rubric) -> Dataset:
     for case in cases:
         if case.counterfactual_of and case.counterfactual_of not in seen:
             raise _fail(seen[case.id], "counterfactual_of", f"no case with id {case.counterfactual_of!r}", path)
-    return Dataset(root=root, cases=cases, transcripts=transcripts, digest=digest.hexdigest())
+    return Dataset(root=root, cases=cases, transcripts=transcripts, digest=digest.hexdigest(), unreadable=unreadable)

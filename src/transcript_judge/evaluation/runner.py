@@ -3,7 +3,8 @@
 The verdicts come from exactly the pipeline ``analyse`` uses (``plan_analysis`` +
 ``run_analysis``). Role inference runs as it would for a user; the labelled candidate
 only scores it, unless ``use_labelled_candidate`` is set. A run that fails, or that is
-partial (some chunks failed), is counted apart and never scored as a negative.
+partial (some chunks failed), is counted apart and never scored as a negative; so is a
+case whose transcript can't be read (``Dataset.unreadable``), which fails without a call.
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ def _plan_case(
 ) -> tuple[CaseRun, Plan | None]:
     """Roles (inferred as for a user) and the plan; the plan is None when the case fails here."""
     run = CaseRun(case_id=case.id, tagger=tagger, repeat=repeat, status="failed")
-    transcript = dataset.transcripts[case.id]
+    transcript = dataset.transcripts.get(case.id)
+    if transcript is None:  # unreadable (load_dataset(fail_fast=False)): a failed case
+        run.error = dataset.unreadable.get(case.id, f"{case.transcript} can't be read")
+        return run, None
     try:
         roles = assign_roles(transcript, candidate=case.candidate if settings.use_labelled_candidate else None)
     except TranscriptJudgeError as e:
@@ -189,8 +193,14 @@ async def run_eval_batch(
                 pending.append(run)
                 jobs.append(BatchJob(plan=plan, source_name=case.transcript, repeat_index=repeat))
     if jobs:
-        results = await run_batch(jobs, client, settings=BatchSettings(poll_interval_s=poll_interval_s),
-                                  http_client=http_client, on_progress=on_batch_progress, wrap=wrap)
+        results = await run_batch(
+            jobs,
+            client,
+            settings=BatchSettings(poll_interval_s=poll_interval_s),
+            http_client=http_client,
+            on_progress=on_batch_progress,
+            wrap=wrap,
+        )
         elapsed = (time.monotonic() - started) / len(jobs)
         for run, result in zip(pending, results, strict=True):
             if isinstance(result, TranscriptJudgeError):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from ..transcript import Transcript, merge_utterances
+from ..transcript import Transcript, Utterance, merge_utterances
 from .assemblyai import AssemblyAIReader
 from .aws_transcribe import AWSTranscribeReader
-from .base import Parsed, Reader, get_reader, readers, register
+from .base import JSON_FORMATS_HINT, Parsed, Reader, get_reader, readers, register
 from .court import CourtTranscriptReader
 from .cueblocks import CueBlocksReader
 from .deepgram import DeepgramReader
@@ -24,8 +24,9 @@ from .plaintext import PlainTextReader
 from .refusals import describe_unknown_json, refuse_non_transcripts
 from .revai import RevAIReader
 from .source import DEFAULT_MAX_BYTES, Source, load_source
-from .speakers import is_bot, unique_in_order
+from .speakers import is_bot, speaker_key, unique_in_order
 from .subrip import SubRipReader
+from .textclean import safe_display
 from .timedlines import TimedLinesReader
 from .webvtt import WebVTTReader
 from .whisper_json import WhisperJSONReader
@@ -49,11 +50,22 @@ __all__ = [
 # Registration order breaks ties that the extension doesn't: specific layouts first,
 # the generic "Name: text" reader last.
 for _reader in (
-    WebVTTReader(), SubRipReader(), WordReader(),
-    WhisperJSONReader(), AssemblyAIReader(), DeepgramReader(), AWSTranscribeReader(),
+    WebVTTReader(),
+    SubRipReader(),
+    WordReader(),
+    WhisperJSONReader(),
+    AssemblyAIReader(),
+    DeepgramReader(),
+    AWSTranscribeReader(),
     RevAIReader(),
-    GoogleMeetReader(), ZoomTextReader(), OtterReader(), CourtTranscriptReader(),
-    WhisperTextReader(), CueBlocksReader(), TimedLinesReader(), PlainTextReader(),
+    GoogleMeetReader(),
+    ZoomTextReader(),
+    OtterReader(),
+    CourtTranscriptReader(),
+    WhisperTextReader(),
+    CueBlocksReader(),
+    TimedLinesReader(),
+    PlainTextReader(),
 ):
     register(_reader)
 
@@ -85,8 +97,7 @@ def detect_format(source: Source) -> Reader:
     best_score, _, _, best = scored[0]
     if best_score <= 0.0:
         if message := describe_unknown_json(source):
-            raise InputError(message, hint="Supported JSON: Whisper/whisperX, AssemblyAI, "
-                             "Deepgram, Amazon Transcribe, Rev.ai.")
+            raise InputError(message, hint=JSON_FORMATS_HINT)
         _ = source.text  # raises the binary-file error when that's the reason
         raise InputError(
             f"{source.name} doesn't look like a transcript in any supported format: no speaker "
@@ -100,10 +111,26 @@ def detect_format(source: Source) -> Reader:
 def _check_size(source: Source, max_bytes: int) -> None:
     if len(source.data) > max_bytes:
         raise InputError(
-            f"{source.name} is {len(source.data) / 1_048_576:.1f} MB; the limit is "
-            f"{max_bytes / 1_048_576:.0f} MB.",
+            f"{source.name} is {len(source.data) / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.",
             hint="Split the transcript, or raise the limit with --max-file-mb.",
         )
+
+
+def _safe_speakers(utterances: list[Utterance]) -> list[Utterance]:
+    """Speaker labels safe to display, whichever reader found them: bidi controls and
+    control characters removed (see :func:`.textclean.safe_display`), and spellings that
+    differ only by emoji or invisible marks (``Maya 🚀``, ``Maya``) made one speaker, shown
+    as first written."""
+    shown: dict[str, str] = {}
+    out: list[Utterance] = []
+    for u in utterances:
+        if u.speaker is None:
+            out.append(u)
+            continue
+        display = safe_display(u.speaker)
+        name = shown.setdefault(speaker_key(display) or display, display) if display else None
+        out.append(u if name == u.speaker else u.model_copy(update={"speaker": name}))
+    return out
 
 
 def parse_source(
@@ -144,19 +171,16 @@ def parse_source(
     # Bots are excluded whichever reader found them: in an attendee list or as speakers.
     named = {u.speaker for u in parsed.utterances if u.speaker}
     excluded = set(parsed.excluded_speakers) | {s for s in named if is_bot(s)}
-    utterances = [u for u in parsed.utterances if u.speaker is None or u.speaker not in excluded]
+    utterances = _safe_speakers([u for u in parsed.utterances if u.speaker is None or u.speaker not in excluded])
     turns = merge_utterances(utterances)
     if not turns:
         raise InputError(
-            f"{source.name} contains no speech ({parsed.format_name}: no cues or turns with "
-            "text).",
+            f"{source.name} contains no speech ({parsed.format_name}: no cues or turns with text).",
             hint="Check that the export finished and includes the transcript text.",
         )
     warnings = [*source.notes, *parsed.warnings]
     if excluded:
-        warnings.append(
-            "Excluded non-participants: " + ", ".join(unique_in_order(sorted(excluded))) + "."
-        )
+        warnings.append("Excluded non-participants: " + ", ".join(unique_in_order(sorted(excluded))) + ".")
     return Transcript(
         turns=tuple(turns),
         source_format=parsed.format_name,
@@ -179,5 +203,4 @@ def read_transcript(
         >>> t.speakers  # doctest: +SKIP
         ['Maya Chen', 'Tom Alvarez']
     """
-    return parse_source(load_source(Path(path), max_bytes=max_bytes),
-                        input_format=input_format, max_bytes=max_bytes)
+    return parse_source(load_source(Path(path), max_bytes=max_bytes), input_format=input_format, max_bytes=max_bytes)

@@ -11,11 +11,26 @@ from ..transcript import Utterance
 from .source import NOT_JSON, Source
 
 __all__ = [
-    "Parsed", "Reader", "get_reader", "head_lines", "json_object", "json_of", "readers", "register",
+    "JSON_FORMATS_HINT",
+    "Parsed",
+    "Reader",
+    "get_reader",
+    "head_lines",
+    "json_object",
+    "json_of",
+    "readers",
+    "register",
 ]
 
 #: How much of a file ``sniff`` looks at: enough to see a layout, cheap on 25 MB files.
 SNIFF_CHARS = 64 * 1024
+
+#: The hint for JSON that no reader took: what is supported and how to name it.
+JSON_FORMATS_HINT = (
+    "Supported JSON: Whisper/whisperX, AssemblyAI, Deepgram, Amazon Transcribe, Rev.ai. If the "
+    "file is one of these, name it with --input-format NAME (whisper-json, assemblyai, deepgram, "
+    "aws-transcribe, revai)."
+)
 
 
 @dataclass
@@ -97,9 +112,15 @@ def json_object(source: Source, format_name: str) -> Mapping[str, object]:
     """
     doc = json_of(source)
     if not isinstance(doc, Mapping):
+        if doc is not None:
+            why = " (its top level isn't an object)."
+        elif source.json_error:
+            why = f" (it isn't valid JSON: {source.json_error})."
+        else:
+            why = " (it isn't valid JSON)."
         raise InputError(
-            f"{source.name} is not a {format_name} JSON document"
-            + (" (it isn't valid JSON)." if doc is None else " (its top level isn't an object)."),
-            hint="Check the file, or let the format be detected without --input-format.",
+            f"{source.name} is not a {format_name} JSON document{why}",
+            hint="Check the file (an export cut short is invalid JSON), or let the format be "
+            "detected without --input-format, or choose another --input-format NAME.",
         )
     return doc

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from ..transcript import Utterance
 from .base import Parsed, head_lines
 from .source import Source
-from .speakers import accept_labels, split_speaker_prefix
-from .textclean import clean_markdown, clean_text
+from .speakers import NOT_NAMES, accept_labels, is_name_like, speaker_key, split_speaker_prefix
+from .textclean import clean_markdown, clean_text, safe_display
 from .timecodes import CLOCK, parse_clock_or_none
 
 __all__ = ["LabelledText", "PlainTextReader", "parse_labelled_lines"]
@@ -42,9 +42,7 @@ _BOLD_NAME_TIME = re.compile(
     rf"(?:\*\*|__)(?:[ \t]*:)?[ \t]*{_T}(?:[ \t]*:)?[ \t]*(?P<text>.*)$"
 )
 # Name [00:01:02]: text  (the name starts with a non-space: no backtracking over indents)
-_NAME_TIME = re.compile(
-    rf"^[ \t]*(?P<name>[^\s\[\]():][^\[\]():\n]{{0,59}}?)[ \t]+{_T}\s*:\s*(?P<text>.*)$"
-)
+_NAME_TIME = re.compile(rf"^[ \t]*(?P<name>[^\s\[\]():][^\[\]():\n]{{0,59}}?)[ \t]+{_T}\s*:\s*(?P<text>.*)$")
 # [00:01:02] Name: text   /   [00:01:02] text
 _TIME_FIRST = re.compile(rf"^\s*{_T}\s*[-–—]?\s*(?P<text>.*)$")
 _BARE_TIME = re.compile(rf"^\s*\\?\[?(?P<time>{CLOCK})\\?\]?\s*$")
@@ -52,11 +50,30 @@ _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+(?P<text>.*))?$")
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _BOLD = re.compile(r"^\s*(?:\*\*|__)")
 _HEAD = 300
+# Something short before a colon at the start of a line (then a space or the end): a label
+# the strict pattern didn't take, or ordinary speech; see _unrecognised_label.
+_LOOSE_LABEL = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<label>[^\s:：*_][^:：\n]{0,40}?)(?:\*\*|__)?[ \t]*[:：](?:\s|$)")
 # Labels that mark a moment in the show, not a person.
 _PSEUDO = {
-    "break", "music", "intro", "outro", "intro music", "outro music", "ad break", "ad",
-    "pause", "recess", "silence", "applause", "laughter", "crosstalk", "inaudible",
-    "commercial", "commercial break", "sponsor break", "transition",
+    "break",
+    "music",
+    "intro",
+    "outro",
+    "intro music",
+    "outro music",
+    "ad break",
+    "ad",
+    "pause",
+    "recess",
+    "silence",
+    "applause",
+    "laughter",
+    "crosstalk",
+    "inaudible",
+    "commercial",
+    "commercial break",
+    "sponsor break",
+    "transition",
 }
 
 
@@ -90,10 +107,11 @@ def _split_line(line: str) -> _Line | None:
     if _BARE_TIME.match(head) and len(line) <= _HEAD:
         return None
     if m := _BOLD_NAME_TIME.match(head):
-        return _Line(m["name"].strip(), line[m.start("text"):], parse_clock_or_none(m["time"]),
-                     bold=True)
+        return _Line(
+            safe_display(m["name"]) or None, line[m.start("text") :], parse_clock_or_none(m["time"]), bold=True
+        )
     if m := _NAME_TIME.match(head):
-        return _Line(m["name"].strip(), line[m.start("text"):], parse_clock_or_none(m["time"]))
+        return _Line(safe_display(m["name"]) or None, line[m.start("text") :], parse_clock_or_none(m["time"]))
     start = None
     if m := _TIME_FIRST.match(line):
         start, line = parse_clock_or_none(m["time"]), m["text"]
@@ -104,6 +122,25 @@ def _split_line(line: str) -> _Line | None:
             text = m["text"]
         return _Line(name, text, start, bold=bool(_BOLD.match(line)))
     return _Line(None, line, start)
+
+
+def _unrecognised_label(line: str, split: _Line) -> str | None:
+    """The label a continuation line seems to start with, when it reads like a person's
+    name (``Dr. Ng #2:``) but wasn't taken as a speaker; ``None`` for ordinary speech
+    ("so the point is: ...", "Note: ...")."""
+    if split.name is not None:
+        label = split.name
+    elif m := _LOOSE_LABEL.match(line[:_HEAD]):
+        label = safe_display(m["label"])
+    else:
+        return None
+    key = speaker_key(label)
+    if not key or key.casefold() in NOT_NAMES or "," in key or key[-1] in ".?!;":
+        return None
+    letters = [ch for ch in key if ch.isalpha()]
+    if not letters or letters[0].islower() or not is_name_like(key):
+        return None
+    return label
 
 
 def _label_counts(lines: Iterable[str]) -> Counter[str]:
@@ -137,6 +174,7 @@ def parse_labelled_lines(
         if in_front_matter:
             if i > 0 and line.strip() in ("---", "..."):
                 in_front_matter = False
+            body.append("")  # body[i] is lines[i], so warnings can name line numbers
             continue
         if m := _HEADING.match(line):
             markdown = True
@@ -145,11 +183,20 @@ def parse_labelled_lines(
             continue
         body.append("" if _RULE.match(line) else line)
 
-    content = [ln for ln in body if ln.strip()]
+    numbered = [(n, ln) for n, ln in enumerate(body, 1) if ln.strip()]
+    content = [ln for _, ln in numbered]
     splits = [_split_line(ln) for ln in content]  # once: the counts and the turns use them
-    counts = Counter(sp.name for sp in splits if sp is not None and sp.name)
+    # Labels are matched by their key, so "Maya 🚀" and "Maya" are one speaker, shown as
+    # first written.
+    shown: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for sp in splits:
+        if sp is not None and sp.name and (key := speaker_key(sp.name)):
+            shown.setdefault(key, sp.name)
+            counts[key] += 1
     # Pseudo-speakers ("Break") are accepted as labels here and dropped below.
-    accepted = accept_labels(counts, units=len(content)) | (set(known_names) & set(counts))
+    accepted = accept_labels(counts, units=len(content)) | ({speaker_key(n) for n in known_names} & set(counts))
+    unrecognised: list[tuple[int, str, str | None]] = []
     utterances: list[Utterance] = []
     speaker: str | None = None
     started = False
@@ -163,23 +210,23 @@ def parse_labelled_lines(
         nonlocal buffer_start
         if buffer and not skip_turn:
             raw = "\n".join(buffer)
-            text = clean_markdown(raw) if markdown or "**" in raw or "\\[" in raw else (
-                clean_text(raw))
+            text = clean_markdown(raw) if markdown or "**" in raw or "\\[" in raw else (clean_text(raw))
             if text:
                 utterances.append(Utterance(speaker=speaker, text=text, start=buffer_start))
         buffer.clear()
         buffer_start = None
 
-    for line, split in zip(content, splits, strict=True):
+    for (number, line), split in zip(numbered, splits, strict=True):
         if split is None:  # a bare timestamp: when the next words were said
             pending = parse_clock_or_none(line.strip().strip("\\[]"))
             continue
         markdown = markdown or split.bold
-        if split.name is not None and split.name in accepted:
+        key = speaker_key(split.name) if split.name is not None else ""
+        if key and key in accepted:
             flush()
             started = True
-            skip_turn = split.name.casefold() in _PSEUDO
-            speaker = None if skip_turn else split.name
+            skip_turn = key.casefold() in _PSEUDO
+            speaker = None if skip_turn else shown[key]
             buffer.append(split.text)
             buffer_start = split.start if split.start is not None else pending
             pending = None
@@ -188,6 +235,8 @@ def parse_labelled_lines(
             preamble += 1
             continue
         text = line if split.name is not None else split.text
+        if not skip_turn and (label := _unrecognised_label(line, split)) is not None:
+            unrecognised.append((number, label, speaker))
         if split.start is not None or pending is not None:
             # A timestamp inside a turn starts a new utterance of the same speaker, so
             # the time is kept; merging joins them back into one turn.
@@ -199,10 +248,19 @@ def parse_labelled_lines(
 
     warnings = []
     if preamble and warn_preamble and utterances:
-        warnings.append(f"Skipped {preamble} lines before the first speaker label (title, "
-                        "notes or a header).")
-    return LabelledText(utterances=utterances, title=title, warnings=warnings, markdown=markdown,
-                        labelled=started)
+        warnings.append(f"Skipped {preamble} lines before the first speaker label (title, notes or a header).")
+    if unrecognised:
+        examples = "; ".join(
+            f"line {n} ({label + ':'!r}, added to {who or 'the unlabelled'}'s turn)"
+            for n, label, who in unrecognised[:3]
+        )
+        more = f" and {len(unrecognised) - 3} more" if len(unrecognised) > 3 else ""
+        warnings.append(
+            f"{len(unrecognised)} line(s) start like a speaker label this reader doesn't "
+            f"recognise, so their words were kept in the previous speaker's turn: {examples}{more}."
+            " If they are another speaker, fix the labels and read the file again."
+        )
+    return LabelledText(utterances=utterances, title=title, warnings=warnings, markdown=markdown, labelled=started)
 
 
 def _paragraphs(lines: list[str]) -> list[Utterance]:
@@ -248,13 +306,17 @@ class PlainTextReader:
         if not result.labelled:
             utterances = _paragraphs(lines)
             return Parsed(
-                utterances=utterances, format_name="plain", has_speaker_labels=False,
+                utterances=utterances,
+                format_name="plain",
+                has_speaker_labels=False,
                 title=result.title,
                 warnings=["No speaker labels found: read as unattributed text."],
             )
         fmt = "markdown" if result.markdown or source.suffix in (".md", ".markdown") else "plain"
         return Parsed(
-            utterances=result.utterances, format_name=fmt,
+            utterances=result.utterances,
+            format_name=fmt,
             has_speaker_labels=any(u.speaker for u in result.utterances),
-            title=result.title, warnings=result.warnings,
+            title=result.title,
+            warnings=result.warnings,
         )

@@ -18,41 +18,150 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from .textclean import BIDI_CONTROLS, safe_display
+
 __all__ = [
+    "NOT_NAMES",
     "accept_labels",
     "channel_label",
     "diarized_label",
     "is_bot",
     "is_name_like",
     "is_unknown_speaker",
+    "speaker_key",
     "split_speaker_prefix",
     "unique_in_order",
 ]
 
+# Decorations people put in labels: emoji (with skin tones, ZWJ sequences, variation
+# selectors, keycaps and tag sequences) and bidi controls. Allowed in a label, left out of
+# its key; bidi controls are also left out of the name as displayed.
+_DECORATION = (
+    "\u200c\u200d\ufe00-\ufe0f\u20e3\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff"
+    "\U0001f000-\U0001faff\U000e0020-\U000e007f" + BIDI_CONTROLS
+)
+_DECORATIONS = re.compile(f"[{_DECORATION}]+")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 # "Maya Chen: text", "**Maya Chen:** text", "Dr. Melissa Ko: text", "Q: text", "SPEAKER_01: text",
-# "田中太郎：text". A name starts with a letter of any script ([^\W\d_]).
+# "田中太郎：text", "Maya 🚀: text". A name starts with a letter of any script ([^\W\d_]),
+# perhaps after an emoji.
 _PREFIX = re.compile(
-    r"""^[ \t]*(?:\*\*|__)?
-        (?P<name>[^\W\d_][\w.'’\-() ]{0,48}?)
+    rf"""^[ \t]*(?:\*\*|__)?
+        (?P<name>[{_DECORATION} ]{{0,8}}[^\W\d_][\w.'’\-() {_DECORATION}]{{0,48}}?)
         [ \t]*(?:\*\*|__)?[ \t]*(?P<colon>[:：])(?!//)[ \t]*(?:\*\*|__)?[ \t]*(?P<text>.*)$""",
     re.VERBOSE | re.DOTALL,
 )
 # Words that precede a colon in running speech or document headers, never speakers.
 _NOT_NAMES = {
-    "note", "notes", "nb", "http", "https", "www", "warning", "example", "e.g", "i.e", "ps",
-    "update", "edit", "tl;dr", "step", "answer", "question", "re", "fyi", "so", "and", "but",
-    "well", "yes", "no", "ok", "okay", "then", "also", "because", "like", "here", "there",
-    "kind", "language", "style", "title", "date", "time", "attendees", "duration", "subject",
-    "participants", "location", "agenda", "summary", "transcript", "recording", "meeting",
-    "link", "url", "source", "tags", "author", "published", "episode", "guest", "guests",
-    "host", "hosts", "speakers", "sponsor", "sponsors", "chapter", "chapters", "topic",
-    "topics", "action items", "next steps", "todo", "important", "tip", "hint", "caution",
-    "for example", "in other words", "the answer", "the question", "my answer", "the point",
+    "note",
+    "notes",
+    "nb",
+    "http",
+    "https",
+    "www",
+    "warning",
+    "example",
+    "e.g",
+    "i.e",
+    "ps",
+    "update",
+    "edit",
+    "tl;dr",
+    "step",
+    "answer",
+    "question",
+    "re",
+    "fyi",
+    "so",
+    "and",
+    "but",
+    "well",
+    "yes",
+    "no",
+    "ok",
+    "okay",
+    "then",
+    "also",
+    "because",
+    "like",
+    "here",
+    "there",
+    "kind",
+    "language",
+    "style",
+    "title",
+    "date",
+    "time",
+    "attendees",
+    "duration",
+    "subject",
+    "participants",
+    "location",
+    "agenda",
+    "summary",
+    "transcript",
+    "recording",
+    "meeting",
+    "link",
+    "url",
+    "source",
+    "tags",
+    "author",
+    "published",
+    "episode",
+    "guest",
+    "guests",
+    "host",
+    "hosts",
+    "speakers",
+    "sponsor",
+    "sponsors",
+    "chapter",
+    "chapters",
+    "topic",
+    "topics",
+    "action items",
+    "next steps",
+    "todo",
+    "important",
+    "tip",
+    "hint",
+    "caution",
+    "for example",
+    "in other words",
+    "the answer",
+    "the question",
+    "my answer",
+    "the point",
 }
+#: Words that precede a colon in running speech or headers, never speakers.
+NOT_NAMES = frozenset(_NOT_NAMES)
 # Lower-case words allowed inside a name: "Neil deGrasse Tyson", "Quentin de Beauchesne".
 _PARTICLES = {
-    "de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du", "dos",
-    "das", "bin", "al", "el", "ibn", "zu", "y", "e", "ter", "ten", "degrasse",
+    "de",
+    "da",
+    "di",
+    "del",
+    "della",
+    "der",
+    "den",
+    "van",
+    "von",
+    "la",
+    "le",
+    "du",
+    "dos",
+    "das",
+    "bin",
+    "al",
+    "el",
+    "ibn",
+    "zu",
+    "y",
+    "e",
+    "ter",
+    "ten",
+    "degrasse",
 }
 # Diarization ids written in lower case: "spk_0", "speaker_1", "spkr 2".
 _DIARIZED = re.compile(r"^(?:spk|spkr|speaker)[_ ]?\d{1,3}$", re.IGNORECASE)
@@ -62,31 +171,38 @@ _BOT = re.compile(
     r"meeting (?:bot|assistant|notes)|\bbot\b|\brecorder\b|\bAI assistant\b",
     re.IGNORECASE,
 )
-_UNKNOWN = re.compile(
-    r"^(?:unknown(?: speaker)?(?: \d+)?|speaker \?|\?+|unidentified(?: speaker)?)$", re.IGNORECASE
-)
+_UNKNOWN = re.compile(r"^(?:unknown(?: speaker)?(?: \d+)?|speaker \?|\?+|unidentified(?: speaker)?)$", re.IGNORECASE)
 
 
 def split_speaker_prefix(line: str) -> tuple[str | None, str]:
     """Split ``"Name: text"`` into ``("Name", "text")``; ``(None, line)`` when it isn't one.
 
-    A name is at most six words, starts with a letter, and isn't a common word that
-    precedes a colon in running speech ("Note:", "So:"). A colon followed directly by
+    A name is at most six words, starts with a letter (perhaps after an emoji), and isn't
+    a common word that precedes a colon in running speech ("Note:", "So:"). The name is
+    returned as written, but safe to display: bidi controls and control characters are
+    removed (see :func:`speaker_key` for matching spellings). A colon followed directly by
     digits is a clock time ("at 10:30"), not a label.
     """
     m = _PREFIX.match(line[:200])  # a label is near the start; bounds the regex work
     if not m:
         return None, line
-    name = m.group("name").strip().rstrip("*_").strip()
+    name = safe_display(m.group("name").strip().rstrip("*_").strip())
+    key = speaker_key(name)
     text = line[m.start("text") :]
-    if not name or name.casefold() in _NOT_NAMES or len(name.split()) > 6:
+    if not key or key.casefold() in _NOT_NAMES or len(key.split()) > 6:
         return None, line
-    if name[0].islower() and len(name) > 2 and not _DIARIZED.match(name):
+    if key[0].islower() and len(key) > 2 and not _DIARIZED.match(key):
         return None, line  # "so he said: ..." is speech, not a label ("spk_0:" is one)
     after = m.end("colon")
-    if name[-1].isdigit() and line[after : after + 1].isdigit():
+    if key[-1].isdigit() and line[after : after + 1].isdigit():
         return None, line  # "ended after 00:18:10", "at 10:30": the colon is inside a time
     return name, text.strip()
+
+
+def speaker_key(name: str) -> str:
+    """What two spellings of one label have in common: ``Maya 🚀`` and ``Maya`` are one
+    speaker. Emoji, ZWJ, variation selectors and bidi controls are left out, spaces fold."""
+    return " ".join(_DECORATIONS.sub(" ", _BIDI.sub("", name)).split())
 
 
 def is_name_like(name: str) -> bool:

@@ -1,11 +1,34 @@
-"""Cleaning speech text: entities, markup, Markdown, whitespace."""
+"""Cleaning speech text: entities, markup, Markdown, whitespace; and names made safe to
+display (:func:`safe_display`)."""
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
-__all__ = ["clean_markdown", "clean_text", "strip_markup", "strip_turn_marker"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "clean_markdown",
+    "clean_text",
+    "safe_display",
+    "strip_bidi",
+    "strip_markup",
+    "strip_turn_marker",
+]
+
+#: Bidirectional formatting characters: embeddings, overrides, isolates and marks. Used to
+#: make text display in an order other than the one it is stored in.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+# Terminal escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks), DCS/PM/APC
+# strings, two-byte escapes, and the 8-bit CSI.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[ -/]*[0-~]|\x9b[0-?]*[ -/]*[@-~]"
+)
+# Invisible characters with no business in a displayed name (ZWJ stays: emoji use it).
+_INVISIBLE = re.compile("[\u200b\u2060-\u2064\ufeff\u00ad]")
 
 # HTML/WebVTT tags (<b>, </i>, <c.colorE5E5E5>, <v Name>, <font color=red>) and WebVTT
 # karaoke timestamps (<00:01.000>, <00:00:01.000>); but not "2<3,5>1" or "a < b".
@@ -63,3 +86,22 @@ def strip_turn_marker(text: str) -> tuple[bool, str]:
     if not m:
         return False, text
     return True, text[m.end() :]
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional formatting characters."""
+    return _BIDI.sub("", text)
+
+
+def safe_display(text: object) -> str:
+    """A name (file name, speaker label, model) made safe to print on one line.
+
+    Terminal escape sequences, bidi controls and invisible characters are removed;
+    newlines, tabs and other control characters become spaces; runs of whitespace fold
+    to one. What is left is shown as written (emoji included). The one helper for every
+    place that prints a name it didn't write itself: the Markdown and HTML report
+    headings, ``transcript-judge history``, speaker labels.
+    """
+    value = _INVISIBLE.sub("", _BIDI.sub("", _ANSI.sub("", str(text))))
+    value = "".join(" " if unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029" else ch for ch in value)
+    return " ".join(value.split())

@@ -18,6 +18,10 @@ Where this module goes beyond webvtt-py:
   removed and reported in a warning: alternating anonymous speakers would be a guess,
   because the marks are often incomplete.
 * A file that has cue timings but lost its ``WEBVTT`` line is read with a warning.
+* Timings are checked before webvtt-py sees them (:mod:`.cuetimes`), because it drops a
+  cue it can't time without a word: SubRip-style ``00:00:01,000`` is read, with a
+  warning; a cue with an unreadable time (``00:00:xx.000``, a 20-digit hour) keeps its
+  text, takes the previous (else the next) cue's time and is named in a warning.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from ..errors import InputError
 from ..transcript import Utterance, format_timestamp
 from .base import Parsed, head_lines
+from .cuetimes import BadTiming, broken_cue_warning, placeholder_index, repair_timings
 from .source import Source
 from .speakers import accept_labels, split_speaker_prefix
 from .textclean import clean_text, strip_turn_marker
@@ -47,14 +52,40 @@ _ROLLING_SHARE = 0.3
 
 @dataclass
 class _Cue:
-    start: float
-    end: float
+    start: float | None
+    end: float | None
     raw: str
     lines: list[str]  # cleaned, non-empty
+    bad: int | None = None  # the index of its unreadable timing, if it had one
+
+
+def _time_broken_cues(cues: list[_Cue], bad: list[BadTiming], warnings: list[str]) -> None:
+    """Give each cue whose time was unreadable the nearest readable cue's time, and say so."""
+    placed: set[int] = set()
+    for i, cue in enumerate(cues):
+        if cue.bad is None or not 0 <= cue.bad < len(bad):
+            continue
+        placed.add(cue.bad)
+        before = next((c for c in reversed(cues[:i]) if c.bad is None), None)
+        after = next((c for c in cues[i + 1 :] if c.bad is None), None)
+        if before is not None:
+            cue.start, cue.end = before.start, before.end
+        elif after is not None:
+            cue.start = cue.end = after.start
+        else:
+            cue.start = cue.end = None
+        warnings.append(broken_cue_warning(bad[cue.bad], time=cue.start, previous=before is not None))
+    for k, b in enumerate(bad):
+        if k not in placed:
+            warnings.append(
+                f"An unreadable time {b.timing!r} in cue {b.cue} (line {b.line}): the cue "
+                "couldn't be read and was dropped."
+            )
 
 
 def _load(source: Source, warnings: list[str]) -> tuple[list[_Cue], str | None]:
-    text = source.text
+    repaired = repair_timings(source.text, sep=".", need_hours=False)
+    text = repaired.text
     if not text.lstrip().startswith("WEBVTT"):
         # Some tools drop the header; the cues themselves are still WebVTT.
         warnings.append(f"{source.name} has no WEBVTT header line; read it as WebVTT anyway.")
@@ -70,8 +101,17 @@ def _load(source: Source, warnings: list[str]) -> tuple[list[_Cue], str | None]:
     for c in vtt.captions:
         raw = c.raw_text
         lines = [cleaned for ln in raw.split("\n") if (cleaned := clean_text(ln))]
-        cues.append(_Cue(c.start_time.in_milliseconds() / 1000,
-                         c.end_time.in_milliseconds() / 1000, raw, lines))
+        start = c.start_time.in_milliseconds() / 1000
+        cues.append(_Cue(start, c.end_time.in_milliseconds() / 1000, raw, lines, bad=placeholder_index(start)))
+    _time_broken_cues(cues, repaired.bad, warnings)
+    if repaired.rewritten:
+        warnings.append(
+            f"{len(repaired.rewritten)} cue timing(s) are not in WebVTT form (SubRip-style ',' "
+            f"before the milliseconds, or no milliseconds), e.g. line {repaired.rewritten[0]}; "
+            "read them anyway."
+        )
+    if (lost := repaired.cues - len(cues)) > 0:
+        warnings.append(f"{lost} cue(s) couldn't be read and were dropped.")
     # "WEBVTT - Interview with Sam": the header text is the file's title.
     title = clean_text(vtt.header_text or "").strip(" -–—:") or None
     return cues, title
@@ -140,18 +180,15 @@ class WebVTTReader:
         cues, title = _load(source, warnings)
         if not any(c.lines for c in cues):
             raise InputError(
-                f"{source.name} is a WebVTT file with no cues (only a header), so there is "
-                "no speech in it.",
-                hint="Check that transcription was on for the recording and export the "
-                "transcript again.",
+                f"{source.name} is a WebVTT file with no cues (only a header), so there is no speech in it.",
+                hint="Check that transcription was on for the recording and export the transcript again.",
             )
         voiced = any("<v" in c.raw and _VOICE.search(c.raw) for c in cues)
         rolling = not voiced and _is_rolling(cues)
         accepted: set[str] = set()
         if not voiced:
             counts = Counter(
-                name for c in cues if c.lines
-                for name, _ in [split_speaker_prefix(" ".join(c.lines))] if name
+                name for c in cues if c.lines for name, _ in [split_speaker_prefix(" ".join(c.lines))] if name
             )
             accepted = accept_labels(counts, units=sum(1 for c in cues if c.lines))
 
@@ -159,7 +196,7 @@ class WebVTTReader:
         dropped: list[str] = []
         recent: deque[str] = deque(maxlen=3)
         repeats = 0
-        markers: list[float] = []
+        markers: list[float | None] = []
         for cue in cues:
             if voiced:
                 utterances.extend(_voice_utterances(cue, dropped))
@@ -192,10 +229,7 @@ class WebVTTReader:
         else:
             fmt = "webvtt"
         if rolling and repeats:
-            warnings.append(
-                f"Removed {repeats} repeated caption lines (rolling auto-captions show each "
-                "line twice)."
-            )
+            warnings.append(f"Removed {repeats} repeated caption lines (rolling auto-captions show each line twice).")
         if markers and not has_labels:
             warnings.append(
                 f"{len(markers)} changes of speaker are marked only with '>>' (the last at "
@@ -203,8 +237,7 @@ class WebVTTReader:
                 "the speech left unattributed."
             )
         if dropped:
-            warnings.append(
-                f"Dropped {len(dropped)} sound notes outside any voice, e.g. {dropped[0]!r}."
-            )
-        return Parsed(utterances=utterances, format_name=fmt, has_speaker_labels=has_labels,
-                      title=title, warnings=warnings)
+            warnings.append(f"Dropped {len(dropped)} sound notes outside any voice, e.g. {dropped[0]!r}.")
+        return Parsed(
+            utterances=utterances, format_name=fmt, has_speaker_labels=has_labels, title=title, warnings=warnings
+        )

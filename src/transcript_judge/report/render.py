@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ConfigError
+from ..ingest.textclean import safe_display
 from ..transcript import Turn, format_timestamp
 from .model import LEXICAL_BANNER, Report
 
@@ -26,10 +27,18 @@ __all__ = ["Format", "format_for_path", "render", "render_terminal"]
 Format = Literal["json", "md", "html"]
 VERDICT_LABEL = {"shown": "shown", "not_shown": "not shown", "insufficient_evidence": "insufficient evidence"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
+# In a name shown as a heading, '_' stays as written (file names are full of them).
+_MD_NAME_SPECIAL = re.compile(r"([\\`*{}\[\]<>|#])")
 
 
 def _md(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _md_name(text: object) -> str:
+    """A file name for a Markdown heading: one safe line (see ``safe_display``), with the
+    characters that would make markup escaped."""
+    return _MD_NAME_SPECIAL.sub(r"\\\1", safe_display(text))
 
 
 @cache
@@ -42,6 +51,8 @@ def _env(autoescape: bool) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["md"] = _md
+    env.filters["md_name"] = _md_name
+    env.filters["display"] = safe_display
     return env
 
 

@@ -174,7 +174,8 @@ def main() -> None:
     header = (
         f"## Real model: transcript-judge vs a naive peer ({now()})\n\n"
         f"Model `{args.model}` at {args.base_url}; cases {', '.join(c['id'] for c in cases)}; {machine()}.\n"
-        f"Command: `python -m benchmarks.real_model --cases {len(cases)} --modes {args.modes}`\n\n"
+        f"Command: `python -m benchmarks.real_model {('--ids ' + args.ids) if args.ids else f'--cases {len(cases)}'}"
+        f" --modes {args.modes}`\n\n"
     )
     print(header + text)
     if naive is not None and naive["failures"]:

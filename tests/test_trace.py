@@ -158,7 +158,10 @@ async def test_the_trace_says_what_salvage_repaired(tmp_path: Path) -> None:
     writer = TraceWriter(tmp_path / "t.jsonl")
     llm = TracingLLM(FakeLLM().enqueue(ChatResult(content=json.dumps(answer))), writer=writer)
     request = ChatRequest(
-        model="m", messages=({"role": "user", "content": "x"},), schema_name="s", json_schema=output_json_schema(rubric)
+        model="m",
+        messages=({"role": "user", "content": "x"},),
+        schema_name="chunk_judgement",
+        json_schema=output_json_schema(rubric),
     )
     await llm.complete(request)
     writer.close()

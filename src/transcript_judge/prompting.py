@@ -157,7 +157,14 @@ class PromptBuilder:
         ]
 
     def confirm_messages(
-        self, chunk: Chunk, criterion: Criterion, *, turn: int, sentence: str, interviewers: list[str], total_chunks: int
+        self,
+        chunk: Chunk,
+        criterion: Criterion,
+        *,
+        turn: int,
+        sentence: str,
+        interviewers: list[str],
+        total_chunks: int,
     ) -> list[Message]:
         """The cue-and-confirm question (``judge_mode = "confirm"``). The transcript comes
         before the question, so every question about a chunk shares one prompt prefix (a

@@ -36,9 +36,9 @@ from ..transcript import Transcript
 from .common import (
     EXIT_PARTIAL,
     err_console,
+    judge_mode_option,
     load_with_roles,
     setup_logging,
-    judge_mode_option,
     structured_output_option,
     timeout_option,
 )

@@ -93,5 +93,6 @@ def judge_mode_option(f: _F) -> _F:
         "judge_mode",
         type=click.Choice(["full", "confirm"]),
         help="full (default): one answer per chunk for every criterion; confirm: the keyword baseline proposes "
-        "and the model confirms each match yes/no (much faster on small local models). Env: TJ_JUDGE_MODE.",
+        "and the model confirms each match yes/no (about 2x faster on a CPU, but lower F1 with a 1.5B model: "
+        "benchmarks/RESULTS.md). Env: TJ_JUDGE_MODE.",
     )(f)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +72,80 @@ def test_answer_travels_with_its_question() -> None:
             assert any(ln.role == "interviewer" for ln in ch.lines if ln.overlap)
         else:
             assert first_own.role == "interviewer"
+
+
+# -- splitting one very long turn: linear, and the same pieces as re-counting every trial --
+
+
+def _long_answer(words: int, *, sentences: bool = True) -> str:
+    bank = ["we", "measured", "latency", "and", "the", "eval", "set", "grew", "every", "week"]
+    out = []
+    for i in range(words):
+        w = bank[(i * 7 + i // 3) % len(bank)]
+        out.append(w + ("." if sentences and i % 13 == 12 else ""))
+    return " ".join(out)
+
+
+def _exact_split(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    """The split as first written: every trial piece re-counted (quadratic)."""
+    from transcript_judge.chunking import _SENTENCE_END, _pack_exact
+
+    units: list[str] = []
+    for s in _SENTENCE_END.split(text):
+        if s:
+            units.extend([s] if count(s) <= budget else _pack_exact(s.split(" "), budget, count))
+    return _pack_exact(units, budget, count)
+
+
+counters: dict[str, Callable[[str], int]] = {
+    "words": count,
+    "chars/3": lambda s: -(-len(s) // 3),
+    "padded words": lambda s: -(-len(s.split()) * 11 // 10),  # like the o200k estimate's ceil(1.1 n)
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["data", "model", "eval.", "latency", "ok?", "we", "", "ship", "it."]), max_size=300),
+    st.integers(3, 120),
+    st.sampled_from(sorted(counters)),
+)
+def test_linear_packing_gives_the_pieces_of_the_exact_loop(words: list[str], budget: int, counter: str) -> None:
+    from transcript_judge.chunking import _split_text
+
+    text = " ".join(words)
+    c = counters[counter]
+    assert _split_text(text, budget, c) == _exact_split(text, budget, c)
+
+
+def test_linear_packing_matches_the_real_tokenizer() -> None:
+    from transcript_judge.chunking import _split_text
+    from transcript_judge.tokens import get_counter
+
+    counter = get_counter("gpt-4.1-mini").count
+    for sentences in (True, False):
+        text = _long_answer(3000, sentences=sentences)
+        for budget in (60, 500, 2000):
+            assert _split_text(text, budget, counter) == _exact_split(text, budget, counter)
+
+
+def test_a_very_long_turn_is_split_in_linear_work() -> None:
+    """Tokenizer work (characters counted) grows with the turn, not with its square."""
+    for sentences in (True, False):
+        for words in (3_000, 30_000):
+            text = _long_answer(words, sentences=sentences)
+            counted = 0
+
+            def counting(s: str) -> int:
+                nonlocal counted
+                counted += len(s)
+                return count(s)
+
+            t = Transcript(
+                turns=(Turn(index=0, speaker="I", text="Tell me?"), Turn(index=1, speaker="C", text=text)),
+                source_format="test",
+            )
+            chunks = chunk_transcript(t, ROLES, budget=2000, count_tokens=counting, overlap_tokens=40)
+            pieces = [ln.text for ch in chunks for ln in ch.lines if ln.turn == 1 and not ln.overlap]
+            assert " ".join(pieces).split() == text.split()
+            assert counted <= 40 * len(text), (words, sentences, counted / len(text))

@@ -9,17 +9,20 @@ Rules:
 - chunks overlap slightly (``overlap_tokens`` of the previous chunk's tail);
 - the budget is the model's context window less the prompt and the output reserve, capped
   by the configurable ``chunk_tokens``.
+
+Each line's tokens are counted once. Lines and chunks are slotted dataclasses that share
+the turns' text (a split turn's pieces are the only new strings): a long interview has
+tens of thousands of lines, and a validated model per line cost ~1 KB each.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from .errors import ConfigError
 from .roles import RoleAssignment
 from .transcript import Transcript
 
@@ -27,12 +30,15 @@ __all__ = ["Chunk", "ChunkLine", "ChunkingSettings", "chunk_transcript", "comput
 
 Role = Literal["candidate", "interviewer", "other"]
 _SENTENCE_END = re.compile(r"(?<=[.!?…。？！])\s+")
+#: Tokens that joining two texts with a space may add beyond their separate counts: the
+#: space itself (1), and 1 more for the padded o200k estimate's rounding (ceil(1.1 n)).
+_JOIN_SLACK = 2
+_PER_LINE = 12  # the line's "[T123] CANDIDATE: " label and the newline
 
 
-class ChunkLine(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChunkLine:
     """A turn (or a piece of one) as it is sent to the model."""
-
-    model_config = ConfigDict(frozen=True)
 
     turn: int
     speaker: str
@@ -51,12 +57,15 @@ class ChunkLine(BaseModel):
         return f"T{self.turn}{piece}"
 
 
-class Chunk(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chunk:
     index: int
     lines: tuple[ChunkLine, ...]
     tokens: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.lines, tuple):
+            object.__setattr__(self, "lines", tuple(self.lines))
 
     @property
     def candidate_lines(self) -> list[ChunkLine]:
@@ -81,38 +90,69 @@ def compute_budget(settings: ChunkingSettings, *, context_window: int, prompt_to
     available = context_window - prompt_tokens - settings.output_reserve
     budget = min(settings.chunk_tokens, available)
     if budget < 200:
-        raise ValueError(
+        raise ConfigError(
             f"The model's context window ({context_window}) leaves no room for the transcript "
-            f"after the prompt ({prompt_tokens}) and the output reserve ({settings.output_reserve})."
+            f"after the prompt ({prompt_tokens}) and the output reserve ({settings.output_reserve}).",
+            hint="Use a model with a larger context window, or correct TJ_CONTEXT_WINDOW.",
         )
     return budget
 
 
-def _split_text(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
-    """Split text at sentence boundaries (words as a last resort) into pieces <= budget."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s]
-    units: list[str] = []
-    for s in sentences:
-        if count(s) <= budget:
-            units.append(s)
+def _pack(parts: Iterable[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    """Join ``parts`` with spaces, greedily, into pieces of at most ``budget`` tokens (a part
+    over the budget on its own stays a piece of its own).
+
+    The same pieces as re-counting the growing piece at every part, in linear time: each
+    part is counted once, and the piece is kept as an upper bound on its count (its parts'
+    counts plus :data:`_JOIN_SLACK` a join). Only when that bound passes the budget is the
+    candidate piece counted exactly, which happens a few times per piece.
+    """
+    pieces: list[str] = []
+    held: list[str] = []  # the parts of the piece being built (right-stripped; the first also left-stripped)
+    bound = 0  # >= the count of " ".join(held)
+    exact = True  # whether ``bound`` is the exact count
+
+    def emit() -> None:
+        text = " ".join(held)
+        if len(held) > 1 and not exact and count(text) > budget:
+            # The bound was wrong (a tokenizer that isn't subadditive): redo this piece exactly.
+            pieces.extend(_pack_exact(held, budget, count))
+        else:
+            pieces.append(text)
+
+    for raw in parts:
+        part = raw.rstrip()
+        if not part:
+            continue  # whitespace adds nothing to a piece
+        if not held:
+            held, bound, exact = [part.lstrip()], count(part.lstrip()), True
             continue
-        words, piece = s.split(" "), ""
-        for w in words:
-            trial = f"{piece} {w}".strip()
-            if piece and count(trial) > budget:
-                units.append(piece)
-                piece = w
-            else:
-                piece = trial
-        if piece:
-            units.append(piece)
+        cost = count(part)
+        if bound + cost + _JOIN_SLACK <= budget:
+            held.append(part)
+            bound, exact = bound + cost + _JOIN_SLACK, False
+            continue
+        joined = count(" ".join([*held, part]))
+        if joined <= budget:
+            held.append(part)
+            bound, exact = joined, True
+            continue
+        emit()
+        held, bound, exact = [part.lstrip()], count(part.lstrip()), True
+    if held:
+        emit()
+    return pieces
+
+
+def _pack_exact(parts: Sequence[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    """:func:`_pack` by re-counting the piece at every part (quadratic; a safety net only)."""
     pieces: list[str] = []
     current = ""
-    for u in units:
-        trial = f"{current} {u}".strip()
+    for part in parts:
+        trial = f"{current} {part}".strip()
         if current and count(trial) > budget:
             pieces.append(current)
-            current = u
+            current = part.strip()
         else:
             current = trial
     if current:
@@ -120,10 +160,27 @@ def _split_text(text: str, budget: int, count: Callable[[str], int]) -> list[str
     return pieces
 
 
+def _split_text(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    """Split text at sentence boundaries (words as a last resort) into pieces <= budget."""
+    units: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if not sentence:
+            continue
+        if count(sentence) <= budget:
+            units.append(sentence)
+        else:
+            units.extend(_pack(sentence.split(" "), budget, count))
+    return _pack(units, budget, count)
+
+
 def _role(speaker: str, roles: RoleAssignment) -> Role:
     if speaker == roles.candidate:
         return "candidate"
     return "interviewer" if speaker in roles.interviewers else "other"
+
+
+#: A place in a chunk: (index into the transcript's lines, repeated as context).
+_Entry = tuple[int, bool]
 
 
 def chunk_transcript(
@@ -139,84 +196,89 @@ def chunk_transcript(
     ``count_tokens`` is applied to each line's text; a small per-line allowance covers
     the label that the prompt adds.
     """
-    per_line = 12  # "[T123 00:12:34] CANDIDATE (Name): " and the newline
-
-    def cost(line: ChunkLine) -> int:
-        return count_tokens(line.text) + per_line + len(line.speaker) // 3
-
     lines: list[ChunkLine] = []
+    costs: list[int] = []  # per line: its text's tokens plus the label allowance
     excluded = set(roles.excluded)
     for t in transcript.turns:
         if t.speaker in excluded:
             continue
         base = ChunkLine(turn=t.index, speaker=t.speaker, role=_role(t.speaker, roles), text=t.text, start=t.start)
-        if cost(base) <= budget:
+        allowance = _PER_LINE + len(t.speaker) // 3
+        cost = count_tokens(t.text) + allowance
+        if cost <= budget:
             lines.append(base)
+            costs.append(cost)
             continue
-        pieces = _split_text(t.text, max(50, budget - per_line - len(t.speaker)), count_tokens)
+        pieces = _split_text(t.text, max(50, budget - _PER_LINE - len(t.speaker)), count_tokens)
         for i, piece in enumerate(pieces, 1):
-            lines.append(base.model_copy(update={"text": piece, "part": i, "parts": len(pieces)}))
+            lines.append(replace(base, text=piece, part=i, parts=len(pieces)))
+            costs.append(count_tokens(piece) + allowance)
 
     # Exchanges: interviewer question(s) followed by the answers.
-    exchanges: list[list[ChunkLine]] = []
-    for line in lines:
-        starts_new = not exchanges or (line.role != "candidate" and exchanges[-1][-1].role == "candidate")
-        if starts_new:
-            exchanges.append([line])
+    exchanges: list[list[int]] = []
+    for i, line in enumerate(lines):
+        if not exchanges or (line.role != "candidate" and lines[exchanges[-1][-1]].role == "candidate"):
+            exchanges.append([i])
         else:
-            exchanges[-1].append(line)
+            exchanges[-1].append(i)
 
-    chunks: list[list[ChunkLine]] = []
-    current: list[ChunkLine] = []
+    chunks: list[list[_Entry]] = []
+    current: list[_Entry] = []
     used = 0
 
-    def start_new_chunk(first: ChunkLine) -> None:
+    def start_new_chunk(first: int) -> None:
         nonlocal current, used
         if current:
             chunks.append(current)
-        context = _context_for(current, first, overlap_tokens, budget, cost)
-        current = [c.model_copy(update={"overlap": True}) for c in context]
-        used = sum(cost(c) for c in current)
+        context = _context_for([i for i, _ in current], first, lines, costs, overlap_tokens, budget)
+        current = [(i, True) for i in context]
+        used = sum(costs[i] for i in context)
 
     for exchange in exchanges:
-        size = sum(cost(ln) for ln in exchange)
+        size = sum(costs[i] for i in exchange)
         if current and used + size > budget and size <= budget:
             start_new_chunk(exchange[0])
-        for line in exchange:
-            c = cost(line)
-            if current and used + c > budget:
-                start_new_chunk(line)
-            current.append(line)
-            used += c
+        for i in exchange:
+            if current and used + costs[i] > budget:
+                start_new_chunk(i)
+            current.append((i, False))
+            used += costs[i]
     if current:
         chunks.append(current)
     # A chunk with none of the candidate's own words can't show anything: don't pay for it.
     # (Its interviewer lines still travel as context with the next chunk.)
-    judged = [ch for ch in chunks if any(ln.role == "candidate" and not ln.overlap for ln in ch)]
-    return [Chunk(index=i, lines=tuple(ch), tokens=sum(cost(ln) for ln in ch)) for i, ch in enumerate(judged)]
+    judged = [ch for ch in chunks if any(lines[i].role == "candidate" and not overlap for i, overlap in ch)]
+    return [
+        Chunk(
+            index=n,
+            lines=tuple(replace(lines[i], overlap=True) if overlap else lines[i] for i, overlap in ch),
+            tokens=sum(costs[i] for i, _ in ch),
+        )
+        for n, ch in enumerate(judged)
+    ]
 
 
 def _context_for(
-    previous: Sequence[ChunkLine],
-    first: ChunkLine,
+    previous: Sequence[int],
+    first: int,
+    lines: Sequence[ChunkLine],
+    costs: Sequence[int],
     overlap_tokens: int,
     budget: int,
-    cost: Callable[[ChunkLine], int],
-) -> list[ChunkLine]:
-    """Lines of the previous chunk to repeat at the start of the next one."""
-    context: list[ChunkLine] = []
+) -> list[int]:
+    """Lines of the previous chunk to repeat at the start of the next one (as indices)."""
+    context: list[int] = []
     used = 0
-    for line in reversed(previous):
-        c = cost(line)
-        if used + c > overlap_tokens:
+    for i in reversed(previous):
+        if used + costs[i] > overlap_tokens:
             break
-        context.insert(0, line)
-        used += c
-    if first.role == "candidate":
-        question = next((ln for ln in reversed(previous) if ln.role != "candidate"), None)
-        if question is not None and question not in context and cost(question) <= budget // 4:
+        context.insert(0, i)
+        used += costs[i]
+    if lines[first].role == "candidate":
+        question = next((i for i in reversed(previous) if lines[i].role != "candidate"), None)
+        if question is not None and question not in context and costs[question] <= budget // 4:
             context.insert(0, question)
     # Never let context crowd out the chunk's own content.
-    while context and sum(cost(c) for c in context) + cost(first) > budget // 2:
+    while context and sum(costs[i] for i in context) + costs[first] > budget // 2:
         context.pop(0)
     return context

@@ -18,7 +18,7 @@ from functools import cache
 
 from .chunking import Chunk, ChunkLine
 from .rubric import Criterion, Rubric
-from .schema import Assessment, QuoteRef
+from .schema import QUOTE_MAX_CHARS, Assessment, QuoteRef
 
 __all__ = ["LexicalTagger"]
 
@@ -40,8 +40,33 @@ def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
 
 
+@cache
+def _cue_anywhere(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """The cues as bare substrings: a line without one has no cue in any of its sentences
+    (each sentence is a piece of the line), so its sentences needn't be looked at."""
+    return re.compile("|".join(re.escape(c) for c in cues), re.IGNORECASE)
+
+
 def _sentences(line: ChunkLine) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(line.text) if s.strip()]
+
+
+class _Lines:
+    """A chunk's candidate lines, each split into sentences once (not once per criterion)."""
+
+    def __init__(self, lines: Sequence[ChunkLine]) -> None:
+        self.lines = lines
+        self._sentences: dict[int, list[str]] = {}
+
+    def sentences(self, i: int) -> list[str]:
+        found = self._sentences.get(i)
+        if found is None:
+            found = self._sentences[i] = _sentences(self.lines[i])
+        return found
+
+    def asked(self) -> bool:
+        """Whether the candidate asks anything in these lines."""
+        return any(s.endswith("?") for i, ln in enumerate(self.lines) if "?" in ln.text for s in self.sentences(i))
 
 
 _CLAUSE_BREAK = re.compile(r"[;:,—–]| but | and then ")
@@ -54,18 +79,26 @@ def _negated(sentence: str, start: int) -> bool:
     return bool(_NEGATION.search(window))
 
 
-def _hits(criterion: Criterion, lines: Sequence[ChunkLine], questions_only: bool) -> list[tuple[int, str]]:
-    pattern = _cue_pattern(tuple(criterion.cues))
+def _hits(
+    criterion: Criterion, lines: _Lines, questions_only: bool, *, first_only: bool = False
+) -> list[tuple[int, str]]:
+    cues = tuple(criterion.cues)
+    pattern = _cue_pattern(cues)
     if pattern is None:
         return []
+    anywhere = _cue_anywhere(cues)
     found: list[tuple[int, str]] = []
-    for line in lines:
-        for sentence in _sentences(line):
+    for i, line in enumerate(lines.lines):
+        if not anywhere.search(line.text):
+            continue
+        for sentence in lines.sentences(i):
             if questions_only and not sentence.endswith("?"):
                 continue
             for m in pattern.finditer(sentence):
                 if not _negated(sentence, m.start()):
                     found.append((line.turn, sentence))
+                    if first_only:
+                        return found
                     break
     return found
 
@@ -83,11 +116,11 @@ class LexicalTagger:
             probing = rubric.get("probing_questions")
         except KeyError:
             return False
-        lines = [ln for ch in chunks for ln in ch.candidate_lines]
-        return bool(_hits(probing, lines, questions_only=True))
+        return any(_hits(probing, _Lines(ch.candidate_lines), questions_only=True, first_only=True) for ch in chunks)
 
     def judge(self, chunk: Chunk) -> dict[str, Assessment]:
-        lines = [ln for ln in chunk.candidate_lines if not ln.overlap]
+        lines = _Lines([ln for ln in chunk.candidate_lines if not ln.overlap])
+        asked: bool | None = None
         out: dict[str, Assessment] = {}
         for c in self.rubric.criteria:
             questions_only = c.id in _QUESTION_CRITERIA
@@ -95,7 +128,7 @@ class LexicalTagger:
             if c.id == "technology_only_questions" and self.interview_has_probing_questions:
                 hits = []
             if hits:
-                quotes = [QuoteRef(turn=t, text=s[:600]) for t, s in hits[:3]]
+                quotes = [QuoteRef(turn=t, text=s[:QUOTE_MAX_CHARS]) for t, s in hits[:3]]
                 out[c.id] = Assessment(
                     evidence=quotes,
                     reasoning=f"keyword cue found in {len(hits)} candidate sentence(s)",
@@ -103,8 +136,9 @@ class LexicalTagger:
                     confidence=_CONFIDENCE,
                 )
             else:
-                asked = any(s.endswith("?") for ln in lines for s in _sentences(ln))
-                has_words = bool(lines) and (not questions_only or asked)
+                if questions_only and asked is None:
+                    asked = lines.asked()
+                has_words = bool(lines.lines) and (not questions_only or bool(asked))
                 out[c.id] = Assessment(
                     evidence=[],
                     reasoning="no keyword cue in the candidate's words"

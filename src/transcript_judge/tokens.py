@@ -22,7 +22,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +36,10 @@ _BLOB_URLS = {
 }
 _O200K_PADDING = 1.10
 _CHARS_PER_TOKEN = 3.0
+#: The count cache: at most this many texts of at most this many characters (<= ~64 MB of
+#: keys even if nothing else held them; in practice they are the transcript's own lines).
+_CACHE_ENTRIES = 32768
+_CACHE_MAX_CHARS = 2048
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,18 @@ class TokenCounter:
     exact: bool
     note: str | None
     _encode: Callable[[str], int]
+    _cached: Callable[[str], int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The same lines are counted again and again (chunking, estimates, every eval repeat).
-        object.__setattr__(self, "_encode", lru_cache(maxsize=65536)(self._encode))
+        # The same lines are counted again and again (estimates, every eval repeat): a cache,
+        # for line-sized texts only. It holds on to its keys, so long texts (a split turn's
+        # trial pieces, whole prompts) would keep megabytes alive for one hit in a thousand.
+        object.__setattr__(self, "_cached", lru_cache(maxsize=_CACHE_ENTRIES)(self._encode))
 
     def count(self, text: str) -> int:
-        return self._encode(text)
+        if len(text) > _CACHE_MAX_CHARS:
+            return self._encode(text)
+        return self._cached(text)
 
 
 def _cached_locally(encoding: str) -> bool:

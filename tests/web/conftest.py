@@ -22,7 +22,7 @@ from transcript_judge.web.server import bind, make_server, url_of
 from transcript_judge.web.service import LLMFactory
 
 BASE = "http://127.0.0.1:8000"
-TERMINAL = {"done", "partial", "failed", "interrupted"}
+TERMINAL = {"candidate_needed", "done", "partial", "failed", "interrupted"}
 
 
 def settings(**overrides: Any) -> WebSettings:

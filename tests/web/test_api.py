@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -91,22 +94,32 @@ async def test_no_speaker_labels_asks_which_speaker_is_the_candidate(make_app: M
     captions = (FIXTURES / "formats" / "youtube_autocaptions.en.vtt").read_bytes()
     async with running(make_app()) as http:
         r = await upload_api(http, captions, "captions.vtt")
-        assert r.status_code == 422
-        problem = r.json()["detail"]
-        assert problem["code"] == "candidate_needed" and "no speaker labels" in problem["message"]
+        assert r.status_code == 202  # read in the job: the question comes back as its state
+        asked = await wait_for(http, r.json()["id"])
+        assert asked["state"] == "candidate_needed" and "no speaker labels" in asked["message"]
+        assert asked["question"]["kind"] == "candidate" and not asked["question"]["labelled"]
+        assert not asked["resumable"] and asked["links"]["report_json"] is None
+
+        r = await http.post(f"/api/analyses/{asked['id']}/answer", data={"all_speech": "true"})
+        assert r.status_code == 202 and r.json()["id"] == asked["id"]  # the same analysis goes on
+        done = await wait_for(http, asked["id"])
+        report = (await http.get(done["links"]["report_json"])).json()
+        assert report["roles"]["method"] == "all_speech" and done["question"] is None
+        r = await http.post(f"/api/analyses/{asked['id']}/answer", data={"all_speech": "true"})
+        assert r.status_code == 409  # answered once
+
         r = await upload_api(http, captions, "captions.vtt", all_speech="true")
         assert r.status_code == 202
-        done = await wait_for(http, r.json()["id"])
-        report = (await http.get(done["links"]["report_json"])).json()
-        assert report["roles"]["method"] == "all_speech"
+        assert (await wait_for(http, r.json()["id"]))["state"] == "done"
 
 
 async def test_an_unknown_candidate_name_lists_the_speakers(make_app: MakeApp) -> None:
     async with running(make_app()) as http:
         r = await upload_api(http, vtt(INTERVIEW), candidate="Nobody")
-        assert r.status_code == 422
-        assert set(r.json()["detail"]["speakers"]) == {CANDIDATE, "Maya Chen"}
-        r = await upload_api(http, vtt(INTERVIEW), candidate="maya chen")
+        asked = await wait_for(http, r.json()["id"])
+        assert asked["state"] == "candidate_needed"
+        assert set(asked["question"]["speakers"]) == {CANDIDATE, "Maya Chen"} and asked["question"]["tried"] == "Nobody"
+        r = await http.post(f"/api/analyses/{asked['id']}/answer", data={"candidate": "maya chen"})
         done = await wait_for(http, r.json()["id"])
         assert (await http.get(done["links"]["report_json"])).json()["roles"]["candidate"] == "Maya Chen"
 
@@ -119,17 +132,111 @@ async def test_format_is_detected_from_the_content_not_the_name(make_app: MakeAp
         assert report["source_format"].startswith("webvtt") and report["source_name"] == "notes.txt"
 
         r = await upload_api(http, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "photo.vtt")
+        assert r.status_code == 202
+        failed = await wait_for(http, r.json()["id"])
+        assert failed["state"] == "failed" and "binary" in failed["error"] and failed["question"] is None
+
+        r = await upload_api(http, b"", "empty.vtt")
         assert r.status_code == 400 and r.json()["detail"]["code"] == "bad_transcript"
-        assert "binary" in r.json()["detail"]["message"]
 
 
-async def test_uploads_over_the_limit_are_refused(make_app: MakeApp) -> None:
+async def test_uploads_over_the_limit_are_refused_while_they_stream(make_app: MakeApp) -> None:
+    home = Path(os.environ["TJ_HOME"])
     async with running(make_app(max_upload_bytes=2000)) as http:
-        r = await upload_api(http, vtt(INTERVIEW))
-        assert r.status_code == 413 and "limit" in r.text
+        r = await upload_api(http, vtt(INTERVIEW))  # under the body limit: stopped by the file's count
+        assert r.status_code == 413 and "limit" in r.text and r.json()["detail"].count("KB") == 1
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: only streaming can tell
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.vtt"\r\n\r\n'
+            for _ in range(100):
+                yield b"x" * 1000
+            yield b"\r\n--b--\r\n"
+
+        r = await http.post(
+            "/api/analyses", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"}
+        )
+        assert r.status_code == 413
         big = b"x" * 200_000  # beyond the form overhead: refused from Content-Length, unread
         r = await upload_api(http, big)
         assert r.status_code == 413
+        assert (await http.get("/api/analyses")).json()["analyses"] == []
+    assert list((home / "uploads").glob("*")) == []  # nothing half-received is left behind
+
+
+async def test_form_fields_are_capped_and_errors_never_echo_them(make_app: MakeApp) -> None:
+    huge = "x" * 1_000_000
+    async with running(make_app()) as http:
+        r = await upload_api(http, vtt(INTERVIEW), candidate=huge)
+        assert r.status_code == 413 and "candidate" in r.text and len(r.content) < 1000
+        r = await upload_api(http, vtt(INTERVIEW), all_speech="maybe" * 100)
+        assert r.status_code == 422 and r.json()["detail"]["code"] == "bad_field" and "maybe" not in r.text
+        many = {f"f{i}": "1" for i in range(40)}
+        r = await upload_api(http, vtt(INTERVIEW), **many)
+        assert r.status_code == 413 and "too many fields" in r.text
+
+        analysis_id = (await upload_api(http, vtt(INTERVIEW))).json()["id"]
+        r = await http.post(f"/api/analyses/{analysis_id}/answer", data={"candidate": "y" * 30_000})
+        assert r.status_code == 422 and len(r.content) < 2000  # FastAPI's own validation error, cut
+        assert "y" * 200 not in r.text and "yyy" in r.text
+        r = await http.post(f"/api/analyses/{analysis_id}/answer", data={"candidate": huge})
+        assert r.status_code == 413 and len(r.content) < 1000  # not an upload: a small body limit
+        r = await http.get("/api/analyses/" + "z" * 5000)
+        assert r.status_code == 404 and len(r.content) < 1000
+        await wait_for(http, analysis_id)
+
+
+async def test_the_post_returns_at_once_and_parsing_waits_for_a_slot(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload is parsed in its job, at most --max-jobs at a time; the POST doesn't wait."""
+    from transcript_judge.web import service as service_module
+
+    gate = threading.Event()
+    lock = threading.Lock()
+    parsing = {"now": 0, "most": 0}
+    real = service_module.prepare
+
+    def slow_prepare(*args: object, **kwargs: object) -> object:
+        with lock:
+            parsing["now"] += 1
+            parsing["most"] = max(parsing["most"], parsing["now"])
+        try:
+            assert gate.wait(10)
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                parsing["now"] -= 1
+
+    monkeypatch.setattr(service_module, "prepare", slow_prepare)
+    async with running(make_app(max_jobs=1)) as http:
+        first = await upload_api(http, vtt(INTERVIEW))
+        assert first.status_code == 202  # while its parse is blocked
+        reading = await wait_for(http, first.json()["id"], {"analysing"})
+        assert reading["progress"]["phase"] == "reading" and "Reading the transcript" in reading["message"]
+        second = (await upload_api(http, vtt(INTERVIEW), "second.vtt")).json()
+        assert second["state"] == "queued" and "free slot" in second["message"]
+        gate.set()
+        assert (await wait_for(http, first.json()["id"]))["state"] == "done"
+        assert (await wait_for(http, second["id"]))["state"] == "done"
+    assert parsing["most"] == 1
+
+
+async def test_uploads_are_spooled_privately_in_the_store_folder(make_app: MakeApp) -> None:
+    from transcript_judge.web.uploads import _open_private
+
+    home = Path(os.environ["TJ_HOME"])
+    async with running(make_app()) as http:
+        r = await upload_api(http, vtt(INTERVIEW))
+        await wait_for(http, r.json()["id"])
+    folder = home / "uploads"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and list(folder.iterdir()) == []
+    path, fh = _open_private(folder)
+    fh.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.unlink()
+    with Store.open() as store:  # the upload itself lives in the store, beside its analysis
+        row = store.query("SELECT length(data) AS n FROM web_uploads WHERE analysis_id = ?", (r.json()["id"],))
+    assert row[0]["n"] == len(vtt(INTERVIEW))
 
 
 def _files_named(name: str, *roots: Path) -> list[Path]:

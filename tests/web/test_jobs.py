@@ -70,20 +70,14 @@ async def test_a_stop_marks_running_jobs_interrupted_and_resume_pays_only_what_i
 
 
 async def test_a_job_whose_server_died_shows_as_interrupted(make_app: MakeApp) -> None:
-    from transcript_judge.ingest import Source, parse_source
-
-    data = vtt(INTERVIEW)
     store = WebStore.open(trace=False)
     store.start(
         "deadbeef0001",
         upload_name="crashed.vtt",
-        data=data,
-        transcript=parse_source(Source(data, "crashed.vtt")),
+        data=vtt(INTERVIEW),
         model="gpt-4.1-mini",
         prompt_version="p-test",
-        chunks_planned=3,
         options={},
-        resumed_from=None,
     )
     old = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     with store.store.transaction() as c:  # as if its server had been killed five minutes ago

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from .conftest import MakeApp, csrf_of, running, wait_for
 from .support import CANDIDATE, INTERVIEW, INTERVIEWER, scripted, vtt
@@ -51,33 +52,39 @@ async def test_upload_form_to_report_page(make_app: MakeApp) -> None:
         assert f'href="/analyses/{analysis_id}"' in history and "state-done" in history
 
 
+async def _asked(http: httpx.AsyncClient, r: httpx.Response) -> tuple[str, str]:
+    """Follow an upload's redirect until its job has read the file; the analysis id and page."""
+    assert r.status_code == 303
+    analysis_id = r.headers["location"].rsplit("/", 1)[-1]
+    await wait_for(http, analysis_id)
+    return analysis_id, (await http.get(r.headers["location"])).text
+
+
 async def test_candidate_question_on_the_page(make_app: MakeApp) -> None:
     captions = (FIXTURES / "formats" / "youtube_autocaptions.en.vtt").read_bytes()
     async with running(make_app()) as http:
-        r = await _form_upload(http, captions, "captions.vtt")
-        assert r.status_code == 200 and "Who is the candidate?" in r.text
-        assert "All speech is the candidate" in r.text and "no speaker labels" in r.text
-        pending = re.search(r'name="pending" value="([^"]+)"', r.text)
-        assert pending is not None
+        analysis_id, page = await _asked(http, await _form_upload(http, captions, "captions.vtt"))
+        assert "Who is the candidate?" in page and f'action="/analyses/{analysis_id}/answer"' in page
+        assert "All speech is the candidate" in page and "no speaker labels" in page
         r = await http.post(
-            "/analyses", data={"csrf": csrf_of(r.text), "pending": pending[1], "speaker": "__all_speech__"}
+            f"/analyses/{analysis_id}/answer", data={"csrf": csrf_of(page), "speaker": "__all_speech__"}
         )
-        assert r.status_code == 303
-        await wait_for(http, r.headers["location"].rsplit("/", 1)[-1])
-        csrf = csrf_of((await http.get("/")).text)
-        r = await http.post("/analyses", data={"csrf": csrf, "pending": pending[1], "speaker": "__all_speech__"})
-        assert r.status_code == 410  # a held upload is used once
+        assert r.status_code == 303 and r.headers["location"] == f"/analyses/{analysis_id}"
+        assert (await wait_for(http, analysis_id))["state"] == "done"
+        r = await http.post(
+            f"/analyses/{analysis_id}/answer", data={"csrf": csrf_of(page), "speaker": "__all_speech__"}
+        )
+        assert r.status_code == 409 and "Already answered" in r.text  # a question is answered once
 
 
 async def test_wrong_name_offers_the_speakers_and_rerun_changes_the_candidate(make_app: MakeApp) -> None:
     async with running(make_app(llm_factory=lambda: scripted())) as http:
         r = await _form_upload(http, vtt(INTERVIEW), "interview.vtt", candidate="Nobody")
-        assert "Who is the candidate?" in r.text and f'value="{INTERVIEWER}"' in r.text
-        assert "“Nobody” is not one of the speakers" in r.text
-        pending = re.search(r'name="pending" value="([^"]+)"', r.text)
-        assert pending is not None
-        r = await http.post("/analyses", data={"csrf": csrf_of(r.text), "pending": pending[1], "speaker": CANDIDATE})
-        first = r.headers["location"].rsplit("/", 1)[-1]
+        first, page = await _asked(http, r)
+        assert "Who is the candidate?" in page and f'value="{INTERVIEWER}"' in page
+        assert "“Nobody” is not one of the speakers" in page
+        r = await http.post(f"/analyses/{first}/answer", data={"csrf": csrf_of(page), "speaker": CANDIDATE})
+        assert r.headers["location"].rsplit("/", 1)[-1] == first
         await wait_for(http, first)
         page = (await http.get(f"/analyses/{first}")).text
         assert "Wrong candidate?" in page and f'<option value="{INTERVIEWER}">' in page
@@ -91,13 +98,28 @@ async def test_wrong_name_offers_the_speakers_and_rerun_changes_the_candidate(ma
 async def test_an_unreadable_file_can_be_read_as_plain_text(make_app: MakeApp) -> None:
     prose = b"We talked about retrieval, evaluation and what to do when the model is down.\n" * 3
     async with running(make_app()) as http:
-        r = await _form_upload(http, prose, "notes.txt")
-        assert r.status_code == 400 and "Not a transcript we can read" in r.text
-        assert "Read notes.txt as plain text" in r.text and "--input-format" not in r.text
-        pending = re.search(r'name="pending" value="([^"]+)"', r.text)
-        assert pending is not None
-        r = await http.post("/analyses", data={"csrf": csrf_of(r.text), "pending": pending[1], "input_format": "plain"})
-        assert r.status_code == 200 and "Who is the candidate?" in r.text  # no labels: the page asks
+        analysis_id, page = await _asked(http, await _form_upload(http, prose, "notes.txt"))
+        assert "look like a transcript" in page and "state-failed" in page
+        assert "Read notes.txt as plain text" in page and "--input-format" not in page
+        r = await http.post(f"/analyses/{analysis_id}/answer", data={"csrf": csrf_of(page), "input_format": "plain"})
+        _, page = await _asked(http, r)
+        assert "Who is the candidate?" in page  # no labels: the page asks next
+
+
+async def test_the_upload_form_checks_csrf_before_keeping_the_file(make_app: MakeApp) -> None:
+    import os
+
+    async with running(make_app()) as http:
+        await http.get("/")  # a session cookie, as a browser has
+        r = await http.post("/analyses", files={"file": ("a.vtt", vtt(INTERVIEW))}, data={"csrf": "forged"})
+        assert r.status_code == 403
+        csrf = csrf_of((await http.get("/")).text)
+        html = {"accept": "text/html"}
+        r = await http.post("/analyses", files={"file": ("e.vtt", b"")}, data={"csrf": csrf}, headers=html)
+        assert r.status_code == 400 and "e.vtt is empty" in r.text and "{" not in r.text.split("<main", 1)[1]
+        r = await http.post("/analyses", files={"file": ("", b"")}, data={"csrf": csrf}, headers=html)
+        assert r.status_code == 400 and "Choose a transcript file" in r.text  # the browser's "no file"
+    assert not list((Path(os.environ["TJ_HOME"]) / "uploads").glob("*"))
 
 
 async def test_a_job_page_without_javascript_refreshes_itself(make_app: MakeApp) -> None:
@@ -125,3 +147,30 @@ async def test_delete_from_the_history_says_what_went(make_app: MakeApp) -> None
         r = await http.post(f"/analyses/{analysis_id}/delete", data={"csrf": csrf_of(index)}, follow_redirects=True)
         assert f"Deleted analysis <code>{analysis_id}</code> and 3 cached model response(s)" in r.text
         assert (await http.get(f"/analyses/{analysis_id}")).status_code == 404
+
+
+async def test_the_report_page_shows_the_turns_its_job_kept_without_parsing_again(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transcript_judge.ingest import Source, parse_source
+    from transcript_judge.web import service as service_module
+    from transcript_judge.web.pipeline import decode_turns, encode_turns
+
+    data = vtt(INTERVIEW)
+    parsed = parse_source(Source(data, "i.vtt"))
+    kept = decode_turns(encode_turns(parsed))
+    assert kept is not None and kept.as_turns() == parsed.turns and kept.speakers == parsed.speakers
+    assert [t.timestamp for t in kept.turns] == [t.timestamp for t in parsed.turns]
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report page parsed the upload again")
+
+    async with running(make_app(llm_factory=lambda: scripted())) as http:
+        r = await _form_upload(http, data, "interview.vtt", redact="1")
+        analysis_id = r.headers["location"].rsplit("/", 1)[-1]
+        await wait_for(http, analysis_id)
+        monkeypatch.setattr(service_module, "parse_turns", no_parsing)
+        page = (await http.get(f"/analyses/{analysis_id}")).text
+        html = (await http.get(f"/api/analyses/{analysis_id}/report.html")).text
+    assert 'id="turn-1"' in page and "forty thousand tickets" in page  # the turns as uploaded
+    assert 'id="turn-1"' in html

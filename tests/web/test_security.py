@@ -42,6 +42,19 @@ def test_a_non_loopback_bind_without_a_token_is_refused(host: str) -> None:
     WebSettings(host="::1").check()
 
 
+@pytest.mark.parametrize("token", ["a" * 40, "abcdabcdabcdabcd", "0123456789abcdef", "password12345678", "short"])
+def test_weak_tokens_are_refused_even_on_loopback_and_a_strong_one_is_offered(token: str) -> None:
+    from transcript_judge.web.settings import token_problem
+
+    with pytest.raises(ConfigError, match=r"too short|too easy to guess") as info:
+        WebSettings(token=token).check()
+    found = re.search(r"generated now: (\S+)", info.value.hint or "")
+    assert found is not None
+    offered = found[1]
+    assert offered != token and token_problem(offered) is None
+    WebSettings(host="0.0.0.0", token=offered).check()
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [

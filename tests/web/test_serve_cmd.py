@@ -38,6 +38,12 @@ def test_serve_refuses_a_public_bind_without_a_token(capsys: pytest.CaptureFixtu
     assert "Refusing to listen on 0.0.0.0" in err and "TJ_WEB_TOKEN" in err
 
 
+def test_serve_refuses_a_weak_token_and_offers_a_generated_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["serve", "--port", "0", "--token", "x" * 32]) == 7
+    err = capsys.readouterr().err
+    assert "too easy to guess" in err and "generated now:" in err
+
+
 def test_serve_is_registered(capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(["serve", "--help"]) == 0
     out = capsys.readouterr().out

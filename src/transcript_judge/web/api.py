@@ -2,26 +2,33 @@
 
 Writes from a browser need the ``X-CSRF-Token`` header; scripts on this machine, or
 with ``Authorization: Bearer <token>`` when the server has a token, don't.
+
+``POST /api/analyses`` answers 202 as soon as the upload is stored: the transcript is
+parsed in the job. A transcript whose candidate can't be told safely then stops in the
+state ``candidate_needed``, with the ``question`` (the speakers to choose from); answer
+it with ``POST /api/analyses/{id}/answer``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from ..errors import InputError, RubricError
+from ..errors import RubricError
 from ..report import render
-from .pipeline import CandidateNeeded, UploadOptions
-from .security import check_api_csrf, safe_filename
+from ..transcript import Turn
+from .pipeline import KeptTranscript, UploadOptions
+from .security import check_api_csrf, clip, safe_filename
 from .service import AnalysisView, Service
+from .uploads import MAX_FIELD_BYTES, UploadForm, read_upload_form
 
-__all__ = ["router", "service_of"]
+__all__ = ["read_upload", "router", "service_of"]
 
 router = APIRouter(prefix="/api", tags=["analyses"])
 
@@ -49,13 +56,28 @@ class Links(BaseModel):
     report_html: str | None = None
 
 
+class Question(BaseModel):
+    """What a run asks before it can go on. Answer with ``POST /api/analyses/{id}/answer``."""
+
+    kind: Literal["candidate", "format"] = Field(
+        description="candidate: which speaker is the candidate (send candidate=NAME or all_speech=true); "
+        "format: no reader recognised the file (send input_format=plain to read it as plain text)."
+    )
+    speakers: list[str] = Field(default_factory=list, description="For candidate: the speakers to choose from.")
+    labelled: bool = Field(True, description="For candidate: whether the transcript has speaker labels at all.")
+    tried: str | None = Field(None, description="For candidate: the name given, if it was not one of the speakers.")
+
+
 class AnalysisOut(BaseModel):
     """An analysis and where it stands."""
 
     id: str
     source_name: str
-    state: Literal["queued", "analysing", "retrying", "done", "partial", "failed", "interrupted"] = Field(
-        description="queued, analysing, retrying (after a rate limit or server error), done, partial "
+    state: Literal[
+        "queued", "analysing", "retrying", "candidate_needed", "done", "partial", "failed", "interrupted"
+    ] = Field(
+        description="queued (waiting for a slot), analysing (reading the transcript, then judging its chunks), "
+        "retrying (after a rate limit or server error), candidate_needed (see question), done, partial "
         "(some chunks could not be judged), failed, or interrupted (the server stopped; resumable)."
     )
     label: str
@@ -72,6 +94,7 @@ class AnalysisOut(BaseModel):
     resumable: bool
     error: str | None
     progress: dict[str, Any] | None = Field(description="Live progress while it runs (counts, no transcript text).")
+    question: Question | None = Field(None, description="What the run asks before it can go on, if anything.")
     links: Links
 
 
@@ -83,9 +106,6 @@ class Problem(BaseModel):
     code: str
     message: str
     hint: str | None = None
-    speakers: list[str] | None = Field(
-        None, description="For candidate_needed: the speakers to choose from (send candidate=NAME)."
-    )
 
 
 class Deleted(BaseModel):
@@ -111,43 +131,93 @@ def _out(view: AnalysisView) -> AnalysisOut:
 
 
 def _problem(status: int, code: str, message: str, hint: str | None = None, **extra: Any) -> HTTPException:
-    return HTTPException(status, Problem(code=code, message=message, hint=hint, **extra).model_dump())
+    problem = Problem(code=code, message=clip(message, 1000), hint=clip(hint, 1000) if hint else None, **extra)
+    return HTTPException(status, problem.model_dump())
 
 
 def _found(service: Service, analysis_id: str) -> AnalysisView:
     view = service.view(analysis_id)
     if view is None:
-        raise _problem(404, "not_found", f"No analysis {analysis_id!r}.")
+        raise _problem(404, "not_found", f"No analysis {clip(analysis_id, 40)!r}.")
     return view
 
 
-async def read_upload(file: UploadFile, limit: int) -> tuple[bytes, str]:
-    """The upload's bytes (at most ``limit``) and a safe display name.
+async def read_upload(
+    request: Request,
+    service: Service,
+    *,
+    before_file: Callable[[Mapping[str, str]], None] | None = None,
+    require_file: bool = True,
+) -> UploadForm:
+    """The upload form, its file spooled to the store's folder as it streams in.
 
     Raises:
-        HTTPException: 413 over the limit, 400 empty.
+        HTTPException: 400 malformed, no file or an empty one; 413 the file or a field too large.
     """
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise _problem(
-            413,
-            "too_large",
-            f"The file is over this server's limit of {limit / 1_048_576:.0f} MB.",
-            "Split the transcript, or start the server with a larger --max-file-mb.",
-        )
-    return data, safe_filename(file.filename)
+    form = await read_upload_form(
+        request,
+        spool_dir=service.store.spool_dir,
+        max_file_bytes=service.settings.max_upload_bytes,
+        before_file=before_file,
+    )
+    if form.file is not None and form.file.size == 0:
+        form.file.discard()
+        raise _problem(400, "bad_transcript", f"{form.file.name} is empty.", "Upload the exported transcript file.")
+    if require_file and form.file is None:
+        raise _problem(400, "no_file", "Send the transcript in a multipart field named 'file'.")
+    return form
 
 
-async def start(service: Service, data: bytes, name: str, options: UploadOptions) -> str:
-    """Submit, turning the pipeline's refusals into API problems."""
-    try:
-        return await service.submit(data, name, options)
-    except CandidateNeeded as e:
-        raise _problem(422, "candidate_needed", e.message, e.hint, speakers=e.speakers) from e
-    except InputError as e:
-        raise _problem(413 if " limit is " in e.message else 400, "bad_transcript", e.message, e.hint) from e
-    except RubricError as e:
-        raise _problem(400, "bad_rubric", e.message, e.hint) from e
+_TRUE, _FALSE = {"1", "true", "on", "yes"}, {"", "0", "false", "off", "no"}
+
+
+def form_flag(form: UploadForm, name: str) -> bool:
+    """A boolean form field (true/false, 1/0, on/off, yes/no; absent is false).
+
+    Raises:
+        HTTPException: 422 anything else (not echoed back).
+    """
+    value = form.get(name).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise _problem(422, "bad_field", f"The form field {name!r} must be true or false.")
+
+
+_UPLOAD_FIELDS: dict[str, tuple[str, str]] = {
+    "candidate": ("string", "The candidate's speaker label (default: inferred; the report says how)."),
+    "all_speech": ("boolean", "No speaker labels: all speech is the candidate's."),
+    "rubric": ("string", "A rubric key from GET /api/rubrics."),
+    "redact": ("boolean", "Replace emails, phones and URLs before sending."),
+    "redact_names": ("boolean", "Also redact the speakers' names."),
+    "input_format": ("string", "Force a reader instead of detecting the format."),
+}
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The transcript; its format is detected from the content. "
+                            "Streamed to disk and refused (413) past the server's --max-file-mb.",
+                        },
+                        **{
+                            name: {"type": kind, "description": f"{text} At most {MAX_FIELD_BYTES} bytes."}
+                            for name, (kind, text) in _UPLOAD_FIELDS.items()
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 @router.post(
@@ -157,32 +227,69 @@ async def start(service: Service, data: bytes, name: str, options: UploadOptions
     dependencies=[Depends(csrf_ok)],
     responses={400: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}},
     summary="Upload a transcript and start analysing it",
+    openapi_extra=_UPLOAD_BODY,
 )
-async def create_analysis(
-    service: ServiceDep,
-    file: Annotated[UploadFile, File(description="The transcript; its format is detected from the content.")],
-    candidate: Annotated[str | None, Form(description="The candidate's speaker label.")] = None,
-    all_speech: Annotated[bool, Form(description="No speaker labels: all speech is the candidate's.")] = False,
-    rubric: Annotated[str | None, Form(description="A rubric key from GET /api/rubrics.")] = None,
-    redact: Annotated[bool, Form(description="Replace emails, phones and URLs before sending.")] = False,
-    redact_names: Annotated[bool, Form(description="Also redact the speakers' names.")] = False,
-    input_format: Annotated[str | None, Form(description="Force a reader instead of detecting.")] = None,
-) -> AnalysisOut:
-    """Returns 202 with the analysis; follow ``links.events`` or poll ``links.self``.
-
-    A transcript whose candidate can't be told safely gets 422 ``candidate_needed`` with
-    the speakers: send the file again with ``candidate`` (or ``all_speech=true``).
+async def create_analysis(request: Request, service: ServiceDep) -> AnalysisOut:
+    """Returns 202 with the analysis (``queued`` or ``analysing``) as soon as the upload is
+    stored; follow ``links.events`` or poll ``links.self``. The transcript is read in the
+    job: one that isn't a transcript ends ``failed`` with the reason, and one whose
+    candidate can't be told safely stops as ``candidate_needed`` with the ``question``
+    (answer it with ``POST /api/analyses/{id}/answer``).
     """
-    data, name = await read_upload(file, service.settings.max_upload_bytes)
-    options = UploadOptions(
-        candidate=(candidate or "").strip() or None,
-        all_speech=all_speech,
-        rubric=rubric or None,
-        redact=redact or redact_names,
-        redact_names=redact_names,
-        input_format=input_format or None,
-    )
-    analysis_id = await start(service, data, name, options)
+    form = await read_upload(request, service)
+    assert form.file is not None
+    try:
+        options = UploadOptions(
+            candidate=form.get("candidate").strip() or None,
+            all_speech=form_flag(form, "all_speech"),
+            rubric=form.get("rubric") or None,
+            redact=form_flag(form, "redact") or form_flag(form, "redact_names"),
+            redact_names=form_flag(form, "redact_names"),
+            input_format=form.get("input_format").strip() or None,
+        )
+        analysis_id = await service.submit(form.file, options)
+    except RubricError as e:
+        raise _problem(400, "bad_rubric", e.message, e.hint) from e
+    finally:
+        form.file.discard()
+    return _out(_found(service, analysis_id))
+
+
+@router.post(
+    "/analyses/{analysis_id}/answer",
+    status_code=202,
+    response_model=AnalysisOut,
+    dependencies=[Depends(csrf_ok)],
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
+    summary="Answer the question an analysis stopped with, and run it on",
+)
+async def answer_analysis(
+    analysis_id: str,
+    service: ServiceDep,
+    candidate: Annotated[str, Form(max_length=200, description="The candidate's speaker label.")] = "",
+    all_speech: Annotated[bool, Form(description="All speech is the candidate's (no speaker labels).")] = False,
+    input_format: Annotated[str, Form(max_length=64, description="A reader name, e.g. plain.")] = "",
+) -> AnalysisOut:
+    """For ``candidate_needed``: send ``candidate`` (one of ``question.speakers``) or
+    ``all_speech=true``. For a ``failed`` run whose question is ``format``: send
+    ``input_format=plain``. The analysis runs again under the same id (it may ask again)."""
+    _found(service, analysis_id)
+    try:
+        ok = service.answer(
+            analysis_id,
+            candidate=candidate.strip() or None,
+            all_speech=all_speech,
+            input_format=input_format.strip() or None,
+        )
+    except RubricError as e:
+        raise _problem(400, "bad_rubric", e.message, e.hint) from e
+    if not ok:
+        raise _problem(
+            409,
+            "no_question",
+            f"Analysis {analysis_id} isn't waiting for that answer (nothing asked, already answered, "
+            "running, or the answer was empty).",
+        )
     return _out(_found(service, analysis_id))
 
 
@@ -216,8 +323,12 @@ async def get_report(
     report = service.report(analysis_id)
     if report is None:
         raise _problem(409, "not_ready", f"Analysis {analysis_id} has no report: it is {view.state}.")
-    transcript = service.transcript(analysis_id, view.options) if fmt == "html" else None
-    body = render(report, fmt, turns=transcript.turns if transcript else None)
+    transcript = await service.transcript(analysis_id, view.options) if fmt == "html" else None
+    turns: Sequence[Turn] | None = None
+    if transcript is not None:
+        turns = transcript.as_turns() if isinstance(transcript, KeptTranscript) else transcript.turns
+    # A long transcript's HTML report takes a while: off the event loop.
+    body = await asyncio.to_thread(render, report, fmt, turns=turns)
     stem = view.source_name.rsplit(".", 1)[0] or "report"
     headers = {}
     if download:
@@ -252,7 +363,10 @@ async def delete_analysis(analysis_id: str, service: ServiceDep) -> Deleted:
 )
 async def resume_analysis(analysis_id: str, service: ServiceDep) -> AnalysisOut:
     _found(service, analysis_id)
-    new_id = await service.resume(analysis_id)
+    try:
+        new_id = await service.resume(analysis_id)
+    except RubricError as e:
+        raise _problem(400, "bad_rubric", e.message, e.hint) from e
     if new_id is None:
         raise _problem(
             409,

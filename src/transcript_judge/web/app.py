@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -28,10 +29,11 @@ from ..llm.factory import build_llm
 from . import api, pages
 from .jobs import JobRunner
 from .pipeline import RubricCatalogue
-from .security import Guard
+from .security import Guard, clip
 from .service import LLMFactory, Service
 from .settings import WebSettings
 from .storage import WebStore
+from .uploads import sweep
 from .views import STATE_LABELS
 
 __all__ = ["create_app", "default_llm_factory", "templates"]
@@ -71,6 +73,39 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
 
 
+#: What a validation error may quote of the input it refused.
+ECHO_CHARS = 100
+
+
+def _short(value: Any) -> Any:
+    """A validation error's ``input``/``ctx``, cut so no error body echoes a big input."""
+    if isinstance(value, str | bytes):
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        return clip(text, ECHO_CHARS)
+    if isinstance(value, dict):
+        return {str(k)[:ECHO_CHARS]: _short(v) for k, v in list(value.items())[:10]}
+    if isinstance(value, list | tuple):
+        return [_short(v) for v in list(value)[:10]]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return clip(repr(value), ECHO_CHARS)
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """FastAPI's validation errors without the whole of what was sent."""
+    out: list[dict[str, Any]] = []
+    for error in list(errors)[:20]:
+        item = {k: v for k, v in dict(error).items() if k in ("type", "loc", "msg", "input", "ctx")}
+        item["loc"] = [_short(x) for x in item.get("loc", ())]
+        item["msg"] = clip(str(item.get("msg", "")), 300)
+        if "input" in item:
+            item["input"] = _short(item["input"])
+        if "ctx" in item:
+            item["ctx"] = _short(item["ctx"])
+        out.append(item)
+    return out
+
+
 def create_app(settings: WebSettings | None = None, *, llm_factory: LLMFactory | None = None) -> FastAPI:
     """The ASGI app. Without ``llm_factory``, runs use the keyword baseline unless the
     settings ask for the LLM tagger (then the configured model is used).
@@ -97,6 +132,8 @@ def create_app(settings: WebSettings | None = None, *, llm_factory: LLMFactory |
         cut = store.recover(runner.live())
         if cut:
             log.info("marked %d analysis(es) cut off by a restart as interrupted", len(cut))
+        if swept := sweep(store.spool_dir):
+            log.info("removed %d upload(s) left half-received by a stopped server", swept)
         try:
             yield
         finally:
@@ -123,20 +160,22 @@ def create_app(settings: WebSettings | None = None, *, llm_factory: LLMFactory |
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}  # an API problem
+        hint = detail.get("hint")
         return pages.page(
             request,
             "error.html.j2",
             exc.status_code,
             title=_TITLES.get(exc.status_code, "Error"),
-            message=str(exc.detail),
-            hint=None,
+            message=clip(str(detail.get("message", "")), 1000),
+            hint=clip(str(hint), 1000) if hint else None,
         )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, 422)
-        return HTMLResponse("Invalid form.", 422)
+            return JSONResponse({"detail": jsonable_encoder(validation_errors(exc.errors()))}, 422)
+        return HTMLResponse("Invalid form: a field is missing, malformed or too long.", 422)
 
     app.add_middleware(Guard, settings=settings)
     return app

@@ -3,22 +3,28 @@
 A job's state is one of::
 
     queued ─▶ analysing ◀─▶ retrying ─▶ done | partial | failed
-                                     └─▶ interrupted   (server stopped; resumable)
+                 │                   └─▶ interrupted   (server stopped; resumable)
+                 └─▶ candidate_needed  (the user must say who the candidate is)
 
-``retrying`` is shown while the SDK waits to retry a call (rate limit, server error,
-timeout: see :mod:`.retries`) and until the next call comes back. Progress comes from
-the pipeline's :class:`~transcript_judge.analysis.Event` stream and from the per-call
-trace records; neither carries transcript text. The durable state (running, finished,
-interrupted) is in the store; this module holds only what is live.
+A job starts by reading its upload (parse, roles, plan: the ``reading`` phase of
+``analysing``), then judges its chunks. At most ``max_jobs`` jobs run at once, and at
+most ``max_jobs`` parses (jobs' and report pages') happen at once: the rest wait, the
+jobs as ``queued``. ``retrying`` is shown while the SDK waits to retry a call (rate
+limit, server error, timeout: see :mod:`.retries`) and until the next call comes back.
+Progress comes from the pipeline's :class:`~transcript_judge.analysis.Event` stream and
+from the per-call trace records; neither carries transcript text. The durable state
+(running, finished, interrupted) is in the store; this module holds only what is live.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,15 +33,25 @@ from ..errors import TranscriptJudgeError
 from ..report.model import Report
 from ..trace import CallStats
 from . import retries
+from .pipeline import UploadOptions, question_of
+from .security import clip
 from .storage import WebStore
 
 __all__ = ["TERMINAL", "Job", "JobRunner", "JobState", "Progress"]
 
 log = logging.getLogger(__name__)
 
-JobState = Literal["queued", "analysing", "retrying", "done", "partial", "failed", "interrupted"]
-TERMINAL: frozenset[str] = frozenset({"done", "partial", "failed", "interrupted"})
+JobState = Literal["queued", "analysing", "retrying", "candidate_needed", "done", "partial", "failed", "interrupted"]
+TERMINAL: frozenset[str] = frozenset({"candidate_needed", "done", "partial", "failed", "interrupted"})
+Phase = Literal["waiting", "reading", "judging"]
 HEARTBEAT_S = 10.0
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc keeps it after a big parse)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @dataclass
@@ -43,6 +59,7 @@ class Progress:
     """What a job has done so far. Counts and statuses only, never transcript text."""
 
     state: JobState = "queued"
+    phase: Phase = "waiting"
     total: int = 0
     judged: int = 0
     chunks: dict[int, str] = field(default_factory=dict)
@@ -58,6 +75,7 @@ class Progress:
         waiting = s.oldest_in_flight() if s is not None else None
         return {
             "state": self.state,
+            "phase": self.phase,
             "total": self.total,
             "judged": min(self.judged, self.total),
             "calls": s.calls if s else 0,
@@ -76,9 +94,10 @@ class Progress:
 class Job:
     """One live analysis, observed by the pages through :meth:`wait`."""
 
-    def __init__(self, analysis_id: str, total: int) -> None:
+    def __init__(self, analysis_id: str, options: UploadOptions) -> None:
         self.id = analysis_id
-        self.progress = Progress(total=total, chunks=dict.fromkeys(range(total), "waiting"))
+        self.options = options
+        self.progress = Progress()
         self.version = 0
         self.report: Report | None = None
         self.task: asyncio.Task[None] | None = None
@@ -102,6 +121,13 @@ class Job:
 
     def set_state(self, state: JobState) -> None:
         self.progress.state = state
+        self.changed()
+
+    def planned(self, total: int) -> None:
+        """The upload is planned: ``total`` chunks to judge."""
+        p = self.progress
+        p.phase, p.total = "judging", total
+        p.chunks = dict.fromkeys(range(total), "waiting")
         self.changed()
 
     # -- observers: the pipeline's events, trace records and SDK retry notices --------
@@ -143,13 +169,15 @@ Work = Callable[[Job], Awaitable[Report]]
 
 
 class JobRunner:
-    """Starts, tracks and cancels jobs; at most ``max_jobs`` analyse at once."""
+    """Starts, tracks and cancels jobs; at most ``max_jobs`` analyse at once, and at most
+    ``max_jobs`` uploads are parsed at once (:meth:`reading`)."""
 
     def __init__(self, store: WebStore, *, max_jobs: int) -> None:
         self.store = store
         self.max_jobs = max_jobs
         self._jobs: dict[str, Job] = {}
         self._slots: asyncio.Semaphore | None = None
+        self._parsing: asyncio.Semaphore | None = None
         self._beat: asyncio.Task[None] | None = None
         self.stopping = False  # the server is shutting down: event streams should end
         retries.install()
@@ -160,13 +188,22 @@ class JobRunner:
     def live(self) -> set[str]:
         return set(self._jobs)
 
-    def start(self, analysis_id: str, total: int, work: Work) -> Job:
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """Hold one of the ``max_jobs`` parse slots: a large upload costs hundreds of
+        megabytes while it is parsed, so a burst of them must take turns."""
+        if self._parsing is None:
+            self._parsing = asyncio.Semaphore(self.max_jobs)
+        async with self._parsing:
+            yield
+
+    def start(self, analysis_id: str, options: UploadOptions, work: Work) -> Job:
         """Queue ``work`` for a run already recorded as ``running`` in the store."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_jobs)
         if self._beat is None or self._beat.done():
             self._beat = asyncio.create_task(self._heartbeat(), name="tj-web-heartbeat")
-        job = Job(analysis_id, total)
+        job = Job(analysis_id, options)
         self._jobs[analysis_id] = job
         job.task = asyncio.create_task(self._run(job, work, self._slots), name=f"tj-web-job-{analysis_id}")
         return job
@@ -176,6 +213,7 @@ class JobRunner:
         try:
             async with slots:
                 job.progress.started = time.monotonic()
+                job.progress.phase = "reading"
                 job.set_state("analysing")
                 report = await work(job)
             self.store.finish(job.id, report)
@@ -188,10 +226,11 @@ class JobRunner:
             job.set_state("interrupted")
             raise
         except TranscriptJudgeError as e:
-            message = e.message + (f" ({e.hint})" if e.hint else "")
-            self.store.fail(job.id, message)
+            message = clip(e.message + (f" ({e.hint})" if e.hint else ""), 1000)
+            question = question_of(e, job.options)
+            self.store.fail(job.id, message, question=question)
             job.progress.error = message
-            job.set_state("failed")
+            job.set_state("candidate_needed" if question and question["kind"] == "candidate" else "failed")
         except Exception as e:
             log.exception("analysis %s failed", job.id)
             message = f"Internal error ({type(e).__name__}). This is a bug; the server log has the details."
@@ -200,6 +239,8 @@ class JobRunner:
             job.set_state("failed")
         finally:
             self._jobs.pop(job.id, None)
+            if not self._jobs:
+                release_memory()
 
     async def _heartbeat(self) -> None:
         while True:

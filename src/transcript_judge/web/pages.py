@@ -6,18 +6,20 @@ through autoescaped templates, and the Content-Security-Policy forbids inline sc
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment
 
-from ..errors import InputError, RubricError
+from ..errors import RubricError
 from ..ingest import available_formats
 from ..report.model import NOTICE, Report
 from .api import read_upload, service_of
-from .pipeline import CandidateNeeded, UploadOptions
-from .security import check_form_csrf, csrf_token
+from .pipeline import UploadOptions
+from .security import check_form_csrf, clip, csrf_token
 from .service import AnalysisView, Service
 from .views import report_view
 
@@ -28,16 +30,45 @@ router = APIRouter(include_in_schema=False)
 ALL_SPEECH = "__all_speech__"
 
 
-def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _render(request: Request, template: str, **context: Any) -> str:
     env: Environment = request.app.state.templates
     service = service_of(request)
-    html = env.get_template(template).render(
+    return env.get_template(template).render(
         csrf=csrf_token(request),
         notice=NOTICE,
         lexical=service.settings.analysis.tagger == "lexical",
         **context,
     )
-    return HTMLResponse(html, status)
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_render(request, template, **context), status)
+
+
+def _blocks(pieces: Iterator[str], size: int = 1 << 16) -> Iterator[bytes]:
+    """The template's output in blocks of about ``size`` characters, encoded."""
+    held: list[str] = []
+    n = 0
+    for piece in pieces:
+        held.append(piece)
+        n += len(piece)
+        if n >= size:
+            yield "".join(held).encode()
+            held, n = [], 0
+    if held:
+        yield "".join(held).encode()
+
+
+def _stream(request: Request, template: str, **context: Any) -> StreamingResponse:
+    """A page rendered as it is sent (Starlette iterates it on a worker thread)."""
+    env: Environment = request.app.state.templates
+    pieces = env.get_template(template).generate(
+        csrf=csrf_token(request),
+        notice=NOTICE,
+        lexical=service_of(request).settings.analysis.tagger == "lexical",
+        **context,
+    )
+    return StreamingResponse(_blocks(pieces), media_type="text/html; charset=utf-8")
 
 
 def _see(url: str) -> RedirectResponse:
@@ -71,66 +102,64 @@ def _error(
 
 
 @router.post("/analyses", response_model=None)
-async def upload(
+async def upload(request: Request) -> Response:
+    """The upload form. The file streams to disk; the CSRF field (first in the form) is
+    checked before any of it is kept."""
+
+    def csrf_first(fields: Mapping[str, str]) -> None:
+        check_form_csrf(request, fields.get("csrf"))
+
+    service = service_of(request)
+    form = await read_upload(request, service, before_file=csrf_first, require_file=False)
+    try:
+        check_form_csrf(request, form.get("csrf"))
+        if form.file is None:
+            return _error(request, 400, "No file", "Choose a transcript file to upload.")
+        options = UploadOptions(
+            candidate=form.get("candidate").strip() or None,
+            rubric=form.get("rubric") or None,
+            redact=_flag(form.get("redact")) or _flag(form.get("redact_names")),
+            redact_names=_flag(form.get("redact_names")),
+            input_format=form.get("input_format").strip() or None,
+        )
+        analysis_id = await service.submit(form.file, options)
+    except RubricError as e:
+        return _error(request, 400, "Unknown rubric", e.message, e.hint)
+    finally:
+        if form.file is not None:
+            form.file.discard()
+    return _see(f"/analyses/{analysis_id}")
+
+
+@router.post("/analyses/{analysis_id}/answer", response_model=None)
+async def answer(
     request: Request,
+    analysis_id: str,
     csrf: Annotated[str, Form()] = "",
-    file: Annotated[UploadFile | None, File()] = None,
-    pending: Annotated[str, Form()] = "",
-    candidate: Annotated[str, Form()] = "",
-    speaker: Annotated[str, Form()] = "",
-    rubric: Annotated[str, Form()] = "",
-    redact: Annotated[str, Form()] = "",
-    redact_names: Annotated[str, Form()] = "",
-    input_format: Annotated[str, Form()] = "",
+    speaker: Annotated[str, Form(max_length=400)] = "",
+    input_format: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
+    """The answer to the question a run stopped with (the candidate; plain text)."""
     check_form_csrf(request, csrf)
     service = service_of(request)
-    if pending:
-        held = service.take(pending)
-        if held is None:
-            return _error(request, 410, "Upload expired", "That upload is no longer held here. Upload the file again.")
-        data, name, options = held.data, held.name, held.options
-        if speaker == ALL_SPEECH:
-            options = UploadOptions(**{**options.recorded(), "candidate": None, "all_speech": True})
-        elif speaker:
-            options = UploadOptions(**{**options.recorded(), "candidate": speaker, "all_speech": False})
-        if input_format:
-            options = UploadOptions(**{**options.recorded(), "input_format": input_format})
-    else:
-        if file is None or not file.filename:
-            return _error(request, 400, "No file", "Choose a transcript file to upload.")
-        data, name = await read_upload(file, service.settings.max_upload_bytes)
-        options = UploadOptions(
-            candidate=candidate.strip() or None,
-            rubric=rubric or None,
-            redact=_flag(redact) or _flag(redact_names),
-            redact_names=_flag(redact_names),
-            input_format=input_format or None,
-        )
+    _found(service, analysis_id)
     try:
-        analysis_id = await service.submit(data, name, options)
-    except CandidateNeeded as e:
-        key = service.hold(data, name, options)
-        return page(
-            request,
-            "candidate.html.j2",
-            pending=key,
-            name=name,
-            message=e.message,
-            speakers=e.speakers,
-            labelled=e.labelled,
-            tried=options.candidate,
-            all_speech=ALL_SPEECH,
-        )
-    except InputError as e:
-        retry = None
-        if not options.input_format and "doesn't look like a transcript" in e.message:
-            retry = service.hold(data, name, options)  # offer to read it as plain text
-        return _error(
-            request, 400, "Not a transcript we can read", e.message, _web_hint(e.hint), name=name, retry=retry
+        ok = service.answer(
+            analysis_id,
+            candidate=speaker if speaker and speaker != ALL_SPEECH else None,
+            all_speech=speaker == ALL_SPEECH,
+            input_format=input_format or None,
         )
     except RubricError as e:
         return _error(request, 400, "Unknown rubric", e.message, e.hint)
+    if not ok:
+        return _error(
+            request,
+            409,
+            "Already answered",
+            "This analysis isn't waiting for an answer any more. Open it to see where it stands.",
+            link=f"/analyses/{analysis_id}",
+        )
     return _see(f"/analyses/{analysis_id}")
 
 
@@ -146,25 +175,36 @@ def _web_hint(hint: str | None) -> str | None:
 def _found(service: Service, analysis_id: str) -> AnalysisView:
     view = service.view(analysis_id)
     if view is None:
-        raise HTTPException(404, f"There is no analysis {analysis_id!r} (it may have been deleted).")
+        raise HTTPException(404, f"There is no analysis {clip(analysis_id, 40)!r} (it may have been deleted).")
     return view
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
-async def analysis_page(request: Request, analysis_id: str) -> HTMLResponse:
+async def analysis_page(request: Request, analysis_id: str) -> Response:
     service = service_of(request)
     view = _found(service, analysis_id)
     report: Report | None = service.report(analysis_id) if view.has_report else None
+    if report is None and view.state == "candidate_needed" and view.question is not None:
+        q = view.question
+        return page(
+            request,
+            "candidate.html.j2",
+            a=view,
+            name=view.source_name,
+            message=view.message,
+            speakers=q.get("speakers") or [],
+            labelled=bool(q.get("labelled", True)),
+            tried=clip(q["tried"], 80) if q.get("tried") else None,
+            all_speech=ALL_SPEECH,
+        )
     if report is None:
-        return page(request, "job.html.j2", a=view)
-    transcript = service.transcript(analysis_id, view.options)
-    return page(
-        request,
-        "report.html.j2",
-        a=view,
-        v=report_view(report, transcript.turns if transcript else None),
-        speakers=[s for s in (transcript.speakers if transcript else []) if s != report.roles.candidate],
-    )
+        return page(request, "job.html.j2", a=view, message=_web_hint(view.message) or "")
+    transcript = await service.transcript(analysis_id, view.options)
+    speakers = [s for s in (transcript.speakers if transcript else []) if s != report.roles.candidate]
+    # A long transcript is tens of thousands of turns to lay out: off the event loop, and
+    # streamed as it renders rather than held whole (twice: as text, then as bytes).
+    v = await asyncio.to_thread(report_view, report, transcript.turns if transcript else None)
+    return _stream(request, "report.html.j2", a=view, v=v, speakers=speakers)
 
 
 @router.post("/analyses/{analysis_id}/resume", response_model=None)
@@ -172,7 +212,10 @@ async def resume(request: Request, analysis_id: str, csrf: Annotated[str, Form()
     check_form_csrf(request, csrf)
     service = service_of(request)
     _found(service, analysis_id)
-    new_id = await service.resume(analysis_id)
+    try:
+        new_id = await service.resume(analysis_id)
+    except RubricError as e:
+        return _error(request, 400, "Unknown rubric", e.message, e.hint)
     if new_id is None:
         return _error(
             request,
@@ -185,15 +228,20 @@ async def resume(request: Request, analysis_id: str, csrf: Annotated[str, Form()
 
 @router.post("/analyses/{analysis_id}/rerun", response_model=None)
 async def rerun(
-    request: Request, analysis_id: str, csrf: Annotated[str, Form()] = "", candidate: Annotated[str, Form()] = ""
+    request: Request,
+    analysis_id: str,
+    csrf: Annotated[str, Form()] = "",
+    candidate: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
+    """Run a finished analysis again for another speaker (a new analysis; a name that
+    isn't a speaker makes it ask, like an upload)."""
     check_form_csrf(request, csrf)
     service = service_of(request)
     _found(service, analysis_id)
     try:
-        new_id = await service.resume(analysis_id, candidate=candidate.strip() or None) if candidate.strip() else None
-    except CandidateNeeded as e:
-        return _error(request, 400, "Not a speaker", e.message, e.hint)
+        new_id = await service.resume(analysis_id, candidate=candidate.strip()) if candidate.strip() else None
+    except RubricError as e:
+        return _error(request, 400, "Unknown rubric", e.message, e.hint)
     if new_id is None:
         return _error(
             request,

@@ -1,19 +1,25 @@
 """An upload through the pipeline: parse, roles, redaction, plan; then the run itself.
 
-The same steps as ``transcript-judge analyse``, from bytes instead of a path. Parsing
-and planning are quick and pure, so they happen when the upload arrives (a problem is
-reported on the spot); the run happens later, in a background job.
+The same steps as ``transcript-judge analyse``, from bytes instead of a path. All of it
+happens in the background job, in its turn (parsing a large upload takes seconds and
+hundreds of megabytes, so it waits for a slot like the rest of the run). A problem only
+the user can resolve (which speaker is the candidate; whether to read an unrecognised
+file as plain text) ends the job with a *question* (:func:`question_of`), which the
+page and the API put to the user; the answer runs the job again.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ..analysis import AnalysisSettings, EventCallback, Plan, plan_analysis, run_analysis
-from ..errors import InputError, NoCandidateError, RubricError
+from ..errors import InputError, NoCandidateError, RubricError, TranscriptJudgeError
+from ..history import transcript_digest
 from ..ingest import Source, parse_source
 from ..llm.base import LLM
 from ..redaction import Redaction, redact_transcript, restore_report, speaker_names
@@ -22,18 +28,27 @@ from ..resources import default_rubric_path, prompts_dir
 from ..roles import RoleAssignment, assign_roles, is_bot
 from ..rubric import Rubric, load_rubric
 from ..trace import CallStats
-from ..transcript import Transcript
+from ..transcript import Transcript, Turn, format_timestamp
 from .storage import WebStore
 
 __all__ = [
     "CandidateNeeded",
+    "KeptTranscript",
+    "KeptTurn",
     "Prepared",
     "RubricCatalogue",
     "RubricChoice",
     "UploadOptions",
     "analyse",
+    "decode_turns",
+    "encode_turns",
+    "parse_turns",
     "prepare",
+    "question_of",
 ]
+
+#: What the ingest layer says when no reader recognises a file (the page offers plain text).
+NOT_RECOGNISED = "doesn't look like a transcript"
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,20 @@ class CandidateNeeded(NoCandidateError):
         super().__init__(message, hint=hint)
         self.speakers = speakers
         self.labelled = labelled
+
+
+def question_of(error: TranscriptJudgeError, options: UploadOptions) -> dict[str, Any] | None:
+    """What to ask the user so that a run that stopped with ``error`` can go on, or None.
+
+    ``{"kind": "candidate", "speakers": [...], "labelled": bool, "tried": name or None}``
+    asks which speaker is the candidate; ``{"kind": "format"}`` offers to read a file no
+    reader recognised as plain text.
+    """
+    if isinstance(error, CandidateNeeded):
+        return {"kind": "candidate", "speakers": error.speakers, "labelled": error.labelled, "tried": options.candidate}
+    if isinstance(error, InputError) and not options.input_format and NOT_RECOGNISED in error.message:
+        return {"kind": "format"}
+    return None
 
 
 @dataclass(frozen=True)
@@ -108,12 +137,13 @@ class RubricCatalogue:
 
 @dataclass
 class Prepared:
-    """An upload parsed and planned: ready to run."""
+    """An upload parsed and planned: ready to run. (Neither the upload's bytes nor, with
+    redaction, the unredacted transcript are kept: the run needs neither.)"""
 
     upload_name: str
-    data: bytes
     options: UploadOptions
-    original: Transcript
+    digest: str  # of the transcript as uploaded (what --resume matches on)
+    turns: bytes  # the transcript as uploaded, for the report page (:func:`encode_turns`)
     roles: RoleAssignment
     redaction: Redaction | None
     plan: Plan
@@ -154,11 +184,76 @@ def prepare(
         raise CandidateNeeded(
             e.message, hint=e.hint, speakers=_speakers(transcript), labelled=transcript.has_speaker_labels
         ) from e
+    digest, turns = transcript_digest(transcript), encode_turns(transcript)
     work, redaction = transcript, None
     if options.redact or options.redact_names:
         work, redaction = redact_transcript(transcript, names=speaker_names(transcript) if options.redact_names else [])
+    del transcript
     plan = plan_analysis(work, roles, rubric, settings)
-    return Prepared(upload_name, data, options, transcript, roles, redaction, plan)
+    return Prepared(upload_name, options, digest, turns, roles, redaction, plan)
+
+
+_TURNS_VERSION = 1
+
+
+def encode_turns(transcript: Transcript) -> bytes:
+    """The transcript's turns (and what the page shows of the rest), as zlib'd JSON: a few
+    bytes a word, and read back in a fraction of the time and memory a parse takes."""
+    doc = {
+        "v": _TURNS_VERSION,
+        "format": transcript.source_format,
+        "labelled": transcript.has_speaker_labels,
+        "turns": [[t.index, t.speaker, t.text, t.start, t.end] for t in transcript.turns],
+    }
+    return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptTurn:
+    """A turn as the report page shows it: what :class:`Turn` has, in an eighth of the memory."""
+
+    index: int
+    speaker: str
+    text: str
+    start: float | None
+    end: float | None
+
+    @property
+    def timestamp(self) -> str:
+        return format_timestamp(self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptTranscript:
+    """The turns a job kept (:func:`decode_turns`), for the report page."""
+
+    turns: tuple[KeptTurn, ...]
+    source_format: str
+    has_speaker_labels: bool
+
+    @property
+    def speakers(self) -> list[str]:
+        return list(dict.fromkeys(t.speaker for t in self.turns))
+
+    def as_turns(self) -> tuple[Turn, ...]:
+        """As :class:`Turn` objects (for the report renderer). They were validated when
+        the upload was parsed, so they aren't validated again."""
+        return tuple(
+            Turn.model_construct(index=t.index, speaker=t.speaker, text=t.text, start=t.start, end=t.end)
+            for t in self.turns
+        )
+
+
+def decode_turns(blob: bytes) -> KeptTranscript | None:
+    """The transcript :func:`encode_turns` kept (None if it is from another version)."""
+    try:
+        doc = json.loads(zlib.decompress(blob))
+    except (zlib.error, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("v") != _TURNS_VERSION:
+        return None
+    turns = tuple(KeptTurn(i, speaker, text, start, end) for i, speaker, text, start, end in doc["turns"])
+    return KeptTranscript(turns, doc["format"], bool(doc["labelled"]))
 
 
 def parse_turns(data: bytes, upload_name: str, options: UploadOptions, *, max_bytes: int) -> Transcript | None:

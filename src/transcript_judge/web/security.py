@@ -10,13 +10,15 @@ One ASGI middleware (:class:`Guard`) runs before every route:
    ``Sec-Fetch-Site``) says it came from another site is refused. Forms also carry a
    per-session CSRF token (cookie + hidden field, or the ``X-CSRF-Token`` header for
    scripts), checked by :func:`check_form_csrf` / :func:`check_api_csrf`.
-4. **Size**: a body over the upload limit is refused with 413, from its
-   ``Content-Length`` or, failing that, while it streams.
+4. **Size**: a body over its limit is refused with 413, from its ``Content-Length`` or,
+   failing that, while it streams: the upload limit (plus the form's small fields) for the
+   two upload routes, :data:`SMALL_BODY` for every other write.
 5. **Headers**: a strict Content-Security-Policy (no inline script at all), nosniff,
    no framing, no caching of reports.
 
 File names are display names only (:func:`safe_filename`): uploads live in the store,
-never on disk under a name a user chose.
+never on disk under a name a user chose. Messages never echo a request's input whole
+(:func:`clip`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ __all__ = [
     "UploadTooLarge",
     "check_api_csrf",
     "check_form_csrf",
+    "clip",
     "csrf_token",
     "safe_filename",
 ]
@@ -52,6 +55,9 @@ CSRF_COOKIE = "tj_csrf"
 AUTH_COOKIE = "tj_auth"
 CSRF_HEADER = "x-csrf-token"
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small form fields
+SMALL_BODY = 64 * 1024  # any write but an upload: a CSRF token and a speaker name
+UPLOAD_ROUTES = frozenset({"/analyses", "/api/analyses"})
+CLIP_CHARS = 200
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -69,13 +75,34 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 _FILENAME_OK = re.compile(r"[^\w.\-+() ]", re.UNICODE)
 
 
+def clip(text: str, limit: int = CLIP_CHARS) -> str:
+    """``text``, cut to ``limit`` characters (with an ellipsis): what an error message may
+    quote of something a request sent.
+
+    Example:
+        >>> clip("x" * 1000, 5)
+        'xxxx…'
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _megabytes(limit: int) -> str:
+    mb = limit / 1_048_576
+    return f"{mb:.0f} MB" if mb >= 1 else f"{max(1, round(limit / 1024))} KB"
+
+
 class UploadTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(
             413,
-            f"The upload is larger than this server's limit of {limit / 1_048_576:.0f} MB. "
+            f"The upload is larger than this server's limit of {_megabytes(limit)}. "
             "Split the transcript, or start the server with a larger --max-file-mb.",
         )
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, f"The request body is over {SMALL_BODY // 1024} KB: this form takes a few short fields.")
 
 
 def safe_filename(name: str | None, default: str = "transcript.txt") -> str:
@@ -153,7 +180,7 @@ def _cross_site(request: Request) -> str | None:
     host = request.headers.get("host", "")
     origin = request.headers.get("origin")
     if origin is not None:
-        return None if _same_origin(origin, host) else f"Origin {origin!r}"
+        return None if _same_origin(origin, host) else f"Origin {clip(origin, 80)!r}"
     referer = request.headers.get("referer")
     if referer and not _same_origin(referer, host):
         return "Referer from another site"
@@ -168,7 +195,7 @@ class Guard:
     def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
         self.app = app
         self.settings = settings
-        self.max_body = settings.max_upload_bytes + FORM_OVERHEAD
+        self.max_upload_body = settings.max_upload_bytes + FORM_OVERHEAD
         self._session = session_value(settings.token) if settings.token else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -189,14 +216,16 @@ class Guard:
             csrf = secrets.token_urlsafe(32)
         scope["tj.csrf"] = csrf
         received = 0
+        upload = path in UPLOAD_ROUTES
+        limit = self.max_upload_body if upload else SMALL_BODY
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise UploadTooLarge(self.settings.max_upload_bytes)
+                if received > limit:
+                    raise UploadTooLarge(self.settings.max_upload_bytes) if upload else BodyTooLarge()
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -214,7 +243,7 @@ class Guard:
                 message = {**message, "headers": headers}
             await send(message)
 
-        # Reading past the limit raises UploadTooLarge (an HTTPException: a 413 page).
+        # Reading past the limit raises UploadTooLarge / BodyTooLarge (HTTPExceptions: a 413).
         await self.app(scope, limited_receive, send_with_headers)
 
     def _refuse(self, request: Request) -> Response | None:
@@ -245,8 +274,11 @@ class Guard:
             if why is not None:
                 return PlainTextResponse(f"Cross-site request refused ({why}).", 403)
             length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > self.max_body:
-                return PlainTextResponse(str(UploadTooLarge(s.max_upload_bytes).detail), 413)
+            if path in UPLOAD_ROUTES:
+                if length.isdigit() and int(length) > self.max_upload_body:
+                    return PlainTextResponse(str(UploadTooLarge(s.max_upload_bytes).detail), 413)
+            elif length.isdigit() and int(length) > SMALL_BODY:
+                return PlainTextResponse(str(BodyTooLarge().detail), 413)
         return None
 
     def _authenticated(self, request: Request) -> bool:

@@ -1,47 +1,53 @@
-"""What the pages and the JSON API do, in one place: submit, resume, delete, look up.
+"""What the pages and the JSON API do, in one place: submit, answer, resume, delete, look up.
 
 Both front ends call these methods, so a form post and ``POST /api/analyses`` take the
-same path through parsing, the store and the job runner.
+same path through the store and the job runner. Submitting is quick whatever the upload's
+size: the spooled file is copied into the store and a job is queued; parsing and planning
+happen in the job, in its turn (see :mod:`.jobs`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import secrets
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InputError
 from ..history import AnalysisRecord, Forgotten
 from ..llm.base import LLM
 from ..llm.factory import close_llm
+from ..prompting import prompt_fingerprint
 from ..report.model import Report
 from ..transcript import Transcript
 from .jobs import TERMINAL, Job, JobRunner
-from .pipeline import Prepared, RubricCatalogue, UploadOptions, analyse, parse_turns, prepare
+from .pipeline import (
+    KeptTranscript,
+    Prepared,
+    RubricCatalogue,
+    UploadOptions,
+    analyse,
+    decode_turns,
+    parse_turns,
+    prepare,
+)
 from .settings import WebSettings
 from .storage import WebStore
+from .uploads import Spooled
 from .views import STATE_LABELS
 
-__all__ = ["AnalysisView", "LLMFactory", "Pending", "Service"]
+__all__ = ["AnalysisView", "LLMFactory", "Service", "ShownTranscript"]
 
 LLMFactory = Callable[[], LLM | None]
-PENDING_TTL_S = 30 * 60
-PENDING_MAX = 16
+#: A transcript for the report page: the turns its job kept, or (older runs) the upload parsed again.
+ShownTranscript = KeptTranscript | Transcript
 RESUMABLE = frozenset({"interrupted", "failed", "partial"})
-
-
-@dataclass(frozen=True)
-class Pending:
-    """An upload waiting for the user's answer (which speaker is the candidate)."""
-
-    data: bytes
-    name: str
-    options: UploadOptions
-    created: float
+#: Parsed transcripts kept for the report pages: at most this many, from uploads of at most
+#: this many bytes in all (a 25 MB upload parses into ~60 MB of turns: not worth keeping).
+TURNS_CACHED = 8
+TURNS_CACHE_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class AnalysisView:
     has_report: bool
     error: str | None
     progress: dict[str, Any] | None
+    question: dict[str, Any] | None  # what the run asks before it can go on
 
     @property
     def terminal(self) -> bool:
@@ -77,6 +84,8 @@ class AnalysisView:
 def _message(state: str, progress: dict[str, Any] | None, record: AnalysisRecord, error: str | None) -> str:
     if state == "queued":
         return "Waiting for a free slot: other analyses are running."
+    if state == "analysing" and progress is not None and progress.get("phase") == "reading":
+        return "Reading the transcript and planning its chunks."
     if state in ("analysing", "retrying") and progress is not None:
         msg = f"{progress['judged']} of {progress['total']} chunk(s) judged."
         if state == "retrying":
@@ -87,6 +96,8 @@ def _message(state: str, progress: dict[str, Any] | None, record: AnalysisRecord
         return msg
     if state == "analysing":
         return "Running in another process (the command line or another server), or cut off without notice."
+    if state == "candidate_needed":
+        return error or "Which speaker is the candidate?"
     if state == "done":
         return "Finished."
     if state == "partial":
@@ -117,68 +128,76 @@ class Service:
         self.runner = runner
         self.rubrics = rubrics
         self.llm_factory = llm_factory
-        self._pending: OrderedDict[str, Pending] = OrderedDict()
-        self._turns: OrderedDict[str, Transcript | None] = OrderedDict()
-
-    # -- pending uploads (the candidate question) -----------------------------------
-
-    def hold(self, data: bytes, name: str, options: UploadOptions) -> str:
-        """Keep an upload while the page asks a question; returns its one-time key."""
-        now = time.monotonic()
-        for key in [k for k, p in self._pending.items() if now - p.created > PENDING_TTL_S]:
-            del self._pending[key]
-        while len(self._pending) >= PENDING_MAX:
-            self._pending.popitem(last=False)
-        key = secrets.token_urlsafe(18)
-        self._pending[key] = Pending(data, name, options, now)
-        return key
-
-    def take(self, key: str) -> Pending | None:
-        pending = self._pending.pop(key, None)
-        if pending is None or time.monotonic() - pending.created > PENDING_TTL_S:
-            return None
-        return pending
+        self._turns: OrderedDict[str, tuple[int, ShownTranscript | None]] = OrderedDict()
 
     # -- starting runs --------------------------------------------------------------
 
-    async def _prepare(self, data: bytes, name: str, options: UploadOptions) -> Prepared:
+    def _label_and_version(self, options: UploadOptions) -> tuple[str, str]:
+        """The run's model label and prompt version, known before the upload is parsed.
+
+        Raises:
+            RubricError: an unknown rubric key.
+        """
         rubric = self.rubrics.get(options.rubric)
-        return await asyncio.to_thread(
-            prepare,
+        s = self.settings.analysis
+        label = s.model if s.tagger == "llm" else "lexical-baseline"
+        return label, prompt_fingerprint(rubric, s.fingerprint_settings())
+
+    async def submit(self, upload: Spooled, options: UploadOptions, *, resumed_from: str | None = None) -> str:
+        """Keep the spooled upload in the store, record the run and queue it; the job
+        parses and plans it in its turn. The spool file is deleted either way.
+
+        Returns:
+            The analysis id.
+
+        Raises:
+            RubricError: an unknown rubric key.
+        """
+        try:
+            label, version = self._label_and_version(options)
+            analysis_id = self.store.new_id()
+            await asyncio.to_thread(
+                self.store.start,
+                analysis_id,
+                upload_name=upload.name,
+                spooled=upload.path,
+                model=label,
+                prompt_version=version,
+                options=options.recorded(),
+                resumed_from=resumed_from,
+            )
+        finally:
+            upload.discard()
+        self._queue(analysis_id, upload.name, options)
+        return analysis_id
+
+    def _queue(self, analysis_id: str, name: str, options: UploadOptions) -> None:
+        self.runner.start(analysis_id, options, self._work(analysis_id, name, options))
+
+    def _prepare_stored(self, analysis_id: str, name: str, options: UploadOptions) -> Prepared:
+        """Parse and plan the stored upload (on a thread: seconds for a large one)."""
+        data = self.store.upload_data(analysis_id)
+        if data is None:
+            raise InputError("The uploaded transcript is no longer in the store.")
+        return prepare(
             data,
             name,
             options,
-            rubric=rubric,
+            rubric=self.rubrics.get(options.rubric),
             settings=self.settings.analysis,
-            max_bytes=self.settings.max_upload_bytes,
+            max_bytes=max(self.settings.max_upload_bytes, len(data)),
         )
 
-    async def submit(self, data: bytes, name: str, options: UploadOptions, *, resumed_from: str | None = None) -> str:
-        """Parse and plan now, record the run, and queue it. Returns the analysis id.
-
-        Raises:
-            InputError: not a transcript (or too large, empty, binary).
-            CandidateNeeded: ask the user which speaker is the candidate.
-            RubricError: an unknown rubric key.
-        """
-        prepared = await self._prepare(data, name, options)
-        analysis_id = self.store.new_id()
-        self.store.start(
-            analysis_id,
-            upload_name=name,
-            data=data,
-            transcript=prepared.original,
-            model=prepared.model_label,
-            prompt_version=prepared.plan.fingerprint,
-            chunks_planned=len(prepared.plan.chunks),
-            options=options.recorded(),
-            resumed_from=resumed_from,
-        )
-        self.runner.start(analysis_id, len(prepared.plan.chunks), self._work(prepared))
-        return analysis_id
-
-    def _work(self, prepared: Prepared) -> Callable[[Job], Any]:
+    def _work(self, analysis_id: str, name: str, options: UploadOptions) -> Callable[[Job], Any]:
         async def work(job: Job) -> Report:
+            async with self.runner.reading():
+                prepared = await asyncio.to_thread(self._prepare_stored, analysis_id, name, options)
+            turns, prepared.turns = prepared.turns, b""
+            await asyncio.to_thread(
+                self.store.planned, analysis_id, digest=prepared.digest, chunks=len(prepared.plan.chunks), turns=turns
+            )
+            del turns
+            job.planned(len(prepared.plan.chunks))
             llm = self.llm_factory() if prepared.plan.settings.tagger == "llm" else None
             try:
                 return await analyse(
@@ -197,6 +216,44 @@ class Service:
 
         return work
 
+    def answer(
+        self,
+        analysis_id: str,
+        *,
+        candidate: str | None = None,
+        all_speech: bool = False,
+        input_format: str | None = None,
+    ) -> bool:
+        """Answer the question a run stopped with (which speaker is the candidate; read it
+        as plain text), and run it again under the same id.
+
+        Returns:
+            False if the analysis isn't waiting for an answer (none asked, already
+            answered, or running).
+
+        Raises:
+            RubricError: the run's rubric is gone from this server.
+        """
+        view = self.view(analysis_id)
+        if view is None or view.question is None or self.runner.get(analysis_id) is not None:
+            return False
+        changes: dict[str, Any] = {}
+        if all_speech:
+            changes.update(candidate=None, all_speech=True)
+        elif candidate:
+            changes.update(candidate=candidate, all_speech=False)
+        if input_format:
+            changes["input_format"] = input_format
+        if not changes:
+            return False
+        options = UploadOptions(**{**UploadOptions.from_recorded(view.options).recorded(), **changes})
+        self.rubrics.get(options.rubric)
+        if not self.store.reopen(analysis_id, options.recorded()):
+            return False
+        self._turns.pop(analysis_id, None)
+        self._queue(analysis_id, view.source_name, options)
+        return True
+
     async def resume(self, analysis_id: str, *, candidate: str | None = None) -> str | None:
         """Run an interrupted, failed or partial analysis again, as a new run that
         resumes it: answers already in the cache aren't paid for again. With
@@ -206,17 +263,30 @@ class Service:
             The new analysis id, or None if this one can't be resumed.
         """
         view = self.view(analysis_id)
-        data = self.store.upload_data(analysis_id)
-        if view is None or data is None or (candidate is None and not view.resumable):
+        if view is None or not view.has_transcript or (candidate is None and not view.resumable):
             return None
         if candidate is not None and not view.terminal:
             return None
         self.store.interrupt(analysis_id)  # a run left "running" by a dead server
         options = UploadOptions.from_recorded(view.options)
+        resumed_from: str | None = analysis_id
         if candidate is not None:
             options = UploadOptions(**{**options.recorded(), "candidate": candidate, "all_speech": False})
-            return await self.submit(data, view.source_name, options)
-        return await self.submit(data, view.source_name, options, resumed_from=analysis_id)
+            resumed_from = None
+        label, version = self._label_and_version(options)
+        new_id = self.store.new_id()
+        await asyncio.to_thread(
+            self.store.start,
+            new_id,
+            upload_name=view.source_name,
+            copy_from=analysis_id,
+            model=label,
+            prompt_version=version,
+            options=options.recorded(),
+            resumed_from=resumed_from,
+        )
+        self._queue(new_id, view.source_name, options)
+        return new_id
 
     # -- reading --------------------------------------------------------------------
 
@@ -224,10 +294,13 @@ class Service:
         job = self.runner.get(record.id)
         upload = self.store.upload_info(record.id)
         progress = job.progress.snapshot() if job is not None else None
+        question = upload.question if upload is not None and job is None else None
         if job is not None:
             state: str = job.progress.state
         elif record.status == "ok":
             state = "done"
+        elif record.status == "failed" and question is not None and question.get("kind") == "candidate":
+            state = "candidate_needed"
         elif record.status in ("partial", "failed", "interrupted"):
             state = record.status
         elif upload is not None and upload.stale():
@@ -256,6 +329,7 @@ class Service:
             has_report=record.status in ("ok", "partial"),
             error=error,
             progress=progress,
+            question=question,
         )
 
     def views(self, limit: int = 50) -> list[AnalysisView]:
@@ -272,24 +346,37 @@ class Service:
     def report(self, analysis_id: str) -> Report | None:
         return self.store.report(analysis_id)
 
-    def transcript(self, analysis_id: str, options: dict[str, Any]) -> Transcript | None:
-        """The uploaded transcript, parsed again (cached for the last few pages)."""
+    def _parse_stored(self, analysis_id: str, options: dict[str, Any]) -> tuple[int, ShownTranscript | None]:
+        """The upload's size and its transcript (None if it has none, or no longer parses)."""
+        info = self.store.upload_info(analysis_id)
+        if info is None:
+            return 0, None
+        kept = self.store.turns(analysis_id)
+        if kept is not None and (shown := decode_turns(kept)) is not None:
+            return info.size, shown
+        data = self.store.upload_data(analysis_id)
+        if data is None:
+            return 0, None
+        parsed = parse_turns(
+            data,
+            info.name,
+            UploadOptions.from_recorded(options),
+            max_bytes=max(self.settings.max_upload_bytes, len(data)),
+        )
+        return len(data), parsed
+
+    async def transcript(self, analysis_id: str, options: dict[str, Any]) -> ShownTranscript | None:
+        """The uploaded transcript: the turns its job kept, or else the upload parsed again
+        (on a thread, in a parse slot); the last few small ones are kept in memory."""
         if analysis_id in self._turns:
             self._turns.move_to_end(analysis_id)
-            return self._turns[analysis_id]
-        info = self.store.upload_info(analysis_id)
-        data = self.store.upload_data(analysis_id) if info is not None else None
-        parsed = None
-        if info is not None and data is not None:
-            parsed = parse_turns(
-                data,
-                info.name,
-                UploadOptions.from_recorded(options),
-                max_bytes=max(self.settings.max_upload_bytes, len(data)),
-            )
-        self._turns[analysis_id] = parsed
-        while len(self._turns) > 8:
-            self._turns.popitem(last=False)
+            return self._turns[analysis_id][1]
+        async with self.runner.reading():
+            size, parsed = await asyncio.to_thread(self._parse_stored, analysis_id, options)
+        if size <= TURNS_CACHE_BYTES:
+            self._turns[analysis_id] = (size, parsed)
+            while len(self._turns) > TURNS_CACHED or sum(n for n, _ in self._turns.values()) > TURNS_CACHE_BYTES:
+                self._turns.popitem(last=False)
         return parsed
 
     # -- deleting -------------------------------------------------------------------

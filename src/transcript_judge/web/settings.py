@@ -1,12 +1,17 @@
 """How the web app is set up: one frozen settings object, and the bind check.
 
 Only loopback is served unless a token is set: a non-loopback bind without one is
-refused before anything listens.
+refused before anything listens. A token must be long and not guessable
+(:func:`token_problem`); the refusal offers a freshly generated one.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import math
+import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,10 +19,55 @@ from ..analysis import AnalysisSettings
 from ..errors import ConfigError
 from ..ingest import DEFAULT_MAX_BYTES
 
-__all__ = ["MIN_TOKEN_LENGTH", "WebSettings", "is_loopback"]
+__all__ = ["MIN_TOKEN_BITS", "MIN_TOKEN_LENGTH", "WebSettings", "is_loopback", "token_bits", "token_problem"]
 
 MIN_TOKEN_LENGTH = 16
+#: Estimated bits (length x the character distribution's Shannon entropy) a token needs.
+#: Random 16-character tokens score ~56-64 (URL-safe) or ~44-56 (hex); "aaaa..." 0, "abcdabcd..." 32.
+MIN_TOKEN_BITS = 40.0
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def token_bits(token: str) -> float:
+    """An estimate of a token's entropy in bits: its length times the Shannon entropy of its
+    characters' distribution (an upper bound for anything but random text).
+
+    Example:
+        >>> token_bits("a" * 32)
+        0.0
+        >>> token_bits("abcdabcdabcdabcd")
+        32.0
+    """
+    if not token:
+        return 0.0
+    n = len(token)
+    return n * -sum(c / n * math.log2(c / n) for c in Counter(token).values()) + 0.0
+
+
+def _predictable_steps(token: str) -> int:
+    """Steps from one character to the next that repeat it or count up or down by one
+    ("aaaa", "1234", "fedc")."""
+    return sum(1 for a, b in itertools.pairwise(token) if abs(ord(a) - ord(b)) <= 1)
+
+
+def token_problem(token: str) -> str | None:
+    """Why ``token`` is too weak to guard the server, or None if it will do."""
+    if len(token) < MIN_TOKEN_LENGTH:
+        return f"The token is too short: use at least {MIN_TOKEN_LENGTH} random characters."
+    bits = token_bits(token)
+    if bits < MIN_TOKEN_BITS:
+        return (
+            f"The token is too easy to guess: it repeats a few characters (about {bits:.0f} bits of "
+            f"entropy; at least {MIN_TOKEN_BITS:.0f} are needed)."
+        )
+    if _predictable_steps(token) * 2 > len(token) - 1:
+        return "The token is too easy to guess: it is mostly a run of repeated or consecutive characters."
+    return None
+
+
+def generated_token() -> str:
+    """A new random token (32 URL-safe characters, 192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 def is_loopback(host: str) -> bool:
@@ -66,18 +116,22 @@ class WebSettings:
         """Refuse unsafe or impossible settings.
 
         Raises:
-            ConfigError: a non-loopback bind without a (long enough) token, or a bad limit.
+            ConfigError: a non-loopback bind without a token, a weak token (too short,
+                or too little entropy: :func:`token_problem`), or a bad limit.
         """
-        if not is_loopback(self.host):
-            if not self.token:
+        if not is_loopback(self.host) and not self.token:
+            raise ConfigError(
+                f"Refusing to listen on {self.host}: beyond this machine, a token is required.",
+                hint=f"Set TJ_WEB_TOKEN (or --token) to a long random string, e.g. this one, generated now: "
+                f"{generated_token()} ; or bind 127.0.0.1.",
+            )
+        if self.token is not None:
+            problem = token_problem(self.token)
+            if problem is not None:
                 raise ConfigError(
-                    f"Refusing to listen on {self.host}: beyond this machine, a token is required.",
-                    hint="Set TJ_WEB_TOKEN (or --token) to a long random string, e.g. "
-                    "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`, or bind 127.0.0.1.",
-                )
-            if len(self.token) < MIN_TOKEN_LENGTH:
-                raise ConfigError(
-                    f"The token is too short to guard {self.host}: use at least {MIN_TOKEN_LENGTH} characters."
+                    problem,
+                    hint=f"Use a random token, e.g. this one, generated now: {generated_token()} "
+                    "(set it in TJ_WEB_TOKEN rather than --token: flags show up in `ps`).",
                 )
         if self.max_upload_bytes < 1 or self.max_jobs < 1:
             raise ConfigError("The upload limit and the number of jobs must be positive.")

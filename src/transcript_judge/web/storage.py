@@ -9,34 +9,48 @@ The history has no place for what the web needs to show a transcript and resume 
 so this module keeps one table of its own in the same SQLite file::
 
     web_uploads(analysis_id PK -> analyses.id ON DELETE CASCADE,
-                upload_name, data BLOB, error, heartbeat_at)
+                upload_name, data BLOB, error, heartbeat_at, question JSON, turns BLOB)
 
 ``data`` is the uploaded file as received (the report page shows its turns, and a
-resumed run parses it again); ``heartbeat_at`` is refreshed while a job runs, so a run
-whose server died is told apart from one still running in another server. Deleting
-the analysis (:meth:`History.forget`) deletes the row by cascade.
+resumed run parses it again), copied in from the spool file in chunks, never whole in
+memory; ``heartbeat_at`` is refreshed while a job runs (or waits for a slot), so a run
+whose server died is told apart from one still running in another server;
+``question`` is what the job had to ask before it could go on (which speaker is the
+candidate); ``turns`` is the transcript the job parsed, compact (zlib'd JSON, see
+:func:`.pipeline.encode_turns`), so the report page shows it without parsing the upload
+again (seconds and hundreds of MB for a large one). Deleting the analysis
+(:meth:`History.forget`) deletes the row by cascade.
+
+A web run is recorded when it is uploaded, before it is parsed (that happens in the
+job), so its history row starts without the transcript's digest and chunk count:
+:meth:`WebStore.planned` fills them in. That, and re-opening a run that asked a
+question (:meth:`WebStore.reopen`), are the two writes this module makes to the
+history's own table; :class:`History` has no method for them yet.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..history import AnalysisRecord, Forgotten, History, RunStart, new_run_id, transcript_digest
+from ..history import AnalysisRecord, Forgotten, History, RunStart, new_run_id
 from ..llm.base import LLM
 from ..llm.cache import CachingLLM
 from ..report.model import Report
 from ..store import Store, now_iso
 from ..trace import TraceWriter, TracingLLM, default_trace_path
-from ..transcript import Transcript
 
 __all__ = ["STALE_AFTER_S", "UploadInfo", "WebStore"]
 
 #: A ``running`` web job whose heartbeat is older than this was cut off.
 STALE_AFTER_S = 30.0
+#: The digest of a run's transcript before its job has parsed it.
+NOT_PARSED_YET = ""
+_COPY_CHUNK = 1 << 20
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS web_uploads (
@@ -44,9 +58,12 @@ CREATE TABLE IF NOT EXISTS web_uploads (
     upload_name TEXT NOT NULL,
     data BLOB NOT NULL,
     error TEXT,
-    heartbeat_at TEXT
+    heartbeat_at TEXT,
+    question TEXT,
+    turns BLOB
 )
 """
+_ADDED_COLUMNS = {"question": "TEXT", "turns": "BLOB"}  # added since the table's first version
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,7 @@ class UploadInfo:
     size: int
     error: str | None
     heartbeat_at: str | None
+    question: dict[str, Any] | None = None
 
     def stale(self, now: datetime | None = None) -> bool:
         if self.heartbeat_at is None:
@@ -79,6 +97,15 @@ class WebStore:
         self.trace = trace
         with store.transaction() as c:
             c.execute(_TABLE)
+            columns = {r["name"] for r in c.execute("PRAGMA table_info(web_uploads)")}
+            for name, kind in _ADDED_COLUMNS.items():  # a store from before uploads were parsed in the job
+                if name not in columns:
+                    c.execute(f"ALTER TABLE web_uploads ADD COLUMN {name} {kind}")
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where uploads are spooled while they arrive: the store's folder, ``uploads/``."""
+        return self.store.path.parent / "uploads"
 
     @classmethod
     def open(cls, path: Path | None = None, *, trace: bool = True) -> WebStore:
@@ -98,33 +125,101 @@ class WebStore:
         analysis_id: str,
         *,
         upload_name: str,
-        data: bytes,
-        transcript: Transcript,
         model: str,
         prompt_version: str,
-        chunks_planned: int,
         options: dict[str, Any],
-        resumed_from: str | None,
+        resumed_from: str | None = None,
+        spooled: Path | None = None,
+        data: bytes | None = None,
+        copy_from: str | None = None,
     ) -> None:
-        """Record the run (``running``) and keep the upload, before anything is sent."""
+        """Record the run (``running``, not parsed yet) and keep its upload: from a spool
+        file (copied in 1 MB at a time), from bytes, or from another analysis's upload.
+
+        Raises:
+            ValueError: not exactly one source of the upload; ``copy_from`` has none.
+            OSError: the spool file can't be read.
+        """
+        if sum(x is not None for x in (spooled, data, copy_from)) != 1:
+            raise ValueError("start() needs exactly one of spooled, data, copy_from")
+        if copy_from is not None and self.upload_info(copy_from) is None:
+            raise ValueError(f"analysis {copy_from} has no upload to copy")
         self.history.start(
             RunStart(
                 id=analysis_id,
                 source_name=upload_name,
                 source_path=f"upload:{upload_name}",
-                source_sha256=transcript_digest(transcript),
+                source_sha256=NOT_PARSED_YET,
                 model=model,
                 prompt_version=prompt_version,
-                chunks_planned=chunks_planned,
+                chunks_planned=0,
                 options=options,
                 resumed_from=resumed_from,
             )
         )
+        now = now_iso()
+        with self.store.transaction() as c:
+            if copy_from is not None:  # SQLite copies the blob; it never passes through Python
+                c.execute(
+                    "INSERT INTO web_uploads (analysis_id, upload_name, data, heartbeat_at) "
+                    "SELECT ?, ?, data, ? FROM web_uploads WHERE analysis_id = ?",
+                    (analysis_id, upload_name, now, copy_from),
+                )
+            elif data is not None:
+                c.execute(
+                    "INSERT INTO web_uploads (analysis_id, upload_name, data, heartbeat_at) VALUES (?, ?, ?, ?)",
+                    (analysis_id, upload_name, data, now),
+                )
+            else:
+                assert spooled is not None
+                size = spooled.stat().st_size
+                cursor = c.execute(
+                    "INSERT INTO web_uploads (analysis_id, upload_name, data, heartbeat_at) "
+                    "VALUES (?, ?, zeroblob(?), ?)",
+                    (analysis_id, upload_name, size, now),
+                )
+                assert cursor.lastrowid is not None
+                with c.blobopen("web_uploads", "data", cursor.lastrowid) as blob, spooled.open("rb") as fh:
+                    while size > 0 and (piece := fh.read(min(_COPY_CHUNK, size))):
+                        blob.write(piece)
+                        size -= len(piece)
+
+    def planned(self, analysis_id: str, *, digest: str, chunks: int, turns: bytes | None = None) -> None:
+        """The job parsed and planned the upload: record the transcript's digest (what
+        ``--resume`` matches on), the number of chunks, and the parsed turns (compact)."""
         with self.store.transaction() as c:
             c.execute(
-                "INSERT INTO web_uploads (analysis_id, upload_name, data, heartbeat_at) VALUES (?, ?, ?, ?)",
-                (analysis_id, upload_name, data, now_iso()),
+                "UPDATE analyses SET source_sha256 = ?, chunks_planned = ? WHERE id = ?",
+                (digest, chunks, analysis_id),
             )
+            c.execute("UPDATE web_uploads SET turns = ? WHERE analysis_id = ?", (turns, analysis_id))
+
+    def turns(self, analysis_id: str) -> bytes | None:
+        """The parsed turns the job kept (None: not parsed yet, or a store from before)."""
+        rows = self.store.query("SELECT turns FROM web_uploads WHERE analysis_id = ?", (analysis_id,))
+        return bytes(rows[0]["turns"]) if rows and rows[0]["turns"] is not None else None
+
+    def reopen(self, analysis_id: str, options: dict[str, Any]) -> bool:
+        """Run a run that stopped to ask a question again, under the same id, with the
+        answer in its ``options``. False if it isn't waiting for an answer."""
+        with self.store.transaction() as c:
+            row = c.execute(
+                "SELECT u.question FROM web_uploads u JOIN analyses a ON a.id = u.analysis_id "
+                "WHERE u.analysis_id = ? AND a.status = 'failed'",
+                (analysis_id,),
+            ).fetchone()
+            if row is None or not row["question"]:
+                return False
+            c.execute(
+                "UPDATE analyses SET status = 'running', finished_at = NULL, options = ? WHERE id = ?",
+                (json.dumps(options, sort_keys=True), analysis_id),
+            )
+            c.execute(
+                "UPDATE web_uploads SET error = NULL, question = NULL, turns = NULL, heartbeat_at = ? "
+                "WHERE analysis_id = ?",
+                (now_iso(), analysis_id),
+            )
+        return True
 
     def wrap_llm(
         self,
@@ -147,10 +242,15 @@ class WebStore:
     def finish(self, analysis_id: str, report: Report) -> None:
         self.history.finish(analysis_id, report)
 
-    def fail(self, analysis_id: str, message: str) -> None:
+    def fail(self, analysis_id: str, message: str, *, question: dict[str, Any] | None = None) -> None:
+        """Mark the run failed, with the reason; ``question`` when an answer from the
+        user (e.g. which speaker is the candidate) would let it go on."""
         self.history.mark(analysis_id, "failed")
         with self.store.transaction() as c:
-            c.execute("UPDATE web_uploads SET error = ? WHERE analysis_id = ?", (message, analysis_id))
+            c.execute(
+                "UPDATE web_uploads SET error = ?, question = ? WHERE analysis_id = ?",
+                (message, json.dumps(question) if question is not None else None, analysis_id),
+            )
 
     def interrupt(self, analysis_id: str) -> None:
         """Mark a run cut off (only if it is still ``running``)."""
@@ -196,14 +296,15 @@ class WebStore:
 
     def upload_info(self, analysis_id: str) -> UploadInfo | None:
         rows = self.store.query(
-            "SELECT analysis_id, upload_name, length(data) AS size, error, heartbeat_at FROM web_uploads "
-            "WHERE analysis_id = ?",
+            "SELECT analysis_id, upload_name, length(data) AS size, error, heartbeat_at, question "
+            "FROM web_uploads WHERE analysis_id = ?",
             (analysis_id,),
         )
         if not rows:
             return None
         r = rows[0]
-        return UploadInfo(r["analysis_id"], r["upload_name"], r["size"], r["error"], r["heartbeat_at"])
+        question = json.loads(r["question"]) if r["question"] else None
+        return UploadInfo(r["analysis_id"], r["upload_name"], r["size"], r["error"], r["heartbeat_at"], question)
 
     def upload_data(self, analysis_id: str) -> bytes | None:
         """The uploaded file as received (None if the web app didn't start this analysis)."""

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..grounding import normalize_with_map
 from ..report.model import Finding, Report, Warning
-from ..transcript import Turn
 
-__all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "quote_span", "report_view"]
+__all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "TurnLike", "quote_span", "report_view"]
+
+
+class TurnLike(Protocol):
+    """What the page needs of a turn (a :class:`~transcript_judge.transcript.Turn`, or the
+    lighter :class:`.pipeline.KeptTurn`)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def speaker(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def timestamp(self) -> str: ...
+
 
 STATE_LABELS = {
     "queued": "Queued",
     "analysing": "Analysing",
     "retrying": "Retrying after a rate limit",
+    "candidate_needed": "Who is the candidate?",
     "done": "Done",
     "partial": "Partial",
     "failed": "Failed",
@@ -81,7 +97,7 @@ class FindingView:
     quotes: list[QuoteView]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnView:
     index: int
     speaker: str
@@ -145,7 +161,7 @@ def _shown_first(findings: list[FindingView]) -> list[FindingView]:
     return sorted(findings, key=lambda f: f.finding.verdict != "shown")
 
 
-def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
+def report_view(report: Report, turns: Sequence[TurnLike] | None) -> ReportView:
     by_index = {t.index: t for t in turns or []}
     missing, ranges = _unjudged(report)
     flagged = {w.turn for w in report.warnings if w.turn is not None and w.kind == "prompt_injection"}

@@ -3,7 +3,7 @@
 // Text from the server is only ever set with textContent, never as HTML.
 "use strict";
 
-const TERMINAL = new Set(["done", "partial", "failed", "interrupted"]);
+const TERMINAL = new Set(["candidate_needed", "done", "partial", "failed", "interrupted"]);
 
 function setupDropZone() {
   const zone = document.getElementById("drop");

@@ -396,7 +396,7 @@ def _summary(runs: dict[str, Run], sizes_of: dict[str, float]) -> list[tuple[str
             ratio = run.peak_mb / mb
             out.append(
                 (
-                    f"6. memory: {what}, {mb:.0f} MB transcript, peak RSS",
+                    f"6. memory: {what}, {tag} transcript, peak RSS",
                     f"<= ~{TARGET_RATIO:.0f}x the file",
                     f"{run.peak_mb:,.0f} MB ({ratio:.1f}x)",
                     "met" if ratio <= TARGET_RATIO * 1.05 else "missed",
@@ -409,7 +409,8 @@ def _body(table_text: str, verdicts: str, started: str, sizes_of: dict[str, floa
     files = ", ".join(f"{tag} (really {mb:.1f} MB)" for tag, mb in sizes_of.items())
     return f"""Synthetic WebVTT interviews ({files}; `benchmarks/synth.py`, 3 speakers), keyword
 baseline (no model configured), each measurement a fresh process; peak RSS is the kernel's
-(`ru_maxrss` via `wait4`; for the server also `VmHWM` at each step). Started {started}.
+(`ru_maxrss` via `wait4`; for the server also `VmHWM` at each step; "Nx" is peak RSS over
+the file's size). Started {started}.
 
 {table_text}
 

@@ -23,6 +23,7 @@ from .schema import QUOTE_MAX_CHARS, Assessment, QuoteRef
 __all__ = ["LexicalTagger"]
 
 _SENTENCE = re.compile(r"[^.!?…]+[.!?…]*")
+_SENTENCE_PUNCT = ".!?…"
 _NEGATION = re.compile(
     r"\b(?:never|not|no|don't|dont|didn't|wouldn't|won't|can't|cannot|isn't|aren't|avoid|"
     r"without|instead of|rather than|stopped|against|n't)\b",
@@ -41,10 +42,14 @@ def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 @cache
-def _cue_anywhere(cues: tuple[str, ...]) -> re.Pattern[str]:
-    """The cues as bare substrings: a line without one has no cue in any of its sentences
-    (each sentence is a piece of the line), so its sentences needn't be looked at."""
-    return re.compile("|".join(re.escape(c) for c in cues), re.IGNORECASE)
+def _line_filter(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A pattern that finds a cue in a line whenever one of its sentences has one (each
+    sentence is a piece of the line, cut after sentence-ending punctuation), so a line
+    without a match needn't be split into sentences at all. None when that doesn't hold:
+    a cue ending in such punctuation could match in a sentence and not in its line."""
+    if any(c.rstrip()[-1:] in _SENTENCE_PUNCT for c in cues):
+        return None
+    return _cue_pattern(cues)
 
 
 def _sentences(line: ChunkLine) -> list[str]:
@@ -86,10 +91,10 @@ def _hits(
     pattern = _cue_pattern(cues)
     if pattern is None:
         return []
-    anywhere = _cue_anywhere(cues)
+    prefilter = _line_filter(cues)
     found: list[tuple[int, str]] = []
     for i, line in enumerate(lines.lines):
-        if not anywhere.search(line.text):
+        if prefilter is not None and not prefilter.search(line.text):
             continue
         for sentence in lines.sentences(i):
             if questions_only and not sentence.endswith("?"):

@@ -57,10 +57,6 @@ def _accept(content: str) -> bool:
     return read_confirmation(content) is not None
 
 
-def _proposals(tagger: LexicalTagger, chunk: Chunk) -> dict[str, Assessment]:
-    return tagger.judge(chunk)
-
-
 def confirm_requests(
     builder: PromptBuilder,
     tagger: LexicalTagger,
@@ -70,12 +66,14 @@ def confirm_requests(
     interviewers: list[str],
     total_chunks: int,
     repeat_index: int = 0,
+    proposals: dict[str, Assessment] | None = None,
 ) -> list[tuple[str, QuoteRef, ChatRequest]]:
     """Every question a chunk needs: (criterion id, proposed quote, request). Deterministic,
-    so a cache, a recording or ``--resume`` can know them before anything is sent."""
+    so a cache, a recording or ``--resume`` can know them before anything is sent.
+    ``proposals`` is ``tagger.judge(chunk)`` when the caller already has it."""
     rubric: Rubric = builder.rubric
     out: list[tuple[str, QuoteRef, ChatRequest]] = []
-    for cid, proposed in _proposals(tagger, chunk).items():
+    for cid, proposed in (proposals if proposals is not None else tagger.judge(chunk)).items():
         if proposed.verdict != "shown":
             continue
         criterion = rubric.get(cid)
@@ -122,7 +120,7 @@ async def confirm_chunk(
     Raises:
         LLMError: as :func:`~transcript_judge.judge.judge_chunk`.
     """
-    proposals = _proposals(tagger, chunk)
+    proposals = tagger.judge(chunk)  # once: the questions and the decision share it
     questions = confirm_requests(
         builder,
         tagger,
@@ -131,6 +129,7 @@ async def confirm_chunk(
         interviewers=interviewers,
         total_chunks=total_chunks,
         repeat_index=repeat_index,
+        proposals=proposals,
     )
     outcome = ChunkOutcome(chunk=chunk, status="ok")
     confirmed: dict[str, list[QuoteRef]] = {}

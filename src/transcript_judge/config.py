@@ -25,7 +25,7 @@ import platformdirs
 from .analysis import DEFAULT_MODEL, JUDGE_MODES
 from .errors import ConfigError
 from .llm.base import STRUCTURED_OUTPUT_CHOICES
-from .llm.openai_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ClientSettings
+from .llm.settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ClientSettings
 
 __all__ = ["ResolvedConfig", "config_file_path", "resolve_config"]
 

@@ -21,6 +21,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from .chunking import ChunkLine
+from .textcache import text_cache
 from .textnorm import is_invisible
 
 __all__ = ["GroundedQuote", "RejectedQuote", "ground_quote", "normalize_text", "normalize_with_map"]
@@ -116,7 +117,7 @@ def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     return "".join(out), tuple(index)
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def normalize_text(text: str) -> str:
     """The text half of :func:`normalize_with_map`, without building the index map."""
     if not text.isascii():

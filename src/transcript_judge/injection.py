@@ -41,6 +41,7 @@ from typing import Literal
 
 from .injection_cues import EN, LANGUAGES, Cues
 from .injection_intent import english_intent
+from .textcache import text_cache
 from .textnorm import decoded_views, fold, guess_language, hidden_views, invisible_report, unreadable
 from .transcript import Transcript
 
@@ -548,7 +549,7 @@ def scan_text(text: str, criteria: Iterable[str] = (), *, strict: bool = False) 
     return list(_scan_cached(text, frozenset(criteria), strict))
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def _scan_cached(text: str, terms: frozenset[str], strict: bool) -> Kinds:
     return tuple(_scan(text, terms, strict))
 
@@ -695,7 +696,7 @@ def mentions_assessment(quote: str, criteria: Iterable[str] = ()) -> bool:
     return bool(_ASSESSMENT_WORDS.search(plain))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8)  # a chunk's whole text: its quotes come together, keep few
 def _interview_languages(interview: str) -> tuple[str | None, dict[str, int]]:
     """The base language of a chunk's text, and how many of its sentences are in each."""
     counts: dict[str, int] = {}
@@ -723,7 +724,7 @@ def _language_outlier(quote: str, interview: str) -> bool:
     return counts.get(g[0], 0) <= 2
 
 
-@lru_cache(maxsize=4096)
+@text_cache(4096, max_chars=8192)
 def _flagged_sentences(context: str, terms: frozenset[str]) -> tuple[str, ...]:
     """The sentences of ``context`` that are part of an injection: those that read as one
     (strictly: an addressee or a role line alone is enough), and a neighbour of one that

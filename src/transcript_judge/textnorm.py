@@ -30,6 +30,8 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote_plus
 
+from .textcache import text_cache
+
 __all__ = [
     "decode_tags",
     "decoded_views",
@@ -65,7 +67,7 @@ def is_invisible(ch: str) -> bool:
     return _invisible_char(ch)
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def strip_invisible(text: str) -> str:
     """``text`` without invisible format characters (zero-width, bidi, tags, selectors)."""
     if text.isascii():
@@ -105,7 +107,7 @@ def _benign(text: str, i: int) -> bool:
     return False
 
 
-@lru_cache(maxsize=16384)
+@text_cache(16384)
 def invisible_report(text: str) -> tuple[tuple[str, int], ...]:
     """Invisible characters in ``text`` that do no ordinary job, as (name, count) pairs."""
     if text.isascii():
@@ -207,7 +209,7 @@ def _fold_words(text: str) -> str:
     return _WORD.sub(one, text)
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def fold(text: str) -> str:
     """``text`` as a scanner should read it: invisible characters gone, look-alikes and
     compatibility forms as ASCII, diacritics dropped, case kept.
@@ -367,7 +369,7 @@ def _caesar(segment: str) -> str | None:
     return best
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def decoded_views(text: str) -> tuple[tuple[str, str], ...]:
     """Other readings of ``text`` (already folded): (how it was hidden, what it says)."""
     views: list[tuple[str, str]] = []
@@ -441,7 +443,7 @@ _SCRIPTS = (
 )
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def guess_language(text: str) -> tuple[str, int] | None:
     """The language of a short passage and how much evidence there is for it.
 

@@ -1,15 +1,18 @@
 """End to end in a real browser: headless Chromium (Debian's ``chromium``) driven by Playwright.
 
 The server runs uvicorn in a thread on 127.0.0.1 (a free port), with the model replaced
-by the scripted fake. Screenshots of the report page go to ``docs/screenshots/``.
+by the scripted fake. Screenshots of the report page go to a temporary folder;
+``TJ_SCREENSHOTS=docs/screenshots`` refreshes the copies the docs show.
 Skipped, with the reason, where Chromium or the playwright package is missing; no
 browser is ever downloaded.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("TJ_SCREENSHOTS") or tempfile.mkdtemp(prefix="tj-screenshots-"))
 ARGS = [
     "--headless",
     "--no-sandbox",

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -14,7 +15,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._version import __version__
 from ..analysis import AnalysisSettings, Tagger, plan_analysis
-from ..batch import BatchProgress
 from ..chunking import ChunkingSettings
 from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError, InputError, ReplayMissError, TranscriptJudgeError
@@ -39,6 +39,9 @@ from .common import (
     structured_output_option,
     timeout_option,
 )
+
+if TYPE_CHECKING:  # batch.py imports the SDK: only when a batch runs
+    from ..batch import BatchProgress
 
 __all__ = ["eval_cmd", "register"]
 

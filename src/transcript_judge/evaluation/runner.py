@@ -15,12 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-import httpx
-
 from ..analysis import AnalysisSettings, Plan, Tagger, plan_analysis, run_analysis
 from ..errors import LLMError, ReplayMissError, TranscriptJudgeError
 from ..llm.base import LLM, ChatRequest, ChatResult
-from ..llm.openai_client import ClientSettings
+from ..llm.settings import ClientSettings
 from ..report.model import Report
 from ..roles import assign_roles
 from ..rubric import Rubric
@@ -28,6 +26,8 @@ from ..schema import Verdict
 from .dataset import Case, Dataset
 
 if TYPE_CHECKING:
+    import httpx
+
     from ..batch import BatchProgress
 
 __all__ = ["BoundedLLM", "CaseRun", "EvalSettings", "run_eval", "run_eval_batch"]

@@ -8,6 +8,7 @@ export, a PDF) are refused before detection, with a message that says what they 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ..errors import InputError
@@ -129,7 +130,7 @@ def _safe_speakers(utterances: list[Utterance]) -> list[Utterance]:
             continue
         display = safe_display(u.speaker)
         name = shown.setdefault(speaker_key(display) or display, display) if display else None
-        out.append(u if name == u.speaker else u.model_copy(update={"speaker": name}))
+        out.append(u if name == u.speaker else dataclasses.replace(u, speaker=name))
     return out
 
 

@@ -10,6 +10,7 @@ The standard ``json`` module parses; the shapes are checked here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -99,7 +100,7 @@ class AWSTranscribeReader:
                 # Sentences per channel, then interleaved in time: people talk over
                 # each other on separate channels.
                 utterances.extend(
-                    u.model_copy(update={"speaker": label})
+                    dataclasses.replace(u, speaker=label)
                     for u in words_to_utterances(words, by_speaker=False)
                 )
             utterances.sort(key=lambda u: (u.start is None, u.start or 0.0))

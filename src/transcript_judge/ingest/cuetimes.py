@@ -17,6 +17,7 @@ it; the ``srt`` library glues it to the previous cue's text, or overflows on the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..transcript import format_timestamp
@@ -25,7 +26,9 @@ __all__ = [
     "PLACEHOLDER_HOURS",
     "BadTiming",
     "RepairedTimings",
+    "TimingRepair",
     "broken_cue_warning",
+    "iter_lines",
     "placeholder_index",
     "repair_timings",
 ]
@@ -86,6 +89,56 @@ def _canonical(c: _Clock, sep: str) -> str:
     return f"{c.hours or 0:02d}:{c.minutes:02d}:{c.seconds:02d}{sep}{c.millis or 0:03d}"
 
 
+class TimingRepair:
+    """Rewrites timing lines as they stream past (see the module docstring), counting what it
+    did: read :attr:`result` once the lines are consumed."""
+
+    def __init__(self, *, sep: str, need_hours: bool) -> None:
+        self.sep = sep
+        self.need_hours = need_hours
+        self.result = RepairedTimings(text="")
+
+    def line(self, number: int, line: str) -> str:
+        """The line to parse in place of line ``number`` (1-based) of the file."""
+        # Timing lines are short: looking at the head bounds the regex work on long lines.
+        m = _SHAPED.match(line[:_HEAD]) if "-->" in line[:_HEAD] else None
+        if m is None:
+            return line
+        result, sep = self.result, self.sep
+        rest = line[m.end("b") :]
+        result.cues += 1
+        a, b = _clock(m["a"]), _clock(m["b"])
+        if a is None or b is None:
+            hour = PLACEHOLDER_HOURS + len(result.bad)
+            result.bad.append(BadTiming(result.cues, number, line.strip()[:80]))
+            return f"{hour}:00:00{sep or ','}000 --> {hour}:00:00{sep or ','}000"
+        ok = all(
+            c.millis is not None and (not sep or c.sep == sep) and (c.hours is not None or not self.need_hours)
+            for c in (a, b)
+        )
+        if ok:
+            return line
+        result.rewritten.append(number)
+        target = sep or ","
+        return f"{_canonical(a, target)} --> {_canonical(b, target)}{rest}"
+
+    def lines(self, lines: Iterable[str], *, first: int = 1) -> Iterator[str]:
+        """Each line of ``lines`` as the library should see it; ``first`` is the first
+        line's number in the file."""
+        for number, line in enumerate(lines, first):
+            yield self.line(number, line)
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` (split on ``\\n``), one at a time: a big file's lines never
+    exist as one list."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
 def repair_timings(text: str, *, sep: str, need_hours: bool) -> RepairedTimings:
     """Rewrite the cue timing lines of ``text`` (see the module docstring).
 
@@ -96,34 +149,10 @@ def repair_timings(text: str, *, sep: str, need_hours: bool) -> RepairedTimings:
             ``""`` to accept either).
         need_hours: the library wants ``hh:`` (SubRip does; WebVTT allows ``mm:ss.mmm``).
     """
-    out: list[str] = []
-    result = RepairedTimings(text=text)
-    for number, line in enumerate(text.split("\n"), 1):
-        # Timing lines are short: looking at the head bounds the regex work on long lines.
-        m = _SHAPED.match(line[:_HEAD]) if "-->" in line[:_HEAD] else None
-        if m is None:
-            out.append(line)
-            continue
-        rest = line[m.end("b") :]
-        result.cues += 1
-        a, b = _clock(m["a"]), _clock(m["b"])
-        if a is None or b is None:
-            hour = PLACEHOLDER_HOURS + len(result.bad)
-            result.bad.append(BadTiming(result.cues, number, line.strip()[:80]))
-            out.append(f"{hour}:00:00{sep or ','}000 --> {hour}:00:00{sep or ','}000")
-            continue
-        ok = all(
-            c.millis is not None and (not sep or c.sep == sep) and (c.hours is not None or not need_hours)
-            for c in (a, b)
-        )
-        if ok:
-            out.append(line)
-        else:
-            result.rewritten.append(number)
-            target = sep or ","
-            out.append(f"{_canonical(a, target)} --> {_canonical(b, target)}{rest}")
-    result.text = "\n".join(out)
-    return result
+    repair = TimingRepair(sep=sep, need_hours=need_hours)
+    repaired = "\n".join(repair.lines(iter_lines(text)))
+    repair.result.text = repaired
+    return repair.result
 
 
 def placeholder_index(start_seconds: float) -> int | None:

@@ -1,8 +1,10 @@
 """WebVTT: captions, Zoom ``Name: text`` cues, ``<v Name>`` voice tags, YouTube captions.
 
-webvtt-py does the parsing: the header and its text, ``Kind:``/``Language:`` metadata,
-NOTE, STYLE and REGION blocks, cue ids (numbers, Teams GUIDs), cue settings, timings
-with or without hours, and cues glued together without a blank line.
+webvtt-py parses each block: NOTE, STYLE and REGION blocks, cue ids (numbers, Teams
+GUIDs), cue settings, timings with or without hours. The file is split into blocks here,
+by the same rules (cues glued together without a blank line too), so that a 25 MB file
+streams through one block at a time instead of existing as every line and every caption
+object at once.
 
 Where this module goes beyond webvtt-py:
 
@@ -28,15 +30,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import webvtt
+from webvtt import vtt as webvtt_parser
 from webvtt.errors import MalformedCaptionError, MalformedFileError
+from webvtt.models import Caption
 
 from ..errors import InputError
 from ..transcript import Utterance, format_timestamp
 from .base import Parsed, head_lines
-from .cuetimes import BadTiming, broken_cue_warning, placeholder_index, repair_timings
+from .cuetimes import BadTiming, TimingRepair, broken_cue_warning, iter_lines, placeholder_index
 from .source import Source
 from .speakers import accept_labels, split_speaker_prefix
 from .textclean import clean_text, strip_turn_marker
@@ -50,12 +54,14 @@ _ANNOTATION = re.compile(r"^\s*(?:<i>[^<]*</i>|\[[^\]]*\]|\([^)]*\))\s*$")
 _ROLLING_SHARE = 0.3
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cue:
     start: float | None
     end: float | None
-    raw: str
-    lines: list[str]  # cleaned, non-empty
+    lines: tuple[str, ...]  # cleaned, non-empty
+    #: The payload as written, kept only when cleaning changed it (tags, say): most cues'
+    #: payload is their lines, and a big file shouldn't hold its text twice.
+    raw: str | None = None
     bad: int | None = None  # the index of its unreadable timing, if it had one
 
 
@@ -83,26 +89,63 @@ def _time_broken_cues(cues: list[_Cue], bad: list[BadTiming], warnings: list[str
             )
 
 
+def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
+    """The file's blocks, by the WebVTT rules webvtt-py follows (``vtt._iter_blocks_of_lines``):
+    a block ends at an empty line, and a ``-->`` line that can't be the current block's
+    timings starts a new one. Our own so that the file streams: webvtt-py's reader holds
+    every line and every caption of the file at once (~840 bytes a cue)."""
+    block: list[str] = []
+    in_header = True
+    for line in lines:
+        # a "-->" line is the current block's timings only as its first or second line
+        ends = not line or (bool(block) and "-->" in line and (in_header or len(block) > 1 or "-->" in block[0]))
+        if block and ends:
+            yield block
+            block = []
+            in_header = False
+        if line:
+            block.append(line)
+    if block:
+        yield block
+
+
+def _cues(blocks: Iterator[list[str]]) -> Iterator[_Cue]:
+    """Each cue block as webvtt-py parses it (``vtt.parse_item``: timings, identifiers, cue
+    settings), kept as a small :class:`_Cue`; webvtt-py's caption is dropped at once."""
+    seen_cue = False
+    for block in blocks:
+        try:
+            item = webvtt_parser.parse_item(block, False, seen_cue)
+        except (MalformedFileError, MalformedCaptionError, ValueError):
+            item = None
+        seen_cue = seen_cue or any("-->" in ln for ln in block)
+        if not isinstance(item, Caption):
+            continue
+        raw = item.raw_text
+        lines = tuple(cleaned for ln in raw.split("\n") if (cleaned := clean_text(ln)))
+        start = item.start_time.in_milliseconds() / 1000
+        yield _Cue(
+            start,
+            item.end_time.in_milliseconds() / 1000,
+            lines,
+            raw=None if raw == "\n".join(lines) else raw,
+            bad=placeholder_index(start),
+        )
+
+
 def _load(source: Source, warnings: list[str]) -> tuple[list[_Cue], str | None]:
-    repaired = repair_timings(source.text, sep=".", need_hours=False)
-    text = repaired.text
-    if not text.lstrip().startswith("WEBVTT"):
+    text = source.text.lstrip()
+    first = 1 + source.text.count("\n", 0, len(source.text) - len(text))  # the number of its first line
+    if not text.startswith("WEBVTT"):
         # Some tools drop the header; the cues themselves are still WebVTT.
         warnings.append(f"{source.name} has no WEBVTT header line; read it as WebVTT anyway.")
         text = "WEBVTT\n\n" + text
-    try:
-        vtt = webvtt.from_string(text.lstrip())
-    except (MalformedFileError, MalformedCaptionError) as e:
-        raise InputError(
-            f"{source.name} is not valid WebVTT ({e}).",
-            hint="Export the transcript again, or force another format with --input-format.",
-        ) from e
-    cues = []
-    for c in vtt.captions:
-        raw = c.raw_text
-        lines = [cleaned for ln in raw.split("\n") if (cleaned := clean_text(ln))]
-        start = c.start_time.in_milliseconds() / 1000
-        cues.append(_Cue(start, c.end_time.in_milliseconds() / 1000, raw, lines, bad=placeholder_index(start)))
+        first -= 2
+    repair = TimingRepair(sep=".", need_hours=False)
+    blocks = _blocks(repair.lines(iter_lines(text), first=first))
+    header = next(blocks, ["WEBVTT"])
+    cues = list(_cues(blocks))
+    repaired = repair.result
     _time_broken_cues(cues, repaired.bad, warnings)
     if repaired.rewritten:
         warnings.append(
@@ -113,7 +156,8 @@ def _load(source: Source, warnings: list[str]) -> tuple[list[_Cue], str | None]:
     if (lost := repaired.cues - len(cues)) > 0:
         warnings.append(f"{lost} cue(s) couldn't be read and were dropped.")
     # "WEBVTT - Interview with Sam": the header text is the file's title.
-    title = clean_text(vtt.header_text or "").strip(" -–—:") or None
+    header_text = header[0][len("WEBVTT") :]
+    title = clean_text(header_text).strip(" -–—:") or None
     return cues, title
 
 
@@ -145,13 +189,14 @@ def _voice_utterances(cue: _Cue, dropped: list[str]) -> list[Utterance]:
             elif text := clean_text(line):
                 out.append(Utterance(speaker=None, text=text, start=cue.start, end=cue.end))
 
-    for m in _VOICE.finditer(cue.raw):
-        untagged(cue.raw[pos : m.start()])
+    raw = cue.raw if cue.raw is not None else "\n".join(cue.lines)
+    for m in _VOICE.finditer(raw):
+        untagged(raw[pos : m.start()])
         name, text = clean_text(m.group(1)), clean_text(m.group(2))
         if text:
             out.append(Utterance(speaker=name or None, text=text, start=cue.start, end=cue.end))
         pos = m.end()
-    untagged(cue.raw[pos:])
+    untagged(raw[pos:])
     return out
 
 
@@ -183,7 +228,7 @@ class WebVTTReader:
                 f"{source.name} is a WebVTT file with no cues (only a header), so there is no speech in it.",
                 hint="Check that transcription was on for the recording and export the transcript again.",
             )
-        voiced = any("<v" in c.raw and _VOICE.search(c.raw) for c in cues)
+        voiced = any(c.raw is not None and "<v" in c.raw and _VOICE.search(c.raw) for c in cues)
         rolling = not voiced and _is_rolling(cues)
         accepted: set[str] = set()
         if not voiced:
@@ -203,7 +248,7 @@ class WebVTTReader:
                 continue
             lines = cue.lines
             if rolling:
-                fresh = [ln for ln in lines if ln not in recent]
+                fresh = tuple(ln for ln in lines if ln not in recent)
                 repeats += len(lines) - len(fresh)
                 recent.extend(fresh)
                 lines = fresh

@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import openai
@@ -43,17 +43,15 @@ from ..errors import (
     LLMTimeoutError,
     LLMTransientError,
 )
-from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, StructuredOutput, Usage, stream_progress
+from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, Usage, stream_progress
 from .retry import RetryPolicy
+from .settings import ClientSettings, ModeMemory
 
 __all__ = ["ClientSettings", "ModeMemory", "OpenAIChatLLM", "build_openai_client", "chat_body", "map_error"]
 
 log = logging.getLogger(__name__)
 
 _PLACEHOLDER_KEY = "not-needed"  # local servers (llama.cpp, Ollama, vLLM) ignore the key
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-DEFAULT_TIMEOUT_S = 120.0
-DEFAULT_MAX_RETRIES = 4
 
 #: The wire formats, most to least structured. ``json_object+schema`` is JSON mode with
 #: the schema attached, for servers that constrain decoding with it.
@@ -76,54 +74,6 @@ _FORMAT_WORDS = (
 )
 # Keywords OpenAI's strict mode may refuse; the validator enforces them (salvage repairs).
 _STRICT_UNSUPPORTED = ("maxLength", "minLength")
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    """Connection settings. ``api_key`` is never logged or put in a repr."""
-
-    model: str
-    api_key: str | None = None
-    base_url: str | None = None
-    azure_endpoint: str | None = None
-    azure_api_version: str | None = None
-    #: Idle timeout: the longest wait for the next piece of a streamed answer.
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    #: Re-sends after a server error or a dropped connection (never after a timeout).
-    max_retries: int = DEFAULT_MAX_RETRIES
-    structured_output: StructuredOutput = "auto"
-
-    def __repr__(self) -> str:
-        key = "set" if self.api_key else "unset"
-        return (
-            f"ClientSettings(model={self.model!r}, base_url={self.base_url!r}, "
-            f"structured_output={self.structured_output!r}, api_key=<{key}>)"
-        )
-
-    @property
-    def server(self) -> str:
-        """Where requests go: the base URL, or the Azure endpoint and deployment."""
-        if self.azure_endpoint:
-            return f"azure:{self.azure_endpoint.rstrip('/')}/{self.model}"
-        return (self.base_url or OPENAI_BASE_URL).rstrip("/")
-
-    @property
-    def endpoint(self) -> str:
-        """The identity the cache keys on: the server and the structured-output setting."""
-        return f"{self.server}|structured_output={self.structured_output}"
-
-    @property
-    def self_hosted(self) -> bool:
-        return not self.azure_endpoint and self.server != OPENAI_BASE_URL
-
-
-class ModeMemory(Protocol):
-    """Remembers which wire format an endpoint accepted (the store implements it)."""
-
-    def get_endpoint_mode(self, endpoint: str) -> str | None: ...
-
-    def put_endpoint_mode(self, endpoint: str, mode: str) -> None: ...
-
 
 def build_openai_client(
     settings: ClientSettings, *, http_client: httpx.AsyncClient | None = None

@@ -59,4 +59,8 @@ def test_the_fake_llm_drives_the_whole_pipeline() -> None:
     report = asyncio.run(run_analysis(plan, fake, source_name="zoom.vtt")).report
     er = next(f for f in report.strengths if f.criterion_id == "evaluation_rigor")
     assert er.verdict == "shown" and er.quotes[0].turn == 1 and er.quotes[0].timestamp == "00:00:10"
-    assert len(fake.requests) == 1 and json.dumps(answer)
+    assert len(fake.requests) == 1
+    # the one request carried the quoted words, and asked for every criterion of the rubric
+    sent = json.dumps(fake.requests[0].messages)
+    assert "six hundred real questions" in sent
+    assert set(fake.requests[0].json_schema["properties"]) >= set(rubric.ids)

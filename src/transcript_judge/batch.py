@@ -64,9 +64,10 @@ from .errors import (
     TranscriptJudgeError,
 )
 from .llm.base import LLM, ChatRequest, ChatResult, FinishReason, Usage
-from .llm.openai_client import ClientSettings, build_openai_client, map_error
+from .llm.openai_client import build_openai_client, map_error
 from .llm.openai_client import chat_body as openai_chat_body
 from .llm.retry import RetryPolicy
+from .llm.settings import ClientSettings
 from .report.model import Warning
 from .store import home_dir
 

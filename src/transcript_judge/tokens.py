@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .textcache import text_cache
+
 __all__ = ["TokenCounter", "get_counter"]
 
 log = logging.getLogger(__name__)
@@ -36,10 +38,10 @@ _BLOB_URLS = {
 }
 _O200K_PADDING = 1.10
 _CHARS_PER_TOKEN = 3.0
-#: The count cache: at most this many texts of at most this many characters (<= ~64 MB of
-#: keys even if nothing else held them; in practice they are the transcript's own lines).
+#: The count cache: at most this many texts of at most ``textcache.MAX_CACHED_CHARS``
+#: characters (<= ~64 MB of keys even if nothing else held them; in practice they are the
+#: transcript's own lines).
 _CACHE_ENTRIES = 32768
-_CACHE_MAX_CHARS = 2048
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,9 @@ class TokenCounter:
         # The same lines are counted again and again (estimates, every eval repeat): a cache,
         # for line-sized texts only. It holds on to its keys, so long texts (a split turn's
         # trial pieces, whole prompts) would keep megabytes alive for one hit in a thousand.
-        object.__setattr__(self, "_cached", lru_cache(maxsize=_CACHE_ENTRIES)(self._encode))
+        object.__setattr__(self, "_cached", text_cache(_CACHE_ENTRIES)(self._encode))
 
     def count(self, text: str) -> int:
-        if len(text) > _CACHE_MAX_CHARS:
-            return self._encode(text)
         return self._cached(text)
 
 

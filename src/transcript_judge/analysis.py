@@ -195,6 +195,16 @@ class AnalysisResult:
     concurrency_lowest: int | None = None
     backoffs: int = 0
 
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio formats the repr of a finished task's result (Python
+        # 3.11's asyncio.run does, when it restores the SIGINT handler), and the default
+        # one spells out every chunk's lines: ~50 MB of string for a 25 MB transcript.
+        r = self.report
+        return (
+            f"AnalysisResult(analysis_id={r.analysis_id!r}, chunks={len(self.outcomes)}, "
+            f"findings={len(r.strengths) + len(r.red_flags)}, warnings={len(r.warnings)}, partial={r.partial})"
+        )
+
 
 def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric, settings: AnalysisSettings) -> Plan:
     counter = get_counter(settings.model)

@@ -117,7 +117,7 @@ def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     return "".join(out), tuple(index)
 
 
-@text_cache(65536)
+@text_cache()
 def normalize_text(text: str) -> str:
     """The text half of :func:`normalize_with_map`, without building the index map."""
     if not text.isascii():

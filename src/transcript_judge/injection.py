@@ -549,7 +549,7 @@ def scan_text(text: str, criteria: Iterable[str] = (), *, strict: bool = False) 
     return list(_scan_cached(text, frozenset(criteria), strict))
 
 
-@text_cache(65536)
+@text_cache()
 def _scan_cached(text: str, terms: frozenset[str], strict: bool) -> Kinds:
     return tuple(_scan(text, terms, strict))
 

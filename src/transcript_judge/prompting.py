@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -34,6 +34,7 @@ from .chunking import Chunk, ChunkLine
 from .resources import prompts_dir
 from .rubric import Criterion, Rubric
 from .schema import output_json_schema
+from .textcache import text_cache
 from .textnorm import strip_invisible
 
 __all__ = [
@@ -54,7 +55,7 @@ _FAKE_LABEL = re.compile(r"\[(\s*T\s*\d)")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|>]{0,40}\|>")
 
 
-@lru_cache(maxsize=65536)
+@text_cache()
 def neutralize(text: str) -> str:
     """Make untrusted transcript text safe to place inside the prompt's delimiters.
 

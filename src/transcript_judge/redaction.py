@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .report.model import Finding, Report, Warning
 from .transcript import Transcript
@@ -144,7 +144,7 @@ class Redactor:
 def redact_transcript(transcript: Transcript, *, names: Sequence[str] = ()) -> tuple[Transcript, Redaction]:
     """A copy of ``transcript`` with personal details replaced, and the mapping back."""
     redactor = Redactor(names)
-    turns = tuple(t.model_copy(update={"text": redactor.redact(t.text)}) for t in transcript.turns)
+    turns = tuple(replace(t, text=redactor.redact(t.text)) for t in transcript.turns)
     return transcript.model_copy(update={"turns": turns}), redactor.redaction
 
 

@@ -29,7 +29,7 @@ import os
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -181,10 +181,14 @@ def open_private_append(path: Path) -> IO[str]:
     return os.fdopen(_open_private(path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8")
 
 
-def write_private_text(path: Path, text: str) -> None:
-    """Write an export (a report, a baseline) readable only by its owner (0600)."""
+def write_private_text(path: Path, text: str | Iterable[str]) -> None:
+    """Write an export (a report, a baseline) readable only by its owner (0600): a text,
+    or its pieces (written as they come)."""
     with os.fdopen(_open_private(path, os.O_WRONLY | os.O_TRUNC), "w", encoding="utf-8") as fh:
-        fh.write(text)
+        if isinstance(text, str):
+            fh.write(text)
+        else:
+            fh.writelines(text)
 
 
 class Store:
@@ -280,6 +284,17 @@ class Store:
         """Rows of a read-only query (WAL readers never block writers)."""
         with self._lock:
             return list(self._conn.execute(sql, params).fetchall())
+
+    def read_blob(self, table: str, column: str, where: str, params: tuple[object, ...]) -> bytes | None:
+        """One blob, read with incremental blob I/O (one copy in memory, where a ``SELECT``
+        makes SQLite's and then Python's), from the first row matching ``where``; None if
+        there is none. ``table``, ``column`` and ``where`` are the caller's SQL, never input."""
+        with self._lock:
+            row = self._conn.execute(f"SELECT rowid FROM {table} WHERE {where}", params).fetchone()
+            if row is None:
+                return None
+            with self._conn.blobopen(table, column, row[0], readonly=True) as blob:
+                return blob.read()
 
     # -- the response cache ---------------------------------------------------------
 

@@ -67,7 +67,7 @@ def is_invisible(ch: str) -> bool:
     return _invisible_char(ch)
 
 
-@text_cache(65536)
+@text_cache()
 def strip_invisible(text: str) -> str:
     """``text`` without invisible format characters (zero-width, bidi, tags, selectors)."""
     if text.isascii():
@@ -107,7 +107,7 @@ def _benign(text: str, i: int) -> bool:
     return False
 
 
-@text_cache(16384)
+@text_cache()
 def invisible_report(text: str) -> tuple[tuple[str, int], ...]:
     """Invisible characters in ``text`` that do no ordinary job, as (name, count) pairs."""
     if text.isascii():
@@ -209,7 +209,7 @@ def _fold_words(text: str) -> str:
     return _WORD.sub(one, text)
 
 
-@text_cache(65536)
+@text_cache()
 def fold(text: str) -> str:
     """``text`` as a scanner should read it: invisible characters gone, look-alikes and
     compatibility forms as ASCII, diacritics dropped, case kept.
@@ -369,7 +369,7 @@ def _caesar(segment: str) -> str | None:
     return best
 
 
-@text_cache(65536)
+@text_cache()
 def decoded_views(text: str) -> tuple[tuple[str, str], ...]:
     """Other readings of ``text`` (already folded): (how it was hidden, what it says)."""
     views: list[tuple[str, str]] = []
@@ -443,7 +443,7 @@ _SCRIPTS = (
 )
 
 
-@text_cache(65536)
+@text_cache()
 def guess_language(text: str) -> tuple[str, int] | None:
     """The language of a short passage and how much evidence there is for it.
 

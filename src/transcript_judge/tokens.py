@@ -38,11 +38,6 @@ _BLOB_URLS = {
 }
 _O200K_PADDING = 1.10
 _CHARS_PER_TOKEN = 3.0
-#: The count cache: at most this many texts of at most ``textcache.MAX_CACHED_CHARS``
-#: characters (<= ~64 MB of keys even if nothing else held them; in practice they are the
-#: transcript's own lines).
-_CACHE_ENTRIES = 32768
-
 
 @dataclass(frozen=True)
 class TokenCounter:
@@ -58,7 +53,7 @@ class TokenCounter:
         # The same lines are counted again and again (estimates, every eval repeat): a cache,
         # for line-sized texts only. It holds on to its keys, so long texts (a split turn's
         # trial pieces, whole prompts) would keep megabytes alive for one hit in a thousand.
-        object.__setattr__(self, "_cached", text_cache(_CACHE_ENTRIES)(self._encode))
+        object.__setattr__(self, "_cached", text_cache()(self._encode))
 
     def count(self, text: str) -> int:
         return self._cached(text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,16 +25,20 @@ class Utterance:
     end: float | None = None
 
 
-class Turn(BaseModel):
-    """One speaker's uninterrupted stretch of speech."""
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One speaker's uninterrupted stretch of speech.
 
-    model_config = ConfigDict(frozen=True)
+    A slotted dataclass, not a model, for the same reason as :class:`Utterance`: a long
+    transcript has tens of thousands of turns alive for the whole run (~100 bytes each,
+    against ~880 as a pydantic model). :class:`Transcript` still validates them as fields.
+    """
 
-    index: int = Field(description="0-based position in the transcript.")
-    speaker: str = Field(description="Speaker label as written in the source.")
+    index: int  # 0-based position in the transcript
+    speaker: str  # the label as written in the source
     text: str
-    start: float | None = Field(default=None, description="Seconds from the start, if known.")
-    end: float | None = Field(default=None, description="Seconds from the start, if known.")
+    start: float | None = None  # seconds from the start, if known
+    end: float | None = None  # seconds from the start, if known
 
     @property
     def timestamp(self) -> str:
@@ -52,6 +56,13 @@ class Transcript(BaseModel):
     has_speaker_labels: bool = True
     title: str | None = None
     warnings: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # Not every turn: a long transcript's repr would be a copy of it (see AnalysisResult).
+        return (
+            f"Transcript(turns={len(self.turns)}, source_format={self.source_format!r}, "
+            f"has_speaker_labels={self.has_speaker_labels}, title={self.title!r}, warnings={len(self.warnings)})"
+        )
 
     @property
     def speakers(self) -> list[str]:
@@ -120,4 +131,4 @@ def merge_utterances(
 
 def renumber(turns: Sequence[Turn]) -> tuple[Turn, ...]:
     """Give turns consecutive indices (after some were dropped)."""
-    return tuple(t.model_copy(update={"index": i}) for i, t in enumerate(turns))
+    return tuple(replace(t, index=i) for i, t in enumerate(turns))

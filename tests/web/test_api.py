@@ -235,7 +235,9 @@ async def test_uploads_are_spooled_privately_in_the_store_folder(make_app: MakeA
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     path.unlink()
     with Store.open() as store:  # the upload itself lives in the store, beside its analysis
-        row = store.query("SELECT length(data) AS n FROM web_uploads WHERE analysis_id = ?", (r.json()["id"],))
+        row = store.query(
+            "SELECT length(data) AS n FROM web_blobs WHERE analysis_id = ? AND kind = 'upload'", (r.json()["id"],)
+        )
     assert row[0]["n"] == len(vtt(INTERVIEW))
 
 

@@ -159,7 +159,7 @@ async def test_the_report_page_shows_the_turns_its_job_kept_without_parsing_agai
     data = vtt(INTERVIEW)
     parsed = parse_source(Source(data, "i.vtt"))
     kept = decode_turns(encode_turns(parsed))
-    assert kept is not None and kept.as_turns() == parsed.turns and kept.speakers == parsed.speakers
+    assert kept is not None and kept.turns == parsed.turns and kept.speakers == parsed.speakers
     assert [t.timestamp for t in kept.turns] == [t.timestamp for t in parsed.turns]
 
     def no_parsing(*args: object, **kwargs: object) -> None:

@@ -26,7 +26,7 @@ from ..errors import BudgetExceededError, ConfigError, TranscriptJudgeError
 from ..llm.base import stream_progress
 from ..llm.factory import build_llm
 from ..redaction import Redaction, redact_transcript, restore_report, speaker_names
-from ..report import format_for_path, render, render_terminal
+from ..report import format_for_path, render_pieces, render_terminal
 from ..report.model import Report
 from ..rubric import Rubric, load_rubric
 from ..runs import RunOptions, RunSession
@@ -368,7 +368,8 @@ def deliver(prepared: Prepared, report: Report, output: Path | None, opts: Analy
     """Write the report file and the terminal summary; the exit code for this file."""
     if output is not None:
         # 0600: a report quotes the interview (store.write_private_text)
-        write_private_text(output, render(report, format_for_path(output, opts.fmt), turns=prepared.original.turns))
+        pieces = render_pieces(report, format_for_path(output, opts.fmt), turns=prepared.original.turns)
+        write_private_text(output, pieces)
         if not opts.quiet:
             err_console.print(f"report written to {output}", highlight=False)
     if not opts.quiet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def inspect_cmd(
             "roles": roles.model_dump(mode="json") if roles else None,
             "role_error": role_error,
             "warnings": list(transcript.warnings),
-            "turns": [t.model_dump(mode="json") for t in turns],
+            "turns": [dataclasses.asdict(t) for t in turns],
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return

@@ -169,6 +169,7 @@ def parse_source(
     else:
         reader = detect_format(source)
     parsed = reader.parse(source)
+    source.release_text()  # what follows needs only the utterances (and the notes)
     # Bots are excluded whichever reader found them: in an attendee list or as speakers.
     named = {u.speaker for u in parsed.utterances if u.speaker}
     excluded = set(parsed.excluded_speakers) | {s for s in named if is_bot(s)}

@@ -45,9 +45,19 @@ class Source:
             InputError: the bytes are binary, not text.
         """
         text, note = decode_text(self.data, self.name)
-        if note:
+        if note and note not in self._notes:  # decoded again after release_text()
             self._notes.append(note)
         return text
+
+    def release_text(self) -> None:
+        """Free the decoded text (and its lines) once a reader has what it needs from them.
+
+        A 25 MB caption file is 25 MB of ``str`` (up to 100 MB if it isn't ASCII) that
+        would otherwise live as long as the source; asking for :attr:`text` again decodes
+        it again, with the same result.
+        """
+        self.__dict__.pop("lines", None)
+        self.__dict__.pop("text", None)
 
     @cached_property
     def lines(self) -> list[str]:

@@ -145,6 +145,8 @@ def _load(source: Source, warnings: list[str]) -> tuple[list[_Cue], str | None]:
     blocks = _blocks(repair.lines(iter_lines(text), first=first))
     header = next(blocks, ["WEBVTT"])
     cues = list(_cues(blocks))
+    del text
+    source.release_text()  # the cues hold their own strings
     repaired = repair.result
     _time_broken_cues(cues, repaired.bad, warnings)
     if repaired.rewritten:
@@ -242,7 +244,11 @@ class WebVTTReader:
         recent: deque[str] = deque(maxlen=3)
         repeats = 0
         markers: list[float | None] = []
-        for cue in cues:
+        # Each cue is let go as soon as it is an utterance, so that a long file's cues and
+        # utterances don't all exist at once.
+        cues.reverse()
+        while cues:
+            cue = cues.pop()
             if voiced:
                 utterances.extend(_voice_utterances(cue, dropped))
                 continue

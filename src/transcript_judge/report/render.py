@@ -6,7 +6,7 @@ HTML is rendered with autoescaping on, so transcript text can't inject markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -22,7 +22,7 @@ from ..ingest.textclean import safe_display
 from ..transcript import Turn, format_timestamp
 from .model import LEXICAL_BANNER, Report
 
-__all__ = ["Format", "format_for_path", "render", "render_terminal"]
+__all__ = ["Format", "format_for_path", "render", "render_pieces", "render_terminal"]
 
 Format = Literal["json", "md", "html"]
 VERDICT_LABEL = {"shown": "shown", "not_shown": "not shown", "insufficient_evidence": "insufficient evidence"}
@@ -86,10 +86,17 @@ def format_for_path(path: Path, explicit: str | None = None) -> Format:
 
 
 def render(report: Report, fmt: Format, *, turns: Sequence[Turn] | None = None) -> str:
+    return "".join(render_pieces(report, fmt, turns=turns))
+
+
+def render_pieces(report: Report, fmt: Format, *, turns: Sequence[Turn] | None = None) -> Iterator[str]:
+    """:func:`render`, a piece at a time, for writing to a file: an HTML report embeds the
+    whole transcript, and a long one's page never needs to exist whole in memory."""
     if fmt == "json":
-        return report.model_dump_json(indent=2)
+        yield report.model_dump_json(indent=2)
+        return
     template = "report.html.j2" if fmt == "html" else "report.md.j2"
-    return _env(fmt == "html").get_template(template).render(**_context(report, turns))
+    yield from _env(fmt == "html").get_template(template).generate(**_context(report, turns))
 
 
 def render_terminal(report: Report, console: Console) -> None:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from ..errors import RubricError
 from ..report import render
 from ..transcript import Turn
-from .pipeline import KeptTranscript, UploadOptions
+from .pipeline import UploadOptions
 from .security import check_api_csrf, clip, safe_filename
 from .service import AnalysisView, Service
 from .uploads import MAX_FIELD_BYTES, UploadForm, read_upload_form
@@ -324,9 +324,7 @@ async def get_report(
     if report is None:
         raise _problem(409, "not_ready", f"Analysis {analysis_id} has no report: it is {view.state}.")
     transcript = await service.transcript(analysis_id, view.options) if fmt == "html" else None
-    turns: Sequence[Turn] | None = None
-    if transcript is not None:
-        turns = transcript.as_turns() if isinstance(transcript, KeptTranscript) else transcript.turns
+    turns: Sequence[Turn] | None = transcript.turns if transcript is not None else None
     # A long transcript's HTML report takes a while: off the event loop.
     body = await asyncio.to_thread(render, report, fmt, turns=turns)
     stem = view.source_name.rsplit(".", 1)[0] or "report"

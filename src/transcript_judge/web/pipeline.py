@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,12 @@ from ..resources import default_rubric_path, prompts_dir
 from ..roles import RoleAssignment, assign_roles, is_bot
 from ..rubric import Rubric, load_rubric
 from ..trace import CallStats
-from ..transcript import Transcript, Turn, format_timestamp
+from ..transcript import Transcript, Turn
 from .storage import WebStore
 
 __all__ = [
     "CandidateNeeded",
     "KeptTranscript",
-    "KeptTurn",
     "Prepared",
     "RubricCatalogue",
     "RubricChoice",
@@ -193,41 +192,64 @@ def prepare(
     return Prepared(upload_name, options, digest, turns, roles, redaction, plan)
 
 
-_TURNS_VERSION = 1
+#: 2: JSON lines (a header, then one turn a line), so that neither side holds it whole.
+_TURNS_VERSION = 2
+_BATCH_CHARS = 1 << 16  # compressed and decompressed this much at a time
 
 
 def encode_turns(transcript: Transcript) -> bytes:
-    """The transcript's turns (and what the page shows of the rest), as zlib'd JSON: a few
-    bytes a word, and read back in a fraction of the time and memory a parse takes."""
-    doc = {
-        "v": _TURNS_VERSION,
-        "format": transcript.source_format,
-        "labelled": transcript.has_speaker_labels,
-        "turns": [[t.index, t.speaker, t.text, t.start, t.end] for t in transcript.turns],
-    }
-    return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+    """The transcript's turns (and what the page shows of the rest), as zlib'd JSON lines:
+    a few bytes a word, and read back in a fraction of the time and memory a parse takes.
+
+    Written and read a few turns at a time: the text of a 25 MB transcript never exists
+    whole as JSON (as a string, then as bytes: ~40 MB at the peak of a web job, and as
+    much again when the report page read it back).
+    """
+    head = {"v": _TURNS_VERSION, "format": transcript.source_format, "labelled": transcript.has_speaker_labels}
+    z = zlib.compressobj(1)
+    out = [z.compress(_json(head).encode() + b"\n")]
+    batch: list[str] = []
+    size = 0
+    for turn in transcript.turns:
+        row = _json([turn.index, turn.speaker, turn.text, turn.start, turn.end])
+        batch.append(row)
+        size += len(row)
+        if size > _BATCH_CHARS:
+            out.append(z.compress(("\n".join(batch) + "\n").encode()))
+            batch, size = [], 0
+    if batch:
+        out.append(z.compress(("\n".join(batch) + "\n").encode()))
+    out.append(z.flush())
+    return b"".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class KeptTurn:
-    """A turn as the report page shows it: what :class:`Turn` has, in an eighth of the memory."""
+def _json(value: object) -> str:
+    # No raw newline can be in it: JSON escapes control characters inside strings.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    index: int
-    speaker: str
-    text: str
-    start: float | None
-    end: float | None
 
-    @property
-    def timestamp(self) -> str:
-        return format_timestamp(self.start)
+def _lines(blob: bytes) -> Iterator[bytes]:
+    """The decompressed lines of ``blob``, decompressed a piece at a time."""
+    z = zlib.decompressobj()
+    rest = b""
+    pending = blob
+    while pending:
+        piece = z.decompress(pending, _BATCH_CHARS)
+        pending = z.unconsumed_tail
+        *whole, rest = (rest + piece).split(b"\n")
+        yield from whole
+    rest += z.flush()
+    if not z.eof:
+        raise zlib.error("the kept turns are truncated")
+    if rest:
+        yield rest
 
 
 @dataclass(frozen=True, slots=True)
 class KeptTranscript:
     """The turns a job kept (:func:`decode_turns`), for the report page."""
 
-    turns: tuple[KeptTurn, ...]
+    turns: tuple[Turn, ...]
     source_format: str
     has_speaker_labels: bool
 
@@ -235,25 +257,19 @@ class KeptTranscript:
     def speakers(self) -> list[str]:
         return list(dict.fromkeys(t.speaker for t in self.turns))
 
-    def as_turns(self) -> tuple[Turn, ...]:
-        """As :class:`Turn` objects (for the report renderer). They were validated when
-        the upload was parsed, so they aren't validated again."""
-        return tuple(
-            Turn.model_construct(index=t.index, speaker=t.speaker, text=t.text, start=t.start, end=t.end)
-            for t in self.turns
-        )
-
 
 def decode_turns(blob: bytes) -> KeptTranscript | None:
-    """The transcript :func:`encode_turns` kept (None if it is from another version)."""
+    """The transcript :func:`encode_turns` kept (None if it is from another version, or
+    damaged: the report page parses the upload again then)."""
     try:
-        doc = json.loads(zlib.decompress(blob))
-    except (zlib.error, ValueError):
+        lines = _lines(blob)
+        head = json.loads(next(lines, b"null"))
+        if not isinstance(head, dict) or head.get("v") != _TURNS_VERSION:
+            return None
+        turns = tuple(Turn(*json.loads(line)) for line in lines)
+        return KeptTranscript(turns, str(head["format"]), bool(head["labelled"]))
+    except (zlib.error, ValueError, TypeError, KeyError):
         return None
-    if not isinstance(doc, dict) or doc.get("v") != _TURNS_VERSION:
-        return None
-    turns = tuple(KeptTurn(i, speaker, text, start, end) for i, speaker, text, start, end in doc["turns"])
-    return KeptTranscript(turns, doc["format"], bool(doc["labelled"]))
 
 
 def parse_turns(data: bytes, upload_name: str, options: UploadOptions, *, max_bytes: int) -> Transcript | None:

@@ -6,20 +6,26 @@ Everything the web layer needs from :mod:`transcript_judge.store`,
 in this file only.
 
 The history has no place for what the web needs to show a transcript and resume a run,
-so this module keeps one table of its own in the same SQLite file::
+so this module keeps two tables of its own in the same SQLite file::
 
     web_uploads(analysis_id PK -> analyses.id ON DELETE CASCADE,
-                upload_name, data BLOB, error, heartbeat_at, question JSON, turns BLOB)
+                upload_name, error, heartbeat_at, question JSON)
+    web_blobs(analysis_id -> web_uploads ON DELETE CASCADE, kind 'upload' | 'turns', data BLOB)
 
-``data`` is the uploaded file as received (the report page shows its turns, and a
-resumed run parses it again), copied in from the spool file in chunks, never whole in
-memory; ``heartbeat_at`` is refreshed while a job runs (or waits for a slot), so a run
-whose server died is told apart from one still running in another server;
+The ``upload`` blob is the uploaded file as received (a resumed run parses it again),
+copied in from the spool file in chunks and read back with incremental blob I/O, never
+through a row; ``heartbeat_at`` is refreshed while a job runs (or waits for a slot), so a
+run whose server died is told apart from one still running in another server;
 ``question`` is what the job had to ask before it could go on (which speaker is the
-candidate); ``turns`` is the transcript the job parsed, compact (zlib'd JSON, see
+candidate); the ``turns`` blob is the transcript the job parsed, compact (zlib'd JSON, see
 :func:`.pipeline.encode_turns`), so the report page shows it without parsing the upload
 again (seconds and hundreds of MB for a large one). Deleting the analysis
-(:meth:`History.forget`) deletes the row by cascade.
+(:meth:`History.forget`) deletes the rows by cascade.
+
+The blobs have a table of their own because SQLite rewrites a whole row to update one
+column: with the upload in ``web_uploads``, every heartbeat and the write of the turns
+re-read and re-wrote a 25 MB file, ~50 MB of memory each time (benchmark 6). Stores from
+before are moved to this layout when they are opened.
 
 A web run is recorded when it is uploaded, before it is parsed (that happens in the
 job), so its history row starts without the transcript's digest and chunk count:
@@ -52,18 +58,32 @@ STALE_AFTER_S = 30.0
 NOT_PARSED_YET = ""
 _COPY_CHUNK = 1 << 20
 
-_TABLE = """
+_TABLES = """
 CREATE TABLE IF NOT EXISTS web_uploads (
     analysis_id TEXT PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
     upload_name TEXT NOT NULL,
-    data BLOB NOT NULL,
     error TEXT,
     heartbeat_at TEXT,
-    question TEXT,
-    turns BLOB
+    question TEXT
+);
+CREATE TABLE IF NOT EXISTS web_blobs (
+    analysis_id TEXT NOT NULL REFERENCES web_uploads(analysis_id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('upload', 'turns')),
+    data BLOB NOT NULL,
+    PRIMARY KEY (analysis_id, kind)
 )
 """
-_ADDED_COLUMNS = {"question": "TEXT", "turns": "BLOB"}  # added since the table's first version
+#: The first layout kept the blobs in ``web_uploads`` (``question`` and ``turns`` came later).
+_OLD_LAYOUT_MOVE = """
+ALTER TABLE web_uploads RENAME TO web_uploads_old;
+{tables};
+INSERT INTO web_uploads (analysis_id, upload_name, error, heartbeat_at, question)
+    SELECT analysis_id, upload_name, error, heartbeat_at, {question} FROM web_uploads_old;
+INSERT INTO web_blobs (analysis_id, kind, data) SELECT analysis_id, 'upload', data FROM web_uploads_old;
+INSERT INTO web_blobs (analysis_id, kind, data)
+    SELECT analysis_id, 'turns', {turns} FROM web_uploads_old WHERE {turns} IS NOT NULL;
+DROP TABLE web_uploads_old
+"""
 
 
 @dataclass(frozen=True)
@@ -96,11 +116,17 @@ class WebStore:
         self.history = History(store)
         self.trace = trace
         with store.transaction() as c:
-            c.execute(_TABLE)
             columns = {r["name"] for r in c.execute("PRAGMA table_info(web_uploads)")}
-            for name, kind in _ADDED_COLUMNS.items():  # a store from before uploads were parsed in the job
-                if name not in columns:
-                    c.execute(f"ALTER TABLE web_uploads ADD COLUMN {name} {kind}")
+            if "data" in columns:  # a store from before the blobs had their own table
+                script = _OLD_LAYOUT_MOVE.format(
+                    tables=_TABLES.strip(),
+                    question="question" if "question" in columns else "NULL",
+                    turns="turns" if "turns" in columns else "NULL",
+                )
+            else:
+                script = _TABLES
+            for statement in script.split(";"):
+                c.execute(statement)
 
     @property
     def spool_dir(self) -> Path:
@@ -159,27 +185,29 @@ class WebStore:
         )
         now = now_iso()
         with self.store.transaction() as c:
+            c.execute(
+                "INSERT INTO web_uploads (analysis_id, upload_name, heartbeat_at) VALUES (?, ?, ?)",
+                (analysis_id, upload_name, now),
+            )
             if copy_from is not None:  # SQLite copies the blob; it never passes through Python
                 c.execute(
-                    "INSERT INTO web_uploads (analysis_id, upload_name, data, heartbeat_at) "
-                    "SELECT ?, ?, data, ? FROM web_uploads WHERE analysis_id = ?",
-                    (analysis_id, upload_name, now, copy_from),
+                    "INSERT INTO web_blobs (analysis_id, kind, data) "
+                    "SELECT ?, kind, data FROM web_blobs WHERE analysis_id = ? AND kind = 'upload'",
+                    (analysis_id, copy_from),
                 )
             elif data is not None:
                 c.execute(
-                    "INSERT INTO web_uploads (analysis_id, upload_name, data, heartbeat_at) VALUES (?, ?, ?, ?)",
-                    (analysis_id, upload_name, data, now),
+                    "INSERT INTO web_blobs (analysis_id, kind, data) VALUES (?, 'upload', ?)", (analysis_id, data)
                 )
             else:
                 assert spooled is not None
                 size = spooled.stat().st_size
                 cursor = c.execute(
-                    "INSERT INTO web_uploads (analysis_id, upload_name, data, heartbeat_at) "
-                    "VALUES (?, ?, zeroblob(?), ?)",
-                    (analysis_id, upload_name, size, now),
+                    "INSERT INTO web_blobs (analysis_id, kind, data) VALUES (?, 'upload', zeroblob(?))",
+                    (analysis_id, size),
                 )
                 assert cursor.lastrowid is not None
-                with c.blobopen("web_uploads", "data", cursor.lastrowid) as blob, spooled.open("rb") as fh:
+                with c.blobopen("web_blobs", "data", cursor.lastrowid) as blob, spooled.open("rb") as fh:
                     while size > 0 and (piece := fh.read(min(_COPY_CHUNK, size))):
                         blob.write(piece)
                         size -= len(piece)
@@ -192,12 +220,18 @@ class WebStore:
                 "UPDATE analyses SET source_sha256 = ?, chunks_planned = ? WHERE id = ?",
                 (digest, chunks, analysis_id),
             )
-            c.execute("UPDATE web_uploads SET turns = ? WHERE analysis_id = ?", (turns, analysis_id))
+            c.execute("DELETE FROM web_blobs WHERE analysis_id = ? AND kind = 'turns'", (analysis_id,))
+            if turns is not None:
+                c.execute(
+                    "INSERT INTO web_blobs (analysis_id, kind, data) VALUES (?, 'turns', ?)", (analysis_id, turns)
+                )
 
     def turns(self, analysis_id: str) -> bytes | None:
         """The parsed turns the job kept (None: not parsed yet, or a store from before)."""
-        rows = self.store.query("SELECT turns FROM web_uploads WHERE analysis_id = ?", (analysis_id,))
-        return bytes(rows[0]["turns"]) if rows and rows[0]["turns"] is not None else None
+        return self._blob(analysis_id, "turns")
+
+    def _blob(self, analysis_id: str, kind: str) -> bytes | None:
+        return self.store.read_blob("web_blobs", "data", "analysis_id = ? AND kind = ?", (analysis_id, kind))
 
     def reopen(self, analysis_id: str, options: dict[str, Any]) -> bool:
         """Run a run that stopped to ask a question again, under the same id, with the
@@ -215,10 +249,10 @@ class WebStore:
                 (json.dumps(options, sort_keys=True), analysis_id),
             )
             c.execute(
-                "UPDATE web_uploads SET error = NULL, question = NULL, turns = NULL, heartbeat_at = ? "
-                "WHERE analysis_id = ?",
+                "UPDATE web_uploads SET error = NULL, question = NULL, heartbeat_at = ? WHERE analysis_id = ?",
                 (now_iso(), analysis_id),
             )
+            c.execute("DELETE FROM web_blobs WHERE analysis_id = ? AND kind = 'turns'", (analysis_id,))
         return True
 
     def wrap_llm(
@@ -296,8 +330,9 @@ class WebStore:
 
     def upload_info(self, analysis_id: str) -> UploadInfo | None:
         rows = self.store.query(
-            "SELECT analysis_id, upload_name, length(data) AS size, error, heartbeat_at, question "
-            "FROM web_uploads WHERE analysis_id = ?",
+            "SELECT u.analysis_id, upload_name, length(b.data) AS size, error, heartbeat_at, question "
+            "FROM web_uploads u LEFT JOIN web_blobs b ON b.analysis_id = u.analysis_id AND b.kind = 'upload' "
+            "WHERE u.analysis_id = ?",
             (analysis_id,),
         )
         if not rows:
@@ -308,8 +343,7 @@ class WebStore:
 
     def upload_data(self, analysis_id: str) -> bytes | None:
         """The uploaded file as received (None if the web app didn't start this analysis)."""
-        rows = self.store.query("SELECT data FROM web_uploads WHERE analysis_id = ?", (analysis_id,))
-        return bytes(rows[0]["data"]) if rows else None
+        return self._blob(analysis_id, "upload")
 
     def resumed_by(self, analysis_id: str) -> str | None:
         """The latest run that resumed this one. (History has no lookup for this yet.)"""
@@ -331,5 +365,6 @@ class WebStore:
         marks = ",".join("?" * len(gone.analyses))
         if marks:
             with self.store.transaction() as c:
+                c.execute(f"DELETE FROM web_blobs WHERE analysis_id IN ({marks})", gone.analyses)
                 c.execute(f"DELETE FROM web_uploads WHERE analysis_id IN ({marks})", gone.analyses)
         return gone

@@ -8,26 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from ..grounding import normalize_with_map
 from ..report.model import Finding, Report, Warning
+from ..transcript import Turn
 
-__all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "TurnLike", "quote_span", "report_view"]
-
-
-class TurnLike(Protocol):
-    """What the page needs of a turn (a :class:`~transcript_judge.transcript.Turn`, or the
-    lighter :class:`.pipeline.KeptTurn`)."""
-
-    @property
-    def index(self) -> int: ...
-    @property
-    def speaker(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def timestamp(self) -> str: ...
+__all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "quote_span", "report_view"]
 
 
 STATE_LABELS = {
@@ -161,7 +147,7 @@ def _shown_first(findings: list[FindingView]) -> list[FindingView]:
     return sorted(findings, key=lambda f: f.finding.verdict != "shown")
 
 
-def report_view(report: Report, turns: Sequence[TurnLike] | None) -> ReportView:
+def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
     by_index = {t.index: t for t in turns or []}
     missing, ranges = _unjudged(report)
     flagged = {w.turn for w in report.warnings if w.turn is not None and w.kind == "prompt_injection"}

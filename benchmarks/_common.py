@@ -64,7 +64,7 @@ def _fmt(value: object) -> str:
 
 
 Summary = list[tuple[str, str, str, str]]  # (what, target, measured, verdict)
-_ORDER = ("tokens", "latency", "eval", "overhead", "memory")
+_ORDER = ("tokens", "latency", "eval", "overhead", "memory", "startup")
 
 
 def write_section(name: str, title: str, command: str, body: str, summary: Summary) -> None:

@@ -9,6 +9,7 @@ output and error files hold lines in OpenAI's shape (``custom_id``, ``response.s
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -645,7 +646,7 @@ async def test_wrapped_layers_record_batch_answers_for_replay(
     plan = _plan(chunk_tokens=500)
     jobs = [BatchJob(plan, "x.vtt", repeat_index=r) for r in range(2)]
     batched = await run_batch(
-        jobs, CLIENT, settings=FAST, http_client=http, wrap=lambda llm: RecordingLLM(llm, tmp_path)
+        jobs, CLIENT, settings=FAST, http_client=http, wrap=lambda llm, _job: RecordingLLM(llm, tmp_path)
     )
     replayed = [await run_analysis(plan, ReplayLLM(tmp_path), source_name="x.vtt", repeat_index=r) for r in range(2)]
     for b, r in zip(batched, replayed, strict=True):
@@ -722,6 +723,21 @@ def test_cli_analyse_batch_many_files(
     history = json.loads(capsys.readouterr().out)
     assert sorted(h["source_name"] for h in history) == ["interview_plain.txt", "interview_zoom.vtt"]
     assert all(h["status"] == "ok" for h in history)
+    # Each file's run has the synchronous run's stack: a trace, and cached answers linked to
+    # its analysis, so that `forget` deletes them (#12: it deleted 0 before).
+    traces = sorted((Path(os.environ["TJ_HOME"]) / "traces").glob("*.jsonl"))
+    trace = [json.loads(line) for path in traces for line in path.read_text().splitlines()]
+    assert {r["analysis_id"] for r in trace} == {h["id"] for h in history}
+    from transcript_judge.store import Store
+
+    with Store.open() as store:
+        before = store.count_responses()
+    assert before == len(api.lines) == 2
+    zoom = next(h["id"] for h in history if h["source_name"] == "interview_zoom.vtt")
+    main(["forget", zoom])
+    assert "1 cached response(s) deleted" in capsys.readouterr().err
+    with Store.open() as store:
+        assert store.count_responses() == before - 1
 
 
 def test_cli_eval_batch_scores_like_a_live_run(
@@ -761,3 +777,22 @@ def test_cli_eval_batch_scores_like_a_live_run(
     llm, lexical = json.loads(out.read_text())["taggers"]
     assert llm["cases_scored"] == 4 and llm["calls"] == 8 and lexical["tagger"] == "lexical"
     assert llm["cost_usd"] is not None and llm["cost_usd"] > 0
+
+
+def test_cli_batch_that_fails_as_a_whole_marks_its_runs_failed_not_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch the API fails is a failure of each run in it; only ^C is "interrupted"."""
+    from transcript_judge.cli import main
+    from transcript_judge.llm import factory
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch")
+    monkeypatch.setattr(factory, "_factory", lambda: httpx.AsyncClient())
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        FakeBatchAPI(final_status="failed").install(router)
+        with pytest.raises(SystemExit) as info:
+            main(["analyse", "--batch", "--poll-interval", "0", "--quiet", str(FIXTURES / "interview_zoom.vtt")])
+    assert info.value.code not in (0, 3)
+    capsys.readouterr()
+    main(["history", "--json"])
+    assert [h["status"] for h in json.loads(capsys.readouterr().out)] == ["failed"]

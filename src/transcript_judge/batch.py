@@ -517,7 +517,7 @@ async def run_batch(
     settings: BatchSettings | None = None,
     http_client: httpx.AsyncClient | None = None,
     on_progress: ProgressCallback | None = None,
-    wrap: Callable[[LLM], LLM] | None = None,
+    wrap: Callable[[LLM, int], LLM] | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> list[AnalysisResult | TranscriptJudgeError]:
     """Run ``jobs`` through the OpenAI Batch API; one result per job, in order.
@@ -525,9 +525,10 @@ async def run_batch(
     Each result is the :class:`AnalysisResult` a synchronous run would give (cost at batch
     prices), or the error that stopped that analysis alone.
 
-    ``wrap`` puts layers in front of the batch, as in a synchronous run: for example
-    ``lambda llm: RecordingLLM(llm, dir)`` to record the answers for ``--replay``, or a
-    caching layer, whose hits are then answered locally and never join a batch.
+    ``wrap(llm, i)`` puts layers in front of the batch for ``jobs[i]``, as in a synchronous
+    run: the run's own stack (:meth:`.runs.RunSession.wrap`: its trace, and a cache linked
+    to its analysis, whose hits are answered locally and never join a batch), or
+    ``lambda llm, i: RecordingLLM(llm, dir)`` to record the answers for ``--replay``.
 
     Raises:
         ConfigError: the endpoint has no Batch API (Azure, local servers).
@@ -543,10 +544,10 @@ async def run_batch(
         )
     bs = settings or BatchSettings()
     llm = _BatchingLLM()
-    front: LLM = wrap(llm) if wrap is not None else llm
+    fronts = [wrap(llm, i) if wrap is not None else llm for i in range(len(jobs))]
     rounds = _Rounds(client_settings, bs, http_client, on_progress, sleep)
 
-    async def one(job: BatchJob) -> AnalysisResult:
+    async def one(job: BatchJob, front: LLM) -> AnalysisResult:
         # Every chunk asks at once: the batch is the only limit.
         unlimited = replace(job.plan.settings, concurrency=max(job.plan.settings.concurrency, 1_000_000))
         return await run_analysis(
@@ -559,7 +560,7 @@ async def run_batch(
             batch_pricing=True,
         )
 
-    tasks = [asyncio.create_task(one(job)) for job in jobs]
+    tasks = [asyncio.create_task(one(job, front)) for job, front in zip(jobs, fronts, strict=True)]
     try:
         await rounds.run(llm, tasks)
     except BaseException:

@@ -10,6 +10,7 @@ resumes polling the same batch instead of paying for a new one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,7 +21,6 @@ from ..config import ResolvedConfig
 from ..errors import ConfigError, TranscriptJudgeError
 from ..history import History
 from ..llm.base import LLM
-from ..llm.cache import CachingLLM
 from ..llm.factory import http_client_factory
 from ..rubric import Rubric
 from ..runs import RunSession
@@ -69,15 +69,20 @@ def analyse_batch(
     if not prepared:
         return codes[0] if codes else 0
 
-    with Store.open() as store:
+    with Store.open() as store, contextlib.ExitStack() as runs:
+        # Each file's run as in a synchronous analyse: its trace, its cache linked to it (so
+        # that `forget` deletes its answers), marked failed or interrupted by what stopped it.
         sessions = [
-            RunSession(store, p.plan, source=p.file, original=p.original, options=p.run_options(opts)) for p in prepared
+            runs.enter_context(
+                RunSession(store, p.plan, source=p.file, original=p.original, options=p.run_options(opts))
+            )
+            for p in prepared
         ]
         jobs = [BatchJob(plan=p.plan, source_name=p.file.name) for p in prepared]
 
-        def wrap(llm: LLM) -> LLM:
+        def wrap(llm: LLM, job: int) -> LLM:
             # Answers already in the cache never join the batch; new ones are written as they land.
-            return CachingLLM(llm, store, enabled=not opts.no_cache)
+            return sessions[job].wrap(llm)
 
         with Progress(
             TextColumn("[bold]batch"),
@@ -121,12 +126,7 @@ def analyse_batch(
                     if http is not None:
                         await http.aclose()
 
-            try:
-                results = asyncio.run(go())
-            except BaseException:
-                for session in sessions:
-                    session.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
-                raise
+            results = asyncio.run(go())
         history = History(store)
         for p, session, result in zip(prepared, sessions, results, strict=True):
             if isinstance(result, AnalysisResult):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
 
-from ..ingest import DEFAULT_MAX_BYTES, read_transcript
-from ..roles import RoleAssignment, assign_roles
-from ..transcript import Transcript
+if TYPE_CHECKING:  # imported by the commands that read a transcript, not by --help
+    from ..roles import RoleAssignment
+    from ..transcript import Transcript
 
 __all__ = [
     "EXIT_GATE_FAILED",
@@ -53,6 +53,9 @@ def load_with_roles(
     all_speech: bool,
     max_file_mb: float | None = None,
 ) -> tuple[Transcript, RoleAssignment]:
+    from ..ingest import DEFAULT_MAX_BYTES, read_transcript
+    from ..roles import assign_roles
+
     max_bytes = int(max_file_mb * 1_048_576) if max_file_mb else DEFAULT_MAX_BYTES
     transcript = read_transcript(path, input_format=input_format, max_bytes=max_bytes)
     roles = assign_roles(transcript, candidate=candidate, all_speech_is_candidate=all_speech)

@@ -43,7 +43,7 @@ from .common import (
 if TYPE_CHECKING:  # batch.py imports the SDK: only when a batch runs
     from ..batch import BatchProgress
 
-__all__ = ["eval_cmd", "register"]
+__all__ = ["eval_cmd"]
 
 DEFAULT_GATE = Path("evals/gate.toml")
 
@@ -380,6 +380,3 @@ async def _go_batch(
             await http.aclose()
         store.close()
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(eval_cmd)

@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from ..ingest import DEFAULT_MAX_BYTES
 from .common import err_console, setup_logging
 
-__all__ = ["register", "serve"]
+__all__ = ["serve"]
 
 
 @click.command()
@@ -132,7 +132,3 @@ def serve(
         markup=False,
     )
 
-
-def register(cli: click.Group) -> None:
-    """Add ``serve`` to the command line."""
-    cli.add_command(serve)

@@ -22,7 +22,7 @@ from ..report import format_for_path, render, render_terminal
 from ..store import Store, write_private_text
 from .common import err_console
 
-__all__ = ["forget", "history", "register", "show"]
+__all__ = ["forget", "history", "show"]
 
 
 def _lookup(store: Store, analysis_id: str) -> AnalysisRecord:
@@ -125,9 +125,3 @@ def forget(analysis_id: str) -> None:
         markup=False,
     )
 
-
-def register(cli: click.Group) -> None:
-    """Add ``history``, ``show`` and ``forget`` to the command line."""
-    cli.add_command(history)
-    cli.add_command(show)
-    cli.add_command(forget)

@@ -193,13 +193,20 @@ async def run_eval_batch(
                 pending.append(run)
                 jobs.append(BatchJob(plan=plan, source_name=case.transcript, repeat_index=repeat))
     if jobs:
+        fronts: list[LLM] = []  # one stack in front of the batch, shared by every case
+
+        def shared(llm: LLM, _job: int) -> LLM:
+            if not fronts:
+                fronts.append(wrap(llm) if wrap is not None else llm)
+            return fronts[0]
+
         results = await run_batch(
             jobs,
             client,
             settings=BatchSettings(poll_interval_s=poll_interval_s),
             http_client=http_client,
             on_progress=on_batch_progress,
-            wrap=wrap,
+            wrap=shared,
         )
         elapsed = (time.monotonic() - started) / len(jobs)
         for run, result in zip(pending, results, strict=True):

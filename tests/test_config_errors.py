@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from clirun import run
+from transcript_judge.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "eval_mini"
@@ -55,3 +56,42 @@ def test_eval_without_any_gate_file_says_so(
     code = run(["eval", "--dataset", str(MINI), "--tagger", "lexical"])
     err = capsys.readouterr().err
     assert code == 7 and "No gate file found" in err and "--no-gate" in err
+
+
+# --- prices and the context window: read once, by the config, never ignored --------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TJ_PRICE_INPUT", "abc"), ("TJ_PRICE_OUTPUT", "-1"), ("TJ_PRICE_CACHED_INPUT", "nan"),
+     ("TJ_PRICE_INPUT", "inf"), ("TJ_CONTEXT_WINDOW", "16k"), ("TJ_CONTEXT_WINDOW", "0")],
+)  # fmt: skip
+def test_a_price_or_window_that_is_not_a_number_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    code = run(["analyse", str(ROOT / "fixtures" / "interview_zoom.vtt")])
+    err = capsys.readouterr().err
+    assert code == ConfigError.exit_code and name in err and repr(value) in err  # was: silently ignored
+    assert "internal error" not in err and "Traceback" not in err
+
+
+def test_prices_and_window_are_resolved_once_and_carried_in_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from transcript_judge.config import resolve_config
+    from transcript_judge.llm.base import Usage
+    from transcript_judge.pricing import estimate_cost, model_info
+
+    monkeypatch.setenv("TJ_PRICE_INPUT", "1.5")
+    monkeypatch.setenv("TJ_PRICE_OUTPUT", "3")
+    monkeypatch.setenv("TJ_CONTEXT_WINDOW", "16384")
+    cfg = resolve_config(model="gpt-4.1-mini", judge_mode="confirm")
+    settings = cfg.analysis_settings(tagger="llm")
+    assert settings.judge_mode == "confirm"  # the web app's settings dropped it before
+    info = model_info(settings.model, settings.pricing)
+    assert (info.input_per_mtok, info.cached_input_per_mtok, info.output_per_mtok) == (1.5, 0.10, 3.0)
+    assert info.context_window == 16384
+    usage = Usage(prompt_tokens=1_000_000, completion_tokens=1_000_000)
+    assert estimate_cost(settings.model, usage, overrides=settings.pricing) == pytest.approx(4.5)
+    # pricing itself reads no environment: without the settings, the table's prices
+    assert model_info("gpt-4.1-mini").input_per_mtok == 0.40
+    assert estimate_cost("gpt-4.1-mini", usage) == pytest.approx(2.0)

@@ -28,7 +28,7 @@ from .language import detect_language
 from .lexical import LexicalTagger
 from .limiter import AdaptiveLimiter, RateLimitedLLM
 from .llm.base import LLM, ChatRequest, Usage
-from .pricing import estimate_cost, model_info
+from .pricing import NO_OVERRIDES, PriceOverrides, estimate_cost, model_info
 from .prompting import PromptBuilder, prompt_fingerprint
 from .report.model import (
     LEXICAL_BANNER,
@@ -44,6 +44,7 @@ from .tokens import TokenCounter, get_counter
 from .transcript import Transcript
 
 __all__ = [
+    "DEFAULT_CONCURRENCY",
     "DEFAULT_MODEL",
     "AnalysisResult",
     "AnalysisSettings",
@@ -55,6 +56,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-4.1-mini"
+#: Model calls in flight at once, unless the user says otherwise (the adaptive limiter lowers it on 429s).
+DEFAULT_CONCURRENCY = 4
 MAX_SPLIT_DEPTH = 2
 Tagger = Literal["llm", "lexical"]
 #: How the llm tagger judges a chunk: ``full`` (one answer for every criterion, quotes
@@ -71,12 +74,15 @@ class AnalysisSettings:
     model: str = DEFAULT_MODEL
     tagger: Tagger = "llm"
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
-    concurrency: int = 4
+    concurrency: int = DEFAULT_CONCURRENCY
     temperature: float = 0.0
     max_output_tokens: int = 4000
     max_reasks: int = 1
     seed: int | None = None
     judge_mode: JudgeMode = "full"
+    #: The user's prices and context window (``TJ_PRICE_*``, ``TJ_CONTEXT_WINDOW``), resolved
+    #: by :func:`.config.resolve_config`.
+    pricing: PriceOverrides = NO_OVERRIDES
 
     def judge_settings(self) -> JudgeSettings:
         return JudgeSettings(
@@ -179,11 +185,16 @@ class Plan:
             requests = self.first_requests()
             prompt = sum(self.counter.count(m["content"]) for r in requests for m in r.messages)
             completion = 8 * len(requests)
-            cost = estimate_cost(self.settings.model, Usage(prompt_tokens=prompt, completion_tokens=completion))
+            cost = estimate_cost(
+                self.settings.model,
+                Usage(prompt_tokens=prompt, completion_tokens=completion),
+                overrides=self.settings.pricing,
+            )
             return Estimate(len(requests), prompt, completion, cost)
         prompt = sum(self.static_tokens + ch.tokens for ch in self.chunks)
         completion = len(self.chunks) * min(self.settings.max_output_tokens, 2500)
-        cost = estimate_cost(self.settings.model, Usage(prompt_tokens=prompt, completion_tokens=completion))
+        usage = Usage(prompt_tokens=prompt, completion_tokens=completion)
+        cost = estimate_cost(self.settings.model, usage, overrides=self.settings.pricing)
         return Estimate(len(self.chunks), prompt, completion, cost)
 
 
@@ -212,7 +223,7 @@ def plan_analysis(transcript: Transcript, roles: RoleAssignment, rubric: Rubric,
     static = builder.static_prompt_tokens(counter.count)
     budget = compute_budget(
         settings.chunking,
-        context_window=model_info(settings.model).context_window,
+        context_window=model_info(settings.model, settings.pricing).context_window,
         prompt_tokens=static,
     )
     chunks = chunk_transcript(
@@ -501,8 +512,9 @@ async def run_analysis(
         usage = usage + o.usage
         saved = saved + o.cached_usage
     model_label = s.model if s.tagger == "llm" and llm is not None else "lexical-baseline"
-    cost = 0.0 if model_label == "lexical-baseline" else estimate_cost(s.model, usage, batch=batch_pricing)
-    saved_cost = 0.0 if model_label == "lexical-baseline" else estimate_cost(s.model, saved, batch=batch_pricing)
+    lexical = model_label == "lexical-baseline"
+    cost = 0.0 if lexical else estimate_cost(s.model, usage, batch=batch_pricing, overrides=s.pricing)
+    saved_cost = 0.0 if lexical else estimate_cost(s.model, saved, batch=batch_pricing, overrides=s.pricing)
     report = Report(
         tool_version=__version__,
         analysis_id=uuid.uuid4().hex[:12],

@@ -26,7 +26,7 @@ from .errors import ConfigError
 from .roles import RoleAssignment
 from .transcript import Transcript
 
-__all__ = ["Chunk", "ChunkLine", "ChunkingSettings", "chunk_transcript", "compute_budget"]
+__all__ = ["DEFAULT_CHUNK_TOKENS", "Chunk", "ChunkLine", "ChunkingSettings", "chunk_transcript", "compute_budget"]
 
 Role = Literal["candidate", "interviewer", "other"]
 _SENTENCE_END = re.compile(r"(?<=[.!?…。？！])\s+")
@@ -76,11 +76,15 @@ class Chunk:
         return self.lines[0].turn, self.lines[-1].turn
 
 
+#: Transcript tokens per chunk, unless the user says otherwise (``--chunk-tokens``).
+DEFAULT_CHUNK_TOKENS = 8000
+
+
 @dataclass(frozen=True)
 class ChunkingSettings:
     """How big chunks are. Defaults keep a 60-minute interview to two or three calls."""
 
-    chunk_tokens: int = 8000
+    chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     overlap_tokens: int = 200
     output_reserve: int = 4000
 

@@ -4,7 +4,9 @@ Environment variables:
   TJ_MODEL, TJ_BASE_URL, TJ_API_KEY (else OPENAI_API_KEY / AZURE_OPENAI_API_KEY),
   OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION, TJ_CONFIG (config file path),
   TJ_HOME (the store's folder), TJ_TIMEOUT, TJ_MAX_RETRIES, TJ_STRUCTURED_OUTPUT,
-  TJ_CONCURRENCY, TJ_CHUNK_TOKENS, TJ_JUDGE_MODE.
+  TJ_CONCURRENCY, TJ_CHUNK_TOKENS, TJ_JUDGE_MODE; and TJ_PRICE_INPUT, TJ_PRICE_CACHED_INPUT,
+  TJ_PRICE_OUTPUT (USD per million tokens), TJ_CONTEXT_WINDOW (tokens), over the price
+  table of :mod:`.pricing`. A value that isn't a number is an error, never ignored.
 The config file is TOML (``--config`` or TJ_CONFIG, else ``<user config dir>/config.toml``)
 with the keys ``model``, ``base_url``, ``azure_endpoint``, ``azure_api_version``,
 ``timeout_s``, ``max_retries``, ``structured_output``, ``judge_mode``, ``concurrency``,
@@ -16,18 +18,21 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import platformdirs
 
-from .analysis import DEFAULT_MODEL, JUDGE_MODES
+from .analysis import DEFAULT_CONCURRENCY, DEFAULT_MODEL, JUDGE_MODES, AnalysisSettings, JudgeMode, Tagger
+from .chunking import DEFAULT_CHUNK_TOKENS, ChunkingSettings
 from .errors import ConfigError
 from .llm.base import STRUCTURED_OUTPUT_CHOICES
 from .llm.settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ClientSettings
+from .pricing import NO_OVERRIDES, PriceOverrides
 
-__all__ = ["ResolvedConfig", "config_file_path", "resolve_config"]
+__all__ = ["ResolvedConfig", "config_file_path", "price_overrides", "resolve_config"]
 
 _KEYS = {
     "model",
@@ -77,6 +82,19 @@ class ResolvedConfig:
     concurrency: int
     chunk_tokens: int
     judge_mode: str = "full"
+    pricing: PriceOverrides = NO_OVERRIDES
+
+    def analysis_settings(self, *, tagger: Tagger = "llm", concurrency: int | None = None) -> AnalysisSettings:
+        """The analysis these settings ask for: the one place the CLI, the web app and
+        ``eval`` turn configuration into :class:`AnalysisSettings`."""
+        return AnalysisSettings(
+            model=self.client.model,
+            tagger=tagger,
+            concurrency=self.concurrency if concurrency is None else concurrency,
+            chunking=ChunkingSettings(chunk_tokens=self.chunk_tokens),
+            judge_mode=cast(JudgeMode, self.judge_mode),  # checked by resolve_config
+            pricing=self.pricing,
+        )
 
     def describe(self) -> str:
         where = self.client.azure_endpoint or self.client.base_url or "api.openai.com"
@@ -133,8 +151,8 @@ def resolve_config(
             max_retries=int(pick(None, "max_retries", "TJ_MAX_RETRIES", default=DEFAULT_MAX_RETRIES)),
             structured_output=mode,  # type: ignore[arg-type]  # checked against the choices above
         )
-        conc = int(pick(concurrency, "concurrency", "TJ_CONCURRENCY", default=4))
-        chunk = int(pick(chunk_tokens, "chunk_tokens", "TJ_CHUNK_TOKENS", default=8000))
+        conc = int(pick(concurrency, "concurrency", "TJ_CONCURRENCY", default=DEFAULT_CONCURRENCY))
+        chunk = int(pick(chunk_tokens, "chunk_tokens", "TJ_CHUNK_TOKENS", default=DEFAULT_CHUNK_TOKENS))
     except (TypeError, ValueError) as e:
         raise ConfigError(f"A numeric setting is not a number: {e}") from e
     if conc < 1 or chunk < 500:
@@ -147,4 +165,41 @@ def resolve_config(
         concurrency=conc,
         chunk_tokens=chunk,
         judge_mode=judge,
+        pricing=price_overrides(env),
+    )
+
+
+def price_overrides(env: Mapping[str, str]) -> PriceOverrides:
+    """The user's prices and context window from the environment (see the module docstring).
+
+    Raises:
+        ConfigError: a value that isn't a non-negative number (a positive whole number of
+            tokens for the window): a typo must not silently leave the table's price.
+    """
+
+    def price(name: str) -> float | None:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not value >= 0 or value == float("inf"):
+            raise ConfigError(f"{name} must be a price in USD per million tokens, like 0.40; not {raw!r}.")
+        return value
+
+    raw_window = env.get("TJ_CONTEXT_WINDOW", "").strip()
+    window = None
+    if raw_window:
+        if not raw_window.isdigit() or int(raw_window) < 1:
+            raise ConfigError(
+                f"TJ_CONTEXT_WINDOW must be the model's context window in tokens, like 16384; not {raw_window!r}."
+            )
+        window = int(raw_window)
+    return PriceOverrides(
+        input_per_mtok=price("TJ_PRICE_INPUT"),
+        cached_input_per_mtok=price("TJ_PRICE_CACHED_INPUT"),
+        output_per_mtok=price("TJ_PRICE_OUTPUT"),
+        context_window=window,
     )

@@ -1,19 +1,21 @@
 """What models cost and how much they can read.
 
 Prices are USD per million tokens, from the providers' public price lists (late 2025).
-They change; override with ``TJ_PRICE_INPUT``, ``TJ_PRICE_CACHED_INPUT``,
-``TJ_PRICE_OUTPUT`` (USD per million tokens) and ``TJ_CONTEXT_WINDOW``. A model with no
+They change; the user overrides them (and the context window) with
+:class:`PriceOverrides`, which :func:`.config.resolve_config` reads from
+``TJ_PRICE_INPUT``, ``TJ_PRICE_CACHED_INPUT``, ``TJ_PRICE_OUTPUT`` (USD per million
+tokens) and ``TJ_CONTEXT_WINDOW``, once, and which travel in
+:class:`~.analysis.AnalysisSettings`. Nothing here reads the environment. A model with no
 known price reports its cost as unknown rather than as zero.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 
 from .llm.base import Usage
 
-__all__ = ["ModelInfo", "estimate_cost", "model_info"]
+__all__ = ["NO_OVERRIDES", "ModelInfo", "PriceOverrides", "estimate_cost", "model_info"]
 
 
 @dataclass(frozen=True)
@@ -49,41 +51,42 @@ _UNKNOWN = ModelInfo(32_768, None, None, None)  # a conservative window for loca
 BATCH_DISCOUNT = 0.5
 
 
-def _env_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class PriceOverrides:
+    """What the user set over the table: prices (USD per million tokens) and the window."""
+
+    input_per_mtok: float | None = None
+    cached_input_per_mtok: float | None = None
+    output_per_mtok: float | None = None
+    context_window: int | None = None
+
+    def apply(self, info: ModelInfo) -> ModelInfo:
+        changes = {
+            name: value
+            for name in ("input_per_mtok", "cached_input_per_mtok", "output_per_mtok", "context_window")
+            if (value := getattr(self, name)) is not None
+        }
+        return replace(info, **changes) if changes else info
 
 
-def model_info(model: str) -> ModelInfo:
+NO_OVERRIDES = PriceOverrides()
+
+
+def model_info(model: str, overrides: PriceOverrides = NO_OVERRIDES) -> ModelInfo:
     name = model.split("/")[-1].lower()
     info = _UNKNOWN
     for prefix in sorted(_KNOWN, key=len, reverse=True):
         if name.startswith(prefix):
             info = _KNOWN[prefix]
             break
-    price_in, price_cached, price_out = (
-        _env_float("TJ_PRICE_INPUT"),
-        _env_float("TJ_PRICE_CACHED_INPUT"),
-        _env_float("TJ_PRICE_OUTPUT"),
-    )
-    if price_in is not None:
-        info = replace(info, input_per_mtok=price_in)
-    if price_cached is not None:
-        info = replace(info, cached_input_per_mtok=price_cached)
-    if price_out is not None:
-        info = replace(info, output_per_mtok=price_out)
-    window = os.environ.get("TJ_CONTEXT_WINDOW")
-    if window and window.isdigit():
-        info = replace(info, context_window=int(window))
-    return info
+    return overrides.apply(info)
 
 
-def estimate_cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
+def estimate_cost(
+    model: str, usage: Usage, *, batch: bool = False, overrides: PriceOverrides = NO_OVERRIDES
+) -> float | None:
     """USD for ``usage``; cached prompt tokens at the cached price. None if unpriced."""
-    info = model_info(model)
+    info = model_info(model, overrides)
     if not info.priced:
         return None
     assert info.input_per_mtok is not None and info.output_per_mtok is not None

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 import respx
 
 from openai_payloads import BASE_URL, error, ok
@@ -90,9 +91,26 @@ async def test_a_job_whose_server_died_shows_as_interrupted(make_app: MakeApp) -
         assert s.query("SELECT status FROM analyses WHERE id = 'deadbeef0001'")[0]["status"] == "interrupted"
 
 
+# The failed first answer: a 429 as api.openai.com sends it (retried by the limiter), or a
+# 500 as it sends one (retried by llm/retry.py; the SDK never retries). The 500's body is
+# the one quoted in openai/openai-cua-sample-app#54 (2025): type server_error, code null.
+_SERVER_ERROR = (
+    "The server had an error processing your request. Sorry about that! You can retry your request, or "
+    "contact us through our help center at help.openai.com if you keep seeing this error. (Please include "
+    "the request ID req_540c6eaab7f4556b2baa22bcba915d51 in your email.)"
+)
+_FIRST_FAILURE = {
+    429: lambda: error(
+        429, "Rate limit reached for gpt-4.1-mini.", code="rate_limit_exceeded", headers={"retry-after": "1"}
+    ),
+    500: lambda: error(500, _SERVER_ERROR, type_="server_error"),
+}
+
+
+@pytest.mark.parametrize("status", sorted(_FIRST_FAILURE))
 @respx.mock(base_url=BASE_URL)
-async def test_a_rate_limited_call_shows_as_retrying_while_it_waits(
-    respx_mock: respx.MockRouter, make_app: MakeApp
+async def test_a_call_waiting_to_be_retried_shows_as_retrying_while_it_waits(
+    respx_mock: respx.MockRouter, make_app: MakeApp, status: int
 ) -> None:
     seen: list[str] = []
     app = make_app(
@@ -106,9 +124,7 @@ async def test_a_rate_limited_call_shows_as_retrying_while_it_waits(
     def handler(request: httpx.Request) -> httpx.Response:
         seen.extend(job.progress.state for job in map(runner.get, runner.live()) if job is not None)
         if len(seen) == 1:
-            return error(
-                429, "Rate limit reached for gpt-4.1-mini.", code="rate_limit_exceeded", headers={"retry-after": "1"}
-            )
+            return _FIRST_FAILURE[status]()
         body = json.loads(request.content)
         chat = ChatRequest(
             model=body["model"],

@@ -19,8 +19,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..analysis import AnalysisResult, AnalysisSettings, Plan, plan_analysis, run_analysis
-from ..chunking import ChunkingSettings
+from ..analysis import AnalysisResult, Plan, plan_analysis, run_analysis
 from ..config import ResolvedConfig, resolve_config
 from ..errors import BudgetExceededError, ConfigError, TranscriptJudgeError
 from ..llm.base import stream_progress
@@ -337,13 +336,7 @@ def prepare(file: Path, cfg: ResolvedConfig, rubric: Rubric, opts: AnalyseOption
         transcript, redaction = _redact(transcript, names=opts.redact_names, extra=opts.redact_name)
         if opts.verbose:
             err_console.print(f"redacted before sending: {redaction.summary()}", highlight=False)
-    settings = AnalysisSettings(
-        model=cfg.client.model,
-        tagger="llm" if use_llm else "lexical",
-        concurrency=cfg.concurrency,
-        chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens),
-        judge_mode=cfg.judge_mode,  # type: ignore[arg-type]  # checked by resolve_config
-    )
+    settings = cfg.analysis_settings(tagger="llm" if use_llm else "lexical")
     plan = plan_analysis(transcript, roles, rubric, settings)
     if use_llm:
         _check_budget(plan, cfg.client.model, opts.max_cost, opts.max_tokens)
@@ -411,7 +404,8 @@ def _analyse_one(file: Path, output: Path | None, cfg: ResolvedConfig, rubric: R
                 "cache; the rest were sent.",
                 highlight=False,
             )
-        err_console.print(summary_line(report, stats, time.monotonic() - started), highlight=False, markup=False)
+        line = summary_line(report, stats, time.monotonic() - started, pricing=cfg.pricing)
+        err_console.print(line, highlight=False, markup=False)
         err_console.print(
             f"saved as analysis {report.analysis_id} (transcript-judge show {report.analysis_id})",
             highlight=False,

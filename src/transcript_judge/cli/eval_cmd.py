@@ -14,8 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .._version import __version__
-from ..analysis import AnalysisSettings, Tagger, plan_analysis
-from ..chunking import ChunkingSettings
+from ..analysis import DEFAULT_CONCURRENCY, Tagger, plan_analysis
 from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError, InputError, ReplayMissError, TranscriptJudgeError
 from ..evaluation.baseline import EvalReport, compare, evaluate_gate, load_baseline, load_gate
@@ -113,7 +112,13 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
 @click.option("--tagger", "taggers", multiple=True, help="llm, lexical, or both (llm,lexical) side by side.")
 @click.option("--repeats", type=click.IntRange(1, 50), default=1, show_default=True, help="Runs per case (epochs).")
 @click.option("--reducer", type=click.Choice(["majority", "any", "all"]), default="majority", show_default=True)
-@click.option("--concurrency", type=click.IntRange(1, 256), default=4, show_default=True, help="LLM calls in flight.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="LLM calls in flight.",
+)
 @click.option("--no-cache", is_flag=True, help="Don't read or write the response cache.")
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), help="Record every response here.")
 @click.option("--replay", "replay_dir", type=click.Path(path_type=Path), help="Answer only from recordings; no calls.")
@@ -195,12 +200,7 @@ def eval_cmd(
         judge_mode=judge_mode,
     )
     settings = EvalSettings(
-        analysis=AnalysisSettings(
-            model=cfg.client.model,
-            concurrency=min(4, concurrency),
-            chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens),
-            judge_mode=cfg.judge_mode,  # type: ignore[arg-type]  # checked by resolve_config
-        ),
+        analysis=cfg.analysis_settings(concurrency=min(DEFAULT_CONCURRENCY, concurrency)),
         taggers=tagger_names,
         repeats=repeats,
         concurrency=concurrency,

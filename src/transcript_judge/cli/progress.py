@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..analysis import Event, EventCallback
-from ..pricing import estimate_cost
+from ..pricing import NO_OVERRIDES, PriceOverrides, estimate_cost
 from ..report.model import Report
 from ..trace import CallStats
 from .common import err_console
@@ -95,12 +95,14 @@ async def heartbeat(stats: CallStats, every_s: float = HEARTBEAT_S, tally: Strea
             _say(f"  waiting on {len(stats.in_flight)} model call(s); the oldest for {oldest:.0f} s{got}")
 
 
-def summary_line(report: Report, stats: CallStats | None, wall_s: float) -> str:
+def summary_line(
+    report: Report, stats: CallStats | None, wall_s: float, *, pricing: PriceOverrides = NO_OVERRIDES
+) -> str:
     """calls, cache hits, retries, failures, tokens, cost and wall time, on one line."""
     failed = report.coverage.chunks_failed
     if stats is None:  # the keyword baseline makes no calls
         return f"summary: no model calls (keyword baseline), {failed} failed chunk(s), {wall_s:.1f} s"
-    cost = estimate_cost(report.model, stats.sent) if report.tagger == "llm" else 0.0
+    cost = estimate_cost(report.model, stats.sent, overrides=pricing) if report.tagger == "llm" else 0.0
     saved = stats.saved.prompt_tokens + stats.saved.completion_tokens
     parts = [
         f"{stats.calls} call(s)",

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..analysis import AnalysisSettings
-from ..chunking import ChunkingSettings
 from ..config import resolve_config
 from ..errors import ConfigError
 from ..ingest import DEFAULT_MAX_BYTES
@@ -100,12 +98,7 @@ def serve(
         max_jobs=max_jobs,
         rubrics=rubrics,
         trace=not no_trace,
-        analysis=AnalysisSettings(
-            model=cfg.client.model,
-            tagger="llm" if use_llm else "lexical",
-            concurrency=cfg.concurrency,
-            chunking=ChunkingSettings(chunk_tokens=cfg.chunk_tokens),
-        ),
+        analysis=cfg.analysis_settings(tagger="llm" if use_llm else "lexical"),
     )
     settings.check()  # before binding: a refused bind never listens, even for a moment
     sock = bind(host, port)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from ..analysis import AnalysisSettings, Plan, Tagger, plan_analysis, run_analysis
+from ..analysis import DEFAULT_CONCURRENCY, AnalysisSettings, Plan, Tagger, plan_analysis, run_analysis
 from ..errors import LLMError, ReplayMissError, TranscriptJudgeError
 from ..llm.base import LLM, ChatRequest, ChatResult
 from ..llm.settings import ClientSettings
@@ -40,7 +40,7 @@ class EvalSettings:
     analysis: AnalysisSettings
     taggers: tuple[Tagger, ...] = ("llm",)
     repeats: int = 1
-    concurrency: int = 4
+    concurrency: int = DEFAULT_CONCURRENCY
     reducer: Reducer = "majority"
     use_labelled_candidate: bool = False
 

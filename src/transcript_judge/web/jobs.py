@@ -9,8 +9,9 @@ A job's state is one of::
 A job starts by reading its upload (parse, roles, plan: the ``reading`` phase of
 ``analysing``), then judges its chunks. At most ``max_jobs`` jobs run at once, and at
 most ``max_jobs`` parses (jobs' and report pages') happen at once: the rest wait, the
-jobs as ``queued``. ``retrying`` is shown while the SDK waits to retry a call (rate
-limit, server error, timeout: see :mod:`.retries`) and until the next call comes back.
+jobs as ``queued``. ``retrying`` is shown while a call waits to be retried (rate limit,
+server error, timeout: the retry policy and the limiter report each wait through
+:data:`~transcript_judge.llm.retry.retry_notice`) and until the next call comes back.
 Progress comes from the pipeline's :class:`~transcript_judge.analysis.Event` stream and
 from the per-call trace records; neither carries transcript text. The durable state
 (running, finished, interrupted) is in the store; this module holds only what is live.
@@ -30,9 +31,9 @@ from typing import Any, Literal
 
 from ..analysis import Event
 from ..errors import TranscriptJudgeError
+from ..llm.retry import retry_notice
 from ..report.model import Report
 from ..trace import CallStats
-from . import retries
 from .pipeline import UploadOptions, question_of
 from .security import clip
 from .storage import WebStore
@@ -180,7 +181,6 @@ class JobRunner:
         self._parsing: asyncio.Semaphore | None = None
         self._beat: asyncio.Task[None] | None = None
         self.stopping = False  # the server is shutting down: event streams should end
-        retries.install()
 
     def get(self, analysis_id: str) -> Job | None:
         return self._jobs.get(analysis_id)
@@ -209,7 +209,7 @@ class JobRunner:
         return job
 
     async def _run(self, job: Job, work: Work, slots: asyncio.Semaphore) -> None:
-        retries.listener.set(job.on_retry)  # this task's context, inherited by its calls
+        retry_notice.set(job.on_retry)  # this task's context, inherited by its calls
         try:
             async with slots:
                 job.progress.started = time.monotonic()

@@ -144,3 +144,14 @@ def test_html_report_escapes_transcript_text(tmp_path: Path) -> None:
     html = out.read_text()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [([], 0), ([0, 0], 0), ([0, 3], 3), ([3, 4], 4), ([4, 3], 4), ([3, 7, 4], 7), ([0, 130], 130)],
+)
+def test_several_files_exit_with_the_first_error_else_partial_else_ok(codes: list[int], expected: int) -> None:
+    """One rule for `analyse FILE FILE` and `analyse --batch FILE FILE` (they differed: 3 vs 4)."""
+    from transcript_judge.cli.common import combined_exit_code
+
+    assert combined_exit_code(codes) == expected

@@ -46,6 +46,7 @@ from .transcript import Transcript
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_MODEL",
+    "LEXICAL_MODEL_LABEL",
     "AnalysisResult",
     "AnalysisSettings",
     "Estimate",
@@ -56,6 +57,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-4.1-mini"
+#: The model a report names when no model judged it (the keyword baseline).
+LEXICAL_MODEL_LABEL = "lexical-baseline"
 #: Model calls in flight at once, unless the user says otherwise (the adaptive limiter lowers it on 429s).
 DEFAULT_CONCURRENCY = 4
 MAX_SPLIT_DEPTH = 2
@@ -83,6 +86,11 @@ class AnalysisSettings:
     #: The user's prices and context window (``TJ_PRICE_*``, ``TJ_CONTEXT_WINDOW``), resolved
     #: by :func:`.config.resolve_config`.
     pricing: PriceOverrides = NO_OVERRIDES
+
+    @property
+    def model_label(self) -> str:
+        """The model a run with these settings names in its report and history."""
+        return self.model if self.tagger == "llm" else LEXICAL_MODEL_LABEL
 
     def judge_settings(self) -> JudgeSettings:
         return JudgeSettings(
@@ -511,8 +519,8 @@ async def run_analysis(
     for o in outcomes:
         usage = usage + o.usage
         saved = saved + o.cached_usage
-    model_label = s.model if s.tagger == "llm" and llm is not None else "lexical-baseline"
-    lexical = model_label == "lexical-baseline"
+    model_label = s.model_label if llm is not None else LEXICAL_MODEL_LABEL
+    lexical = model_label == LEXICAL_MODEL_LABEL
     cost = 0.0 if lexical else estimate_cost(s.model, usage, batch=batch_pricing, overrides=s.pricing)
     saved_cost = 0.0 if lexical else estimate_cost(s.model, saved, batch=batch_pricing, overrides=s.pricing)
     report = Report(
@@ -522,7 +530,7 @@ async def run_analysis(
         source_name=source_name,
         source_format=plan.transcript.source_format,
         language=language,
-        tagger="lexical" if model_label == "lexical-baseline" else "llm",
+        tagger="lexical" if lexical else "llm",
         model=model_label,
         prompt_version=plan.fingerprint,
         rubric_name=plan.rubric.name,

@@ -77,7 +77,7 @@ class RunSession:
                 source_name=source.name,
                 source_path=str(source.resolve()),
                 source_sha256=digest,
-                model=plan.settings.model if plan.settings.tagger == "llm" else "lexical-baseline",
+                model=plan.settings.model_label,
                 prompt_version=plan.fingerprint,
                 chunks_planned=len(plan.chunks),
                 options=options.recorded,

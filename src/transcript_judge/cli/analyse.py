@@ -34,6 +34,7 @@ from ..trace import CallStats
 from ..transcript import Transcript
 from .common import (
     EXIT_PARTIAL,
+    combined_exit_code,
     err_console,
     judge_mode_option,
     load_with_roles,
@@ -267,16 +268,15 @@ def analyse(
         sys.exit(code)
     if output is not None and output.suffix:
         raise ConfigError("With several files, -o names a folder (each report is written there).")
-    worst = 0
+    codes: list[int] = []
     for file in files:
         try:
             target = _report_path(output, file, fmt) if output else None
-            code = _analyse_one(file, target, cfg, rubric, opts)
+            codes.append(_analyse_one(file, target, cfg, rubric, opts))
         except TranscriptJudgeError as e:
             err_console.print(f"[bold red]error:[/] {file}: {e}", highlight=False)
-            code = e.exit_code
-        worst = code if worst == 0 else worst
-    sys.exit(worst)
+            codes.append(e.exit_code)
+    sys.exit(combined_exit_code(codes))
 
 
 def _report_path(folder: Path, file: Path, fmt: str | None) -> Path:

@@ -26,7 +26,7 @@ from ..rubric import Rubric
 from ..runs import RunSession
 from ..store import Store
 from .analyse import AnalyseOptions, Prepared, deliver, finish_report, prepare
-from .common import err_console
+from .common import combined_exit_code, err_console
 
 __all__ = ["analyse_batch"]
 
@@ -67,7 +67,7 @@ def analyse_batch(
             err_console.print(f"[bold red]error:[/] {file}: {e}", highlight=False)
             codes.append(e.exit_code)
     if not prepared:
-        return codes[0] if codes else 0
+        return combined_exit_code(codes)
 
     with Store.open() as store, contextlib.ExitStack() as runs:
         # Each file's run as in a synchronous analyse: its trace, its cache linked to it (so
@@ -145,5 +145,4 @@ def analyse_batch(
                 history.mark(session.id, "failed")
                 err_console.print(f"[bold red]error:[/] {p.file}: {result}", highlight=False)
                 codes.append(result.exit_code)
-    failures = [c for c in codes if c not in (0, 3)]
-    return failures[0] if failures else (3 if 3 in codes else 0)
+    return combined_exit_code(codes)

@@ -20,6 +20,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_PARTIAL",
+    "combined_exit_code",
     "err_console",
     "load_with_roles",
     "setup_logging",
@@ -32,6 +33,15 @@ EXIT_GATE_FAILED = 11
 EXIT_INTERRUPTED = 130
 
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def combined_exit_code(codes: list[int]) -> int:
+    """The exit code of a command over several files (``analyse`` and ``analyse --batch``
+    alike): the first file's error, else 3 if any result is partial, else 0."""
+    failures = [c for c in codes if c not in (EXIT_OK, EXIT_PARTIAL)]
+    if failures:
+        return failures[0]
+    return EXIT_PARTIAL if EXIT_PARTIAL in codes else EXIT_OK
 
 # Loggers that could carry request bodies (and so transcript text) at DEBUG.
 _CHATTY = ("openai", "httpx", "httpcore", "httpx2")

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..analysis import LEXICAL_MODEL_LABEL
 from ..grounding import normalize_text
 from ..rubric import Rubric
 from .dataset import Case, Dataset
@@ -227,7 +228,7 @@ def score(
     prompt_versions = sorted({r.prompt_version for r in mine if r.prompt_version})
     return TaggerScore(
         tagger=tagger,
-        model=model if tagger == "llm" else "lexical-baseline",
+        model=model if tagger == "llm" else LEXICAL_MODEL_LABEL,
         prompt_version=",".join(prompt_versions),
         cases_total=len(dataset.cases),
         cases_scored=len(scored),

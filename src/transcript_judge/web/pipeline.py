@@ -149,8 +149,7 @@ class Prepared:
 
     @property
     def model_label(self) -> str:
-        s = self.plan.settings
-        return s.model if s.tagger == "llm" else "lexical-baseline"
+        return self.plan.settings.model_label
 
 
 def _speakers(transcript: Transcript) -> list[str]:

@@ -140,8 +140,7 @@ class Service:
         """
         rubric = self.rubrics.get(options.rubric)
         s = self.settings.analysis
-        label = s.model if s.tagger == "llm" else "lexical-baseline"
-        return label, prompt_fingerprint(rubric, s.fingerprint_settings())
+        return s.model_label, prompt_fingerprint(rubric, s.fingerprint_settings())
 
     async def submit(self, upload: Spooled, options: UploadOptions, *, resumed_from: str | None = None) -> str:
         """Keep the spooled upload in the store, record the run and queue it; the job

@@ -318,10 +318,10 @@ async def _judge_all(
                     repeat_index=repeat_index,
                 )
         except ContextLengthExceededError as e:
-            outcome = ChunkOutcome(chunk=chunk, status="failed", detail=f"context length: {e.message}")
+            outcome = ChunkOutcome(chunk=chunk, status="failed", detail=f"context length: {e.message}", too_long=True)
         except LLMTransientError as e:
             outcome = ChunkOutcome(chunk=chunk, status="failed", detail=e.message)
-        if outcome.status in ("truncated",) or outcome.detail.startswith("context length"):
+        if outcome.splittable:
             halves = _split(chunk) if depth < MAX_SPLIT_DEPTH else None
             if halves:
                 emit(Event("rechunk", total, chunk.index, outcome.status, "splitting into two smaller chunks"))

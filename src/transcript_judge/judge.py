@@ -54,6 +54,14 @@ class ChunkOutcome:
     repairs: Counter[str] = field(default_factory=Counter)
     #: Criteria no answer gave a usable judgement for (the chunk is still judged on the rest).
     missing: list[str] = field(default_factory=list)
+    #: The chunk didn't fit the model's context (:class:`.errors.ContextLengthExceededError`):
+    #: smaller chunks may.
+    too_long: bool = False
+
+    @property
+    def splittable(self) -> bool:
+        """Whether judging the chunk in smaller parts could succeed where this failed."""
+        return self.status == "truncated" or self.too_long
 
     @property
     def ok(self) -> bool:

@@ -31,7 +31,7 @@ from .store import Store
 from .trace import TraceWriter, TracingLLM, default_trace_path
 from .transcript import Transcript
 
-__all__ = ["RunOptions", "RunSession"]
+__all__ = ["RunOptions", "RunSession", "run_stack"]
 
 
 @dataclass(frozen=True)
@@ -118,15 +118,16 @@ class RunSession:
         return sum(self.store.has_response(cache_key(r, endpoint)) for r in self.plan.first_requests())
 
     def wrap(self, llm: LLM) -> TracingLLM:
-        """The run's LLM stack: trace outside (so hits are traced), cache inside."""
-        cached = CachingLLM(llm, self.store, enabled=self.options.cache, analysis_id=self.id)
+        """The run's LLM stack (:func:`run_stack`)."""
         if self.options.trace:
             self._writer = TraceWriter(self.options.trace_path or default_trace_path())
-        self.tracer = TracingLLM(
-            cached,
-            writer=self._writer,
-            fingerprint=self.plan.fingerprint,
+        self.tracer = run_stack(
+            llm,
+            self.store,
             analysis_id=self.id,
+            fingerprint=self.plan.fingerprint,
+            cache=self.options.cache,
+            writer=self._writer,
             include_content=self.options.trace_content,
             on_call=self.on_call,
         )
@@ -137,3 +138,28 @@ class RunSession:
         report = report.model_copy(update={"analysis_id": self.id})
         self.history.finish(self.id, report)
         return report
+
+
+def run_stack(
+    llm: LLM,
+    store: Store,
+    *,
+    analysis_id: str,
+    fingerprint: str,
+    cache: bool = True,
+    writer: TraceWriter | None = None,
+    include_content: bool = False,
+    on_call: Callable[[dict[str, Any]], None] | None = None,
+) -> TracingLLM:
+    """The one LLM stack of an analysis, for the CLI, batch and the web app alike: the
+    trace outside (so cache hits are traced too), the cache inside, its answers linked to
+    ``analysis_id`` (so that ``forget`` deletes them)."""
+    cached = CachingLLM(llm, store, enabled=cache, analysis_id=analysis_id)
+    return TracingLLM(
+        cached,
+        writer=writer,
+        fingerprint=fingerprint,
+        analysis_id=analysis_id,
+        include_content=include_content,
+        on_call=on_call,
+    )

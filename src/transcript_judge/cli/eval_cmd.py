@@ -76,6 +76,13 @@ def _parse_taggers(values: tuple[str, ...]) -> tuple[Tagger, ...]:
     return tuple(names)
 
 
+def _eval_stack(llm: LLM, store: Store, *, cache: bool, record_dir: Path | None) -> LLM:
+    """The stack in front of the model for ``eval``, live or through the Batch API: the
+    cache (not linked to an analysis: an eval is not one), and the recorder if asked."""
+    cached: LLM = CachingLLM(llm, store, enabled=cache)
+    return RecordingLLM(cached, record_dir) if record_dir else cached
+
+
 def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, settings: EvalSettings) -> tuple[int, int]:
     """Count the first requests of every case and repeat that have no recording."""
     missing = total = 0
@@ -232,9 +239,7 @@ def eval_cmd(
             )
         else:
             store = Store.open()
-            llm = CachingLLM(build_llm(cfg.client, modes=store), store, enabled=not no_cache)
-            if record_dir:
-                llm = RecordingLLM(llm, record_dir)
+            llm = _eval_stack(build_llm(cfg.client, modes=store), store, cache=not no_cache, record_dir=record_dir)
 
     total_runs = sum(len(dataset.cases) * (1 if t == "lexical" else repeats) for t in tagger_names)
     started = datetime.now(UTC)
@@ -353,8 +358,7 @@ async def _go_batch(
     http = http_client_factory()
 
     def wrap(llm: LLM) -> LLM:
-        front: LLM = CachingLLM(llm, store, enabled=not no_cache)
-        return RecordingLLM(front, record_dir) if record_dir else front
+        return _eval_stack(llm, store, cache=not no_cache, record_dir=record_dir)
 
     def progress(p: BatchProgress) -> None:
         if verbose or err_console.is_terminal:

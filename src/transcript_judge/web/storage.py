@@ -45,8 +45,8 @@ from typing import Any
 
 from ..history import AnalysisRecord, Forgotten, History, RunStart, new_run_id
 from ..llm.base import LLM
-from ..llm.cache import CachingLLM
 from ..report.model import Report
+from ..runs import run_stack
 from ..store import Store, now_iso
 from ..trace import TraceWriter, TracingLLM, default_trace_path
 
@@ -263,14 +263,15 @@ class WebStore:
         fingerprint: str,
         on_call: Callable[[dict[str, Any]], None] | None = None,
     ) -> tuple[TracingLLM, Callable[[], None]]:
-        """The run's LLM stack, as the CLI builds it: trace outside, cache inside.
+        """The run's LLM stack, the CLI's own (:func:`.runs.run_stack`).
 
         Returns:
             The stack, and a closer for its trace file.
         """
         writer = TraceWriter(default_trace_path()) if self.trace else None
-        cached = CachingLLM(llm, self.store, analysis_id=analysis_id)
-        tracer = TracingLLM(cached, writer=writer, fingerprint=fingerprint, analysis_id=analysis_id, on_call=on_call)
+        tracer = run_stack(
+            llm, self.store, analysis_id=analysis_id, fingerprint=fingerprint, writer=writer, on_call=on_call
+        )
         return tracer, (writer.close if writer is not None else _nothing)
 
     def finish(self, analysis_id: str, report: Report) -> None:

@@ -425,7 +425,9 @@ def test_forget_takes_the_interrupted_runs_it_resumed(
         latest = History(store).recent()[0]
     capsys.readouterr()
     assert run(["forget", latest.id]) == 0
-    assert "forgot analysis" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "forgot analysis" in err
+    assert "Not touched: trace files in" in err and "report files written with -o" in err  # says what it keeps
     with Store.open() as store:
         assert History(store).recent() == [] and store.count_responses() == 0
 

@@ -9,7 +9,7 @@ transaction, committed as soon as the data exists. That is what makes Ctrl-C, a 
 ``kill -9`` lose nothing already received. The schema is versioned with
 ``PRAGMA user_version`` and migrated forward on open.
 
-Schema (version 2)::
+Schema (version 3)::
 
     responses(key TEXT PK, model, result JSON, created_at, hits, last_hit_at)
     endpoint_modes(endpoint TEXT PK, mode, updated_at)                 (since version 2)
@@ -17,9 +17,15 @@ Schema (version 2)::
              options JSON, status, chunks_planned, started_at, finished_at,
              resumed_from, report JSON)
     analysis_keys(analysis_id -> analyses.id ON DELETE CASCADE, key, PK(analysis_id, key))
+    web_uploads(analysis_id PK -> analyses.id ON DELETE CASCADE, upload_name, error,
+                heartbeat_at, question JSON)                           (since version 3)
+    web_blobs(analysis_id -> web_uploads ON DELETE CASCADE, kind, data BLOB,
+              PK(analysis_id, kind))                                   (since version 3)
 
 ``responses`` is the cache (see :mod:`transcript_judge.llm.cache`); ``analyses`` and
-``analysis_keys`` are the history (see :mod:`transcript_judge.history`).
+``analysis_keys`` are the history (see :mod:`transcript_judge.history`); ``web_*`` are
+the web app's uploads (see :mod:`transcript_judge.web.storage`). Every table the tool
+owns is created here, by a migration.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import os
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,10 +59,53 @@ __all__ = [
     "write_private_text",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 15_000  # a concurrent run holds the write lock for milliseconds at a time
 
-_MIGRATIONS: dict[int, str] = {
+_WEB_TABLES = """
+CREATE TABLE web_uploads (
+    analysis_id TEXT PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
+    upload_name TEXT NOT NULL,
+    error TEXT,
+    heartbeat_at TEXT,
+    question TEXT
+);
+CREATE TABLE web_blobs (
+    analysis_id TEXT NOT NULL REFERENCES web_uploads(analysis_id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('upload', 'turns')),
+    data BLOB NOT NULL,
+    PRIMARY KEY (analysis_id, kind)
+)
+"""
+# The web app's first layout (blobs in web_uploads; question and turns came later), moved.
+_WEB_MOVE = """
+ALTER TABLE web_uploads RENAME TO web_uploads_v2;
+{tables};
+INSERT INTO web_uploads (analysis_id, upload_name, error, heartbeat_at, question)
+    SELECT analysis_id, upload_name, error, heartbeat_at, {question} FROM web_uploads_v2;
+INSERT INTO web_blobs (analysis_id, kind, data) SELECT analysis_id, 'upload', data FROM web_uploads_v2;
+INSERT INTO web_blobs (analysis_id, kind, data)
+    SELECT analysis_id, 'turns', {turns} FROM web_uploads_v2 WHERE {turns} IS NOT NULL;
+DROP TABLE web_uploads_v2
+"""
+
+
+def _migrate_v3(c: sqlite3.Connection) -> str:
+    """The statements of migration 3 for this store."""
+    columns = {r[1] for r in c.execute("PRAGMA table_info(web_uploads)")}
+    if not columns:
+        return _WEB_TABLES
+    if "data" not in columns:  # already this layout (created by the web app, unmigrated)
+        return ""
+    return _WEB_MOVE.format(
+        tables=_WEB_TABLES.strip(),
+        question="question" if "question" in columns else "NULL",
+        turns="turns" if "turns" in columns else "NULL",
+    )
+
+
+#: Each version's statements, or a function of the store that returns them.
+_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], str]] = {
     1: """
     CREATE TABLE responses (
         key TEXT PRIMARY KEY,
@@ -102,8 +151,11 @@ _MIGRATIONS: dict[int, str] = {
     DELETE FROM analysis_keys;
     DELETE FROM responses;
     """,
+    # v3: the web app's tables, which it used to create itself. The upload and the parsed
+    # turns are in a table of their own: SQLite rewrites a whole row to update one column,
+    # and with them in ``web_uploads`` every heartbeat re-wrote a 25 MB upload.
+    3: _migrate_v3,  # a store may already hold the web app's first layout
 }
-
 
 class StoreError(ConfigError):
     """The store can't be opened or written (exit code 7, like other setup problems)."""
@@ -253,7 +305,9 @@ class Store:
                     hint="Upgrade transcript-judge, or set TJ_HOME to another folder.",
                 )
             for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[target].split(";"):
+                step = _MIGRATIONS[target]
+                script = step(c) if callable(step) else step
+                for statement in script.split(";"):
                     if statement.strip():
                         c.execute(statement)
                 c.execute(f"PRAGMA user_version = {target}")

@@ -1,4 +1,4 @@
-"""The web tables: blobs apart from the rows that change, and old stores moved on open."""
+"""The web tables: blobs apart from the rows that change, and old stores moved by migration 3."""
 
 from __future__ import annotations
 
@@ -55,10 +55,11 @@ def test_a_store_in_the_old_layout_is_moved_with_its_uploads_and_turns(tmp_path:
         store = WebStore(raw, trace=False)
         _start(store, "a1", data)
         _start(store, "a2", b"second")
-        with raw.transaction() as c:  # rebuild the old table, as an older version left it
+        with raw.transaction() as c:  # rebuild the old table, as a version-2 store has it
             c.execute("DROP TABLE web_blobs")
             c.execute("DROP TABLE web_uploads")
             c.execute(_OLD_TABLE)
+            c.execute("PRAGMA user_version = 2")
             c.execute(
                 "INSERT INTO web_uploads (analysis_id, upload_name, data, error, heartbeat_at, question, turns) "
                 "VALUES ('a1', 'i.vtt', ?, NULL, '2026-01-01T00:00:00+00:00', NULL, ?)",
@@ -69,8 +70,9 @@ def test_a_store_in_the_old_layout_is_moved_with_its_uploads_and_turns(tmp_path:
                 "VALUES ('a2', 'j.vtt', ?, 'it failed', '{\"kind\": \"format\"}')",
                 (b"second",),
             )
-    with Store.open(path) as raw:
+    with Store.open(path) as raw:  # migration 3 moves it
         store = WebStore(raw, trace=False)
+        assert raw.query("PRAGMA user_version")[0][0] == 3
         assert "data" not in {r["name"] for r in raw.query("PRAGMA table_info(web_uploads)")}
         assert store.upload_data("a1") == data and store.turns("a1") == b"kept-turns"
         assert store.upload_data("a2") == b"second" and store.turns("a2") is None
@@ -79,3 +81,17 @@ def test_a_store_in_the_old_layout_is_moved_with_its_uploads_and_turns(tmp_path:
         assert info.question == {"kind": "format"} and info.size == len(b"second")
     with Store.open(path) as raw:  # and opening it again changes nothing
         assert WebStore(raw, trace=False).upload_data("a1") == data
+
+
+def test_a_version_2_store_without_web_tables_gets_them(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    with Store.open(path) as raw, raw.transaction() as c:
+        c.execute("DROP TABLE web_blobs")
+        c.execute("DROP TABLE web_uploads")
+        c.execute("PRAGMA user_version = 2")
+    with Store.open(path) as raw:
+        tables = {r["name"] for r in raw.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"web_uploads", "web_blobs"} <= tables
+        store = WebStore(raw, trace=False)
+        _start(store, "a1", b"data")
+        assert store.upload_data("a1") == b"data"

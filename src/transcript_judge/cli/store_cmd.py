@@ -19,7 +19,7 @@ from rich.text import Text
 from ..history import AnalysisRecord, History
 from ..ingest.textclean import safe_display
 from ..report import format_for_path, render, render_terminal
-from ..store import Store, write_private_text
+from ..store import Store, home_dir, write_private_text
 from .common import err_console
 
 __all__ = ["forget", "history", "show"]
@@ -113,7 +113,10 @@ def show(analysis_id: str, output: Path | None, fmt: str | None) -> None:
 def forget(analysis_id: str) -> None:
     """Delete an analysis (and the interrupted runs it resumed) and its cached responses.
 
-    Cached responses that another analysis also used are kept.
+    Cached responses that another analysis also used are kept. With the analysis go its
+    web upload and parsed turns. Not touched: the trace files (TJ_HOME/traces, one line
+    per model call; transcript text only with --trace-content), report files written with
+    -o, eval recordings (--record DIR) and Batch API ids (TJ_HOME/batches).
     """
     with Store.open() as store:
         record = _lookup(store, analysis_id)
@@ -121,6 +124,12 @@ def forget(analysis_id: str) -> None:
     kept = f"; {gone.responses_kept} kept (another analysis used them)" if gone.responses_kept else ""
     err_console.print(
         f"forgot analysis {', '.join(gone.analyses)}: {gone.responses_deleted} cached response(s) deleted{kept}.",
+        highlight=False,
+        markup=False,
+    )
+    err_console.print(
+        f"Not touched: trace files in {home_dir() / 'traces'} (their lines name the analysis id), report "
+        "files written with -o, eval recordings and Batch API ids. Delete those yourself if you need to.",
         highlight=False,
         markup=False,
     )

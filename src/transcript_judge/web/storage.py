@@ -6,7 +6,8 @@ Everything the web layer needs from :mod:`transcript_judge.store`,
 in this file only.
 
 The history has no place for what the web needs to show a transcript and resume a run,
-so this module keeps two tables of its own in the same SQLite file::
+so it has two tables of its own in the same SQLite file (created by the store's
+migrations, :mod:`transcript_judge.store`)::
 
     web_uploads(analysis_id PK -> analyses.id ON DELETE CASCADE,
                 upload_name, error, heartbeat_at, question JSON)
@@ -24,8 +25,8 @@ again (seconds and hundreds of MB for a large one). Deleting the analysis
 
 The blobs have a table of their own because SQLite rewrites a whole row to update one
 column: with the upload in ``web_uploads``, every heartbeat and the write of the turns
-re-read and re-wrote a 25 MB file, ~50 MB of memory each time (benchmark 6). Stores from
-before are moved to this layout when they are opened.
+re-read and re-wrote a 25 MB file, ~50 MB of memory each time (benchmark 6). Migration 3
+moves a store in the first layout.
 
 A web run is recorded when it is uploaded, before it is parsed (that happens in the
 job), so its history row starts without the transcript's digest and chunk count:
@@ -58,34 +59,6 @@ STALE_AFTER_S = 30.0
 NOT_PARSED_YET = ""
 _COPY_CHUNK = 1 << 20
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS web_uploads (
-    analysis_id TEXT PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
-    upload_name TEXT NOT NULL,
-    error TEXT,
-    heartbeat_at TEXT,
-    question TEXT
-);
-CREATE TABLE IF NOT EXISTS web_blobs (
-    analysis_id TEXT NOT NULL REFERENCES web_uploads(analysis_id) ON DELETE CASCADE,
-    kind TEXT NOT NULL CHECK (kind IN ('upload', 'turns')),
-    data BLOB NOT NULL,
-    PRIMARY KEY (analysis_id, kind)
-)
-"""
-#: The first layout kept the blobs in ``web_uploads`` (``question`` and ``turns`` came later).
-_OLD_LAYOUT_MOVE = """
-ALTER TABLE web_uploads RENAME TO web_uploads_old;
-{tables};
-INSERT INTO web_uploads (analysis_id, upload_name, error, heartbeat_at, question)
-    SELECT analysis_id, upload_name, error, heartbeat_at, {question} FROM web_uploads_old;
-INSERT INTO web_blobs (analysis_id, kind, data) SELECT analysis_id, 'upload', data FROM web_uploads_old;
-INSERT INTO web_blobs (analysis_id, kind, data)
-    SELECT analysis_id, 'turns', {turns} FROM web_uploads_old WHERE {turns} IS NOT NULL;
-DROP TABLE web_uploads_old
-"""
-
-
 @dataclass(frozen=True)
 class UploadInfo:
     """What the web app kept of an analysis besides the history row (without the bytes)."""
@@ -115,18 +88,6 @@ class WebStore:
         self.store = store
         self.history = History(store)
         self.trace = trace
-        with store.transaction() as c:
-            columns = {r["name"] for r in c.execute("PRAGMA table_info(web_uploads)")}
-            if "data" in columns:  # a store from before the blobs had their own table
-                script = _OLD_LAYOUT_MOVE.format(
-                    tables=_TABLES.strip(),
-                    question="question" if "question" in columns else "NULL",
-                    turns="turns" if "turns" in columns else "NULL",
-                )
-            else:
-                script = _TABLES
-            for statement in script.split(";"):
-                c.execute(statement)
 
     @property
     def spool_dir(self) -> Path:

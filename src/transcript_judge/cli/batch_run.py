@@ -25,8 +25,8 @@ from ..llm.factory import http_client_factory
 from ..rubric import Rubric
 from ..runs import RunSession
 from ..store import Store
-from .analyse import AnalyseOptions, Prepared, deliver, finish_report, prepare
 from .common import combined_exit_code, err_console
+from .one_file import AnalyseOptions, Prepared, deliver, finish_report, prepare
 
 __all__ = ["analyse_batch"]
 

@@ -63,8 +63,8 @@ from .errors import (
     LLMTransientError,
     TranscriptJudgeError,
 )
-from .llm.base import LLM, ChatRequest, ChatResult, FinishReason, Usage
-from .llm.openai_client import build_openai_client, map_error
+from .llm.base import LLM, ChatRequest, ChatResult, Usage
+from .llm.openai_client import build_openai_client, finish_reason, is_context_length, map_error
 from .llm.openai_client import chat_body as openai_chat_body
 from .llm.retry import RetryPolicy
 from .llm.settings import ClientSettings
@@ -158,14 +158,6 @@ def request_line(request: ChatRequest) -> dict[str, Any]:
     return {"custom_id": custom_id(request), "method": "POST", "url": BATCH_ENDPOINT, "body": chat_body(request)}
 
 
-def _finish(reason: object, refusal: str | None) -> FinishReason:
-    if refusal:
-        return "refusal"
-    if reason in ("stop", "length", "content_filter", "tool_calls"):
-        return reason
-    return "stop" if reason is None else "other"
-
-
 def _completion_result(body: dict[str, Any], request_id: str | None) -> ChatResult:
     choices = body.get("choices") or []
     usage = body.get("usage") or {}
@@ -187,7 +179,7 @@ def _completion_result(body: dict[str, Any], request_id: str | None) -> ChatResu
     return ChatResult(
         content=message.get("content"),
         refusal=refusal,
-        finish_reason=_finish(choice.get("finish_reason"), refusal),
+        finish_reason=finish_reason(choice.get("finish_reason"), refusal),
         **common,
     )
 
@@ -197,7 +189,7 @@ def _line_error(status: int | None, error: dict[str, Any], request_id: str | Non
     code = str(error.get("code") or error.get("type") or "")
     text = f"{message} {code}".strip()
     low = text.lower()
-    if status == 400 and any(k in low for k in ("context_length", "maximum context", "context window")):
+    if status in (None, 400, 413, 422, 500) and is_context_length(low):
         return ContextLengthExceededError(
             f"The prompt exceeded the model's context window: {text}", status_code=status, request_id=request_id
         )

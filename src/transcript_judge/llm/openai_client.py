@@ -47,7 +47,16 @@ from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, Usage, 
 from .retry import RetryPolicy
 from .settings import ClientSettings, ModeMemory
 
-__all__ = ["ClientSettings", "ModeMemory", "OpenAIChatLLM", "build_openai_client", "chat_body", "map_error"]
+__all__ = [
+    "ClientSettings",
+    "ModeMemory",
+    "OpenAIChatLLM",
+    "build_openai_client",
+    "chat_body",
+    "finish_reason",
+    "is_context_length",
+    "map_error",
+]
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +136,9 @@ def _request_id(e: openai.APIStatusError) -> str | None:
     return e.response.headers.get("x-request-id") if e.response is not None else None
 
 
-def _is_context_length(low: str) -> bool:
+def is_context_length(low: str) -> bool:
+    """Whether an error's (lower-cased) text says the prompt didn't fit the model's context:
+    how OpenAI, Azure, vLLM, llama.cpp and Ollama word it (the batch's failed lines too)."""
     return any(
         w in low
         for w in (
@@ -161,7 +172,7 @@ def map_error(e: Exception, settings: ClientSettings) -> LLMError:
                 request_id=rid,
             )
         low = text.lower()
-        if status in (400, 413, 422, 500) and _is_context_length(low):
+        if status in (400, 413, 422, 500) and is_context_length(low):
             return ContextLengthExceededError(
                 f"The prompt exceeded the model's context window: {text}",
                 status_code=status,
@@ -202,11 +213,12 @@ def map_error(e: Exception, settings: ClientSettings) -> LLMError:
     return LLMError(f"Unexpected error from the model client: {type(e).__name__}: {e}")
 
 
-def _finish(reason: str | None, refusal: str | None) -> FinishReason:
+def finish_reason(reason: object, refusal: str | None) -> FinishReason:
+    """Our finish reason for an answer's ``finish_reason`` (streamed or in a batch's file)."""
     if refusal:
         return "refusal"
     if reason in ("stop", "length", "content_filter", "tool_calls"):
-        return reason  # type: ignore[return-value]
+        return reason
     return "stop" if reason is None else "other"
 
 
@@ -446,7 +458,7 @@ class OpenAIChatLLM:
                 return ChatResult(
                     content=answer.content,
                     refusal=answer.refusal,
-                    finish_reason=_finish(answer.finish_reason, answer.refusal),
+                    finish_reason=finish_reason(answer.finish_reason, answer.refusal),
                     usage=answer.usage,
                     model=answer.model,
                     request_id=answer.request_id,

@@ -439,6 +439,7 @@ async def run_analysis(
     """
     started = time.monotonic()
     s = plan.settings
+    lexical = s.tagger == "lexical" or llm is None
     if on_event:
         on_event(Event("planned", len(plan.chunks)))
     limiter: AdaptiveLimiter | None = None
@@ -446,7 +447,7 @@ async def run_analysis(
     # thread while the model calls are in flight, off the critical path.
     checks = asyncio.create_task(asyncio.to_thread(_transcript_checks, plan))
     try:
-        if s.tagger == "lexical" or llm is None:
+        if lexical or llm is None:
             outcomes = _lexical_outcomes(plan)
         else:
             outcomes, limiter = await _judge_all(plan, llm, repeat_index=repeat_index, on_event=on_event)
@@ -455,52 +456,10 @@ async def run_analysis(
         raise
     injection_hits, language = await checks
 
-    warnings: list[Warning] = list(extra_warnings or [])
-    if s.tagger == "lexical" or llm is None:
-        warnings.insert(0, Warning(kind="lexical_baseline", message=LEXICAL_BANNER))
-    roles = plan.roles
-    if roles.method == "inferred":
-        warnings.append(
-            Warning(
-                kind="candidate_inferred",
-                message=f"The candidate ({roles.candidate!r}) was inferred, not given: {roles.reason} "
-                f"(confidence {roles.confidence:.2f}). Pass --candidate NAME if this is wrong.",
-            )
-        )
-    for w in plan.transcript.warnings:
-        warnings.append(Warning(kind="parse", message=w))
-    if not plan.counter.exact and plan.counter.note and s.tagger == "llm":
-        warnings.append(Warning(kind="token_estimate", message=plan.counter.note))
-    for hit in injection_hits:
-        who = "the candidate" if hit.speaker == roles.candidate else hit.speaker
-        if hit.category == "hidden":
-            warnings.append(
-                Warning(
-                    kind="parse",
-                    turn=hit.turn,
-                    quote=hit.quote,
-                    message=f"Turn {hit.turn} ({who}): {hit.kind}. The model was not shown them.",
-                )
-            )
-            continue
-        warnings.append(
-            Warning(
-                kind="prompt_injection",
-                turn=hit.turn,
-                quote=hit.quote,
-                message=f"Suspected prompt injection by {who} ({hit.kind}). It was treated as "
-                "interview content, not as an instruction; read this part yourself.",
-            )
-        )
-    warnings.extend(
-        injection_review(plan.rubric, outcomes, {h.turn for h in injection_hits if h.category == "injection"})
-    )
-
-    warnings.extend(salvage_warnings(outcomes))
+    warnings = _run_warnings(plan, outcomes, injection_hits, list(extra_warnings or []), lexical=lexical)
     tally: Counter[str] = Counter()
     per_chunk = _ground(outcomes, warnings, tally)
     findings = aggregate(plan.rubric, per_chunk)
-
     failed = [o for o in outcomes if not o.ok]
     if failed:
         reasons = Counter(o.status for o in failed)
@@ -512,17 +471,6 @@ async def run_analysis(
                 "only the rest of the interview.",
             )
         )
-    candidate_turns = {t.index for t in plan.transcript.turns if t.speaker == roles.candidate}
-    covered = {ln.turn for o in outcomes if o.ok for ln in o.chunk.candidate_lines}
-    usage = Usage()
-    saved = Usage()
-    for o in outcomes:
-        usage = usage + o.usage
-        saved = saved + o.cached_usage
-    model_label = s.model_label if llm is not None else LEXICAL_MODEL_LABEL
-    lexical = model_label == LEXICAL_MODEL_LABEL
-    cost = 0.0 if lexical else estimate_cost(s.model, usage, batch=batch_pricing, overrides=s.pricing)
-    saved_cost = 0.0 if lexical else estimate_cost(s.model, saved, batch=batch_pricing, overrides=s.pricing)
     report = Report(
         tool_version=__version__,
         analysis_id=uuid.uuid4().hex[:12],
@@ -531,54 +479,17 @@ async def run_analysis(
         source_format=plan.transcript.source_format,
         language=language,
         tagger="lexical" if lexical else "llm",
-        model=model_label,
+        model=LEXICAL_MODEL_LABEL if lexical else s.model,
         prompt_version=plan.fingerprint,
         rubric_name=plan.rubric.name,
         rubric_version=plan.rubric.version,
-        roles=roles,
+        roles=plan.roles,
         turns=len(plan.transcript.turns),
         duration_s=plan.transcript.duration,
         strengths=[f for f in findings if f.kind == "strength"],
         red_flags=[f for f in findings if f.kind == "red_flag"],
-        coverage=Coverage(
-            chunks_total=len(outcomes),
-            chunks_ok=len(outcomes) - len(failed),
-            chunks_failed=len(failed),
-            candidate_turns=len(candidate_turns),
-            candidate_turns_covered=len(candidate_turns & covered),
-            quotes_grounded=tally["grounded"],
-            quotes_rejected=tally["rejected"],
-            chunks=[
-                ChunkReport(
-                    index=i,
-                    turns=o.chunk.turn_range,
-                    tokens=o.chunk.tokens,
-                    status=o.status,
-                    detail=o.detail,
-                    calls=o.calls,
-                    retries=o.retries,
-                    cache_hits=o.cache_hits,
-                    repairs=dict(o.repairs),
-                    missing=o.missing,
-                    structured_mode=o.structured_mode,
-                )
-                for i, o in enumerate(outcomes)
-            ],
-        ),
-        usage=UsageReport(
-            calls=sum(o.calls for o in outcomes),
-            cache_hits=sum(o.cache_hits for o in outcomes),
-            retries=sum(o.retries for o in outcomes),
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            cached_prompt_tokens=usage.cached_tokens,
-            estimated_cost_usd=None if cost is None else round(cost, 6),
-            cached_prompt_tokens_reused=saved.prompt_tokens,
-            cached_completion_tokens_reused=saved.completion_tokens,
-            saved_cost_usd=None if saved_cost is None else round(saved_cost, 6),
-            token_count_exact=plan.counter.exact,
-            wall_time_s=round(time.monotonic() - started, 3),
-        ),
+        coverage=_coverage(plan, outcomes, tally),
+        usage=_usage(plan, outcomes, lexical=lexical, batch_pricing=batch_pricing, wall_s=time.monotonic() - started),
         warnings=warnings,
     )
     if on_event:
@@ -588,4 +499,109 @@ async def run_analysis(
         outcomes=outcomes,
         concurrency_lowest=limiter.lowest if limiter else None,
         backoffs=limiter.backoffs if limiter else 0,
+    )
+
+
+def _run_warnings(
+    plan: Plan,
+    outcomes: list[ChunkOutcome],
+    injection_hits: list[InjectionHit],
+    warnings: list[Warning],
+    *,
+    lexical: bool,
+) -> list[Warning]:
+    """The report's warnings before grounding adds its own: how it was judged, who the
+    candidate is, what the reader and the injection scan found, what salvage repaired."""
+    if lexical:
+        warnings.insert(0, Warning(kind="lexical_baseline", message=LEXICAL_BANNER))
+    roles = plan.roles
+    if roles.method == "inferred":
+        warnings.append(
+            Warning(
+                kind="candidate_inferred",
+                message=f"The candidate ({roles.candidate!r}) was inferred, not given: {roles.reason} "
+                f"(confidence {roles.confidence:.2f}). Pass --candidate NAME if this is wrong.",
+            )
+        )
+    warnings.extend(Warning(kind="parse", message=w) for w in plan.transcript.warnings)
+    if not plan.counter.exact and plan.counter.note and plan.settings.tagger == "llm":
+        warnings.append(Warning(kind="token_estimate", message=plan.counter.note))
+    warnings.extend(_injection_warnings(injection_hits, roles.candidate))
+    injected = {h.turn for h in injection_hits if h.category == "injection"}
+    warnings.extend(injection_review(plan.rubric, outcomes, injected))
+    warnings.extend(salvage_warnings(outcomes))
+    return warnings
+
+
+def _injection_warnings(hits: list[InjectionHit], candidate: str) -> list[Warning]:
+    out: list[Warning] = []
+    for hit in hits:
+        who = "the candidate" if hit.speaker == candidate else hit.speaker
+        if hit.category == "hidden":
+            message = f"Turn {hit.turn} ({who}): {hit.kind}. The model was not shown them."
+            out.append(Warning(kind="parse", turn=hit.turn, quote=hit.quote, message=message))
+            continue
+        message = (
+            f"Suspected prompt injection by {who} ({hit.kind}). It was treated as "
+            "interview content, not as an instruction; read this part yourself."
+        )
+        out.append(Warning(kind="prompt_injection", turn=hit.turn, quote=hit.quote, message=message))
+    return out
+
+
+def _coverage(plan: Plan, outcomes: list[ChunkOutcome], tally: Counter[str]) -> Coverage:
+    failed = sum(1 for o in outcomes if not o.ok)
+    candidate_turns = {t.index for t in plan.transcript.turns if t.speaker == plan.roles.candidate}
+    covered = {ln.turn for o in outcomes if o.ok for ln in o.chunk.candidate_lines}
+    return Coverage(
+        chunks_total=len(outcomes),
+        chunks_ok=len(outcomes) - failed,
+        chunks_failed=failed,
+        candidate_turns=len(candidate_turns),
+        candidate_turns_covered=len(candidate_turns & covered),
+        quotes_grounded=tally["grounded"],
+        quotes_rejected=tally["rejected"],
+        chunks=[
+            ChunkReport(
+                index=i,
+                turns=o.chunk.turn_range,
+                tokens=o.chunk.tokens,
+                status=o.status,
+                detail=o.detail,
+                calls=o.calls,
+                retries=o.retries,
+                cache_hits=o.cache_hits,
+                repairs=dict(o.repairs),
+                missing=o.missing,
+                structured_mode=o.structured_mode,
+            )
+            for i, o in enumerate(outcomes)
+        ],
+    )
+
+
+def _usage(
+    plan: Plan, outcomes: list[ChunkOutcome], *, lexical: bool, batch_pricing: bool, wall_s: float
+) -> UsageReport:
+    s = plan.settings
+    usage = Usage()
+    saved = Usage()
+    for o in outcomes:
+        usage = usage + o.usage
+        saved = saved + o.cached_usage
+    cost = 0.0 if lexical else estimate_cost(s.model, usage, batch=batch_pricing, overrides=s.pricing)
+    saved_cost = 0.0 if lexical else estimate_cost(s.model, saved, batch=batch_pricing, overrides=s.pricing)
+    return UsageReport(
+        calls=sum(o.calls for o in outcomes),
+        cache_hits=sum(o.cache_hits for o in outcomes),
+        retries=sum(o.retries for o in outcomes),
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cached_prompt_tokens=usage.cached_tokens,
+        estimated_cost_usd=None if cost is None else round(cost, 6),
+        cached_prompt_tokens_reused=saved.prompt_tokens,
+        cached_completion_tokens_reused=saved.completion_tokens,
+        saved_cost_usd=None if saved_cost is None else round(saved_cost, 6),
+        token_count_exact=plan.counter.exact,
+        wall_time_s=round(wall_s, 3),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,6 +23,7 @@ from ..errors import ConfigError, TranscriptJudgeError
 from ..history import History
 from ..llm.base import LLM
 from ..llm.factory import http_client_factory
+from ..report.model import Report
 from ..rubric import Rubric
 from ..runs import RunSession
 from ..store import Store
@@ -84,32 +86,7 @@ def analyse_batch(
             # Answers already in the cache never join the batch; new ones are written as they land.
             return sessions[job].wrap(llm)
 
-        with Progress(
-            TextColumn("[bold]batch"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=err_console,
-            transient=True,
-            disable=opts.quiet or not err_console.is_terminal,
-        ) as bar:
-            task = bar.add_task("preparing", total=None)
-
-            def on_progress(p: BatchProgress) -> None:
-                bar.update(
-                    task,
-                    total=p.total or None,
-                    completed=p.completed,
-                    description=f"round {p.round}: {p.status}" + (f" ({p.batch_id})" if p.batch_id else ""),
-                )
-                if opts.verbose:
-                    err_console.print(
-                        f"batch round {p.round}: {p.status} {p.completed}/{p.total} "
-                        f"failed {p.failed} ({p.elapsed_s:.0f} s)",
-                        highlight=False,
-                        markup=False,
-                    )
+        with _progress_bar(opts) as on_progress:
 
             async def go() -> list[AnalysisResult | TranscriptJudgeError]:
                 http = http_client_factory()
@@ -133,16 +110,53 @@ def analyse_batch(
                 report = finish_report(p, session, result.report)
                 codes.append(deliver(p, report, _target(output, p.file, opts.fmt, many), opts))
                 if not opts.quiet:
-                    u = report.usage
-                    cost = "unknown" if u.estimated_cost_usd is None else f"${u.estimated_cost_usd:.4f}"
-                    err_console.print(
-                        f"{p.file.name}: analysis {report.analysis_id}, {u.calls} call(s), "
-                        f"{u.prompt_tokens}+{u.completion_tokens} tokens, {cost} at batch prices",
-                        highlight=False,
-                        markup=False,
-                    )
+                    _say_done(p.file, report)
             else:
                 history.mark(session.id, "failed")
                 err_console.print(f"[bold red]error:[/] {p.file}: {result}", highlight=False)
                 codes.append(result.exit_code)
     return combined_exit_code(codes)
+
+
+@contextlib.contextmanager
+def _progress_bar(opts: AnalyseOptions) -> Iterator[Callable[[BatchProgress], None]]:
+    """The batch's progress bar (on a terminal, unless --quiet), and its callback."""
+    with Progress(
+        TextColumn("[bold]batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err_console,
+        transient=True,
+        disable=opts.quiet or not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("preparing", total=None)
+
+        def on_progress(p: BatchProgress) -> None:
+            bar.update(
+                task,
+                total=p.total or None,
+                completed=p.completed,
+                description=f"round {p.round}: {p.status}" + (f" ({p.batch_id})" if p.batch_id else ""),
+            )
+            if opts.verbose:
+                err_console.print(
+                    f"batch round {p.round}: {p.status} {p.completed}/{p.total} "
+                    f"failed {p.failed} ({p.elapsed_s:.0f} s)",
+                    highlight=False,
+                    markup=False,
+                )
+
+        yield on_progress
+
+
+def _say_done(file: Path, report: Report) -> None:
+    u = report.usage
+    cost = "unknown" if u.estimated_cost_usd is None else f"${u.estimated_cost_usd:.4f}"
+    err_console.print(
+        f"{file.name}: analysis {report.analysis_id}, {u.calls} call(s), "
+        f"{u.prompt_tokens}+{u.completion_tokens} tokens, {cost} at batch prices",
+        highlight=False,
+        markup=False,
+    )

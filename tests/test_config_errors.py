@@ -95,3 +95,39 @@ def test_prices_and_window_are_resolved_once_and_carried_in_the_settings(monkeyp
     # pricing itself reads no environment: without the settings, the table's prices
     assert model_info("gpt-4.1-mini").input_per_mtok == 0.40
     assert estimate_cost("gpt-4.1-mini", usage) == pytest.approx(2.0)
+
+
+def test_precedence_is_flag_then_config_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from transcript_judge.analysis import DEFAULT_CONCURRENCY, DEFAULT_MODEL
+    from transcript_judge.chunking import DEFAULT_CHUNK_TOKENS
+    from transcript_judge.config import resolve_config
+
+    config = tmp_path / "config.toml"
+    config.write_text('model = "from-file"\nconcurrency = 3\n', encoding="utf-8")
+    monkeypatch.setenv("TJ_MODEL", "from-env")
+    monkeypatch.setenv("TJ_CONCURRENCY", "9")
+    monkeypatch.setenv("TJ_CHUNK_TOKENS", "6000")
+    flag = resolve_config(model="from-flag", config_path=str(config))
+    assert flag.client.model == "from-flag" and flag.concurrency == 3 and flag.chunk_tokens == 6000
+    file = resolve_config(config_path=str(config))
+    assert file.client.model == "from-file"
+    monkeypatch.delenv("TJ_MODEL")
+    monkeypatch.delenv("TJ_CONCURRENCY")
+    monkeypatch.delenv("TJ_CHUNK_TOKENS")
+    monkeypatch.setenv("TJ_CONFIG", str(tmp_path / "none.toml"))
+    with pytest.raises(ConfigError, match="does not exist"):  # a named config file must exist
+        resolve_config()
+    monkeypatch.delenv("TJ_CONFIG")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty"))
+    defaults = resolve_config()
+    assert (defaults.client.model, defaults.concurrency, defaults.chunk_tokens) == (
+        DEFAULT_MODEL,
+        DEFAULT_CONCURRENCY,
+        DEFAULT_CHUNK_TOKENS,
+    )
+    settings = defaults.analysis_settings()
+    assert (settings.model, settings.concurrency, settings.chunking.chunk_tokens) == (
+        DEFAULT_MODEL,
+        DEFAULT_CONCURRENCY,
+        DEFAULT_CHUNK_TOKENS,
+    )

@@ -7,7 +7,6 @@ import asyncio
 
 import pytest
 
-from transcript_judge import limiter as limiter_module
 from transcript_judge.errors import LLMRateLimitError
 from transcript_judge.limiter import AdaptiveLimiter, RateLimitedLLM
 from transcript_judge.llm.base import ChatRequest, ChatResult
@@ -42,14 +41,9 @@ class Scripted:
 
 
 @pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(limiter_module, "_sleep", sleep)
-    return recorded
+def waits(_no_rate_limit_waits: list[float]) -> list[float]:
+    """The limiter's waits, recorded instead of slept (the suite's autouse fixture)."""
+    return _no_rate_limit_waits
 
 
 def test_pushback_halves_the_limit_and_clean_calls_grow_it_back_by_one() -> None:

@@ -14,8 +14,6 @@ import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from ..analysis import AnalysisResult
 from ..batch import BatchJob, BatchProgress, BatchSettings, run_batch
 from ..config import ResolvedConfig
@@ -29,6 +27,7 @@ from ..runs import RunSession
 from ..store import Store
 from .common import combined_exit_code, err_console
 from .one_file import AnalyseOptions, Prepared, deliver, finish_report, prepare
+from .progress import progress_bar
 
 __all__ = ["analyse_batch"]
 
@@ -121,16 +120,7 @@ def analyse_batch(
 @contextlib.contextmanager
 def _progress_bar(opts: AnalyseOptions) -> Iterator[Callable[[BatchProgress], None]]:
     """The batch's progress bar (on a terminal, unless --quiet), and its callback."""
-    with Progress(
-        TextColumn("[bold]batch"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err_console,
-        transient=True,
-        disable=opts.quiet or not err_console.is_terminal,
-    ) as bar:
+    with progress_bar("batch", disable=opts.quiet) as bar:
         task = bar.add_task("preparing", total=None)
 
         def on_progress(p: BatchProgress) -> None:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .._version import __version__
 from ..analysis import DEFAULT_CONCURRENCY, Tagger, plan_analysis
@@ -38,6 +37,7 @@ from .common import (
     structured_output_option,
     timeout_option,
 )
+from .progress import progress_bar
 
 if TYPE_CHECKING:  # batch.py imports the SDK: only when a batch runs
     from ..batch import BatchProgress
@@ -246,16 +246,7 @@ def eval_cmd(
 
     async def go() -> list[CaseRun]:
         try:
-            with Progress(
-                TextColumn("[bold]eval"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.description}"),
-                console=err_console,
-                transient=True,
-                disable=not err_console.is_terminal,
-            ) as progress:
+            with progress_bar("eval", disable=False) as progress:
                 task = progress.add_task("", total=total_runs)
 
                 def advance(run: CaseRun) -> None:

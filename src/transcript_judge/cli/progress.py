@@ -1,4 +1,5 @@
-"""What ``analyse`` prints while it runs (``--verbose``) and the one-line summary at the end.
+"""What ``analyse`` prints while it runs (``--verbose``), the one-line summary at the end,
+and the progress bar of the long commands.
 
 Nothing here prints transcript text: events, trace records and SDK retry notices carry
 counts, times and ids only.
@@ -11,13 +12,23 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from ..analysis import Event, EventCallback
 from ..pricing import NO_OVERRIDES, PriceOverrides, estimate_cost
 from ..report.model import Report
 from ..trace import CallStats
 from .common import err_console
 
-__all__ = ["StreamTally", "call_printer", "event_printer", "heartbeat", "show_retries", "summary_line"]
+__all__ = [
+    "StreamTally",
+    "call_printer",
+    "event_printer",
+    "heartbeat",
+    "progress_bar",
+    "show_retries",
+    "summary_line",
+]
 
 HEARTBEAT_S = 15.0
 
@@ -115,3 +126,18 @@ def summary_line(
         f"{wall_s:.1f} s",
     ]
     return "summary: " + ", ".join(parts)
+
+
+def progress_bar(label: str, *, disable: bool) -> Progress:
+    """The progress bar of a long command (``eval``, ``analyse --batch``): on stderr, gone
+    when done, off when stderr isn't a terminal."""
+    return Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err_console,
+        transient=True,
+        disable=disable or not err_console.is_terminal,
+    )

@@ -25,14 +25,15 @@ TranscriptJudgeError                 exit code
     └── ReplayMissError              10  --replay has no recording for a request
 ```
 
-Other exit codes: 0 success; 1 an unexpected internal error; 2 a command-line usage
-error; 3 a partial result (the report was written, some chunks failed); 11 the
-evaluation gate failed; 130 interrupted (completed chunks are kept).
+Every exit code, with the ones no exception carries (0, 1, 2, 3, 11, 130), is in
+:data:`EXIT_CODES`: the one table, which ``scripts/docs-tables`` writes into
+``docs/usage.md`` (``tests/test_docs_tables.py`` fails when they disagree).
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_CODES",
     "BudgetExceededError",
     "ConfigError",
     "ContextLengthExceededError",
@@ -162,3 +163,22 @@ class ReplayMissError(LLMError):
     """``--replay`` found no recording for a request; nothing was sent anywhere."""
 
     exit_code = 10
+
+
+#: Every exit code of the command line and what it means: the one table (the docs' copy is
+#: generated from it).
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "an unexpected internal error (a bug: please report it; `--debug` shows the traceback)",
+    2: "a command-line usage error, including an unknown or ambiguous analysis ID",
+    3: "**partial result**: the report was written, but some chunks failed (the report says which and why)",
+    InputError.exit_code: "the input can't be read as a transcript (missing, empty, binary, too large, not speech)",
+    NoCandidateError.exit_code: "no candidate can be determined (one speaker, no labels, no candidate turns)",
+    RubricError.exit_code: "a malformed rubric or evaluation dataset (the message names the field)",
+    ConfigError.exit_code: "configuration: a missing key, a bad flag or setting, an unusable store",
+    BudgetExceededError.exit_code: "over the budget set by `--max-cost` / `--max-tokens` (nothing was sent)",
+    LLMError.exit_code: "the model service failed: bad key (401/403), unknown model (404), a request it refuses",
+    ReplayMissError.exit_code: "`eval --replay`: responses missing from the recordings (nothing was sent)",
+    11: "`eval`: the gate failed",
+    130: "interrupted (completed chunks are kept; run the same command again to resume)",
+}

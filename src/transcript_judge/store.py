@@ -35,6 +35,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -156,6 +157,21 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], str]] = {
     # and with them in ``web_uploads`` every heartbeat re-wrote a 25 MB upload.
     3: _migrate_v3,  # a store may already hold the web app's first layout
 }
+
+def _set_wal(c: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode = WAL``, waiting out another process that is creating the
+    same store: SQLite answers this pragma "database is locked" at once, without its busy
+    handler, while that process holds the new file's lock (two runs started together)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            c.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
 
 class StoreError(ConfigError):
     """The store can't be opened or written (exit code 7, like other setup problems)."""
@@ -289,7 +305,7 @@ class Store:
         c = self._conn
         c.row_factory = sqlite3.Row
         c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        c.execute("PRAGMA journal_mode = WAL")
+        _set_wal(c)
         # NORMAL is durable against process death (Ctrl-C, kill -9) in WAL mode; only a
         # power cut can drop the last transactions.
         c.execute("PRAGMA synchronous = NORMAL")

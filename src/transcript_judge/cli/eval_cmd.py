@@ -217,51 +217,7 @@ def eval_cmd(
     gate = None if no_gate else load_gate(gate_path or _default_gate(dataset_dir))
     baseline = load_baseline(baseline_path) if baseline_path else None
 
-    llm: LLM | None = None
-    replay: ReplayLLM | None = None
-    store: Store | None = None
-    if "llm" in tagger_names:
-        if replay_dir:
-            replay = ReplayLLM(replay_dir)
-            missing, total = _missing_recordings(replay, dataset, rubric, settings)
-            if missing:
-                raise ReplayMissError(
-                    f"{missing} of {total} responses needed for this run are not recorded in {replay_dir}. "
-                    "Nothing was sent and nothing was scored.",
-                    hint=f"The prompt, rubric, model or settings changed since recording. Re-record with "
-                    f"--record {replay_dir} against a live model (or drop --replay).",
-                )
-            llm = replay
-        elif not cfg.llm_configured:
-            raise ConfigError(
-                "The llm tagger needs a model, and none is configured.",
-                hint="Set OPENAI_API_KEY or --base-url, use --replay DIR, or run --tagger lexical.",
-            )
-        else:
-            store = Store.open()
-            llm = _eval_stack(build_llm(cfg.client, modes=store), store, cache=not no_cache, record_dir=record_dir)
-
-    total_runs = sum(len(dataset.cases) * (1 if t == "lexical" else repeats) for t in tagger_names)
     started = datetime.now(UTC)
-
-    async def go() -> list[CaseRun]:
-        try:
-            with progress_bar("eval", disable=False) as progress:
-                task = progress.add_task("", total=total_runs)
-
-                def advance(run: CaseRun) -> None:
-                    progress.update(
-                        task, advance=1, description=f"{run.case_id} {run.tagger} r{run.repeat}: {run.status}"
-                    )
-
-                return await run_eval(dataset, rubric, settings, llm, on_progress=advance)
-        finally:
-            closing = close_llm(llm)
-            if closing is not None:
-                await closing  # type: ignore[misc]
-            if store is not None:
-                store.close()
-
     if batch:
         if not cfg.llm_configured:
             raise ConfigError("--batch needs a model.", hint="Set OPENAI_API_KEY.")
@@ -278,7 +234,8 @@ def eval_cmd(
             )
         )
     else:
-        runs = asyncio.run(go())
+        llm, store = _model_for(dataset, rubric, settings, cfg, no_cache=no_cache, record=record_dir, replay=replay_dir)
+        runs = asyncio.run(_go_live(dataset, rubric, settings, llm, store))
     scores = [
         score(
             dataset,
@@ -310,6 +267,72 @@ def eval_cmd(
             err_console.print(f"warning: the baseline has no {primary.tagger!r} tagger to compare with.", markup=False)
     if gate is not None:
         report.gate = evaluate_gate(gate, primary, report.comparison)
+    _write(report, save_baseline=save_baseline, output=output, out_format=out_format)
+    render_eval_terminal(report, Console(soft_wrap=True))
+    _exit_for(report, dataset)
+
+
+def _model_for(
+    dataset: Dataset,
+    rubric: Rubric,
+    settings: EvalSettings,
+    cfg: ResolvedConfig,
+    *,
+    no_cache: bool,
+    record: Path | None,
+    replay: Path | None,
+) -> tuple[LLM | None, Store | None]:
+    """The model the llm tagger talks to (recordings, or the configured one behind the
+    cache), and the store to close after; nothing for a lexical-only run.
+
+    Raises:
+        ReplayMissError: ``replay`` lacks answers this run needs (nothing is sent).
+        ConfigError: the llm tagger is asked for and no model is configured.
+    """
+    if "llm" not in settings.taggers:
+        return None, None
+    if replay:
+        replaying = ReplayLLM(replay)
+        missing, total = _missing_recordings(replaying, dataset, rubric, settings)
+        if missing:
+            raise ReplayMissError(
+                f"{missing} of {total} responses needed for this run are not recorded in {replay}. "
+                "Nothing was sent and nothing was scored.",
+                hint=f"The prompt, rubric, model or settings changed since recording. Re-record with "
+                f"--record {replay} against a live model (or drop --replay).",
+            )
+        return replaying, None
+    if not cfg.llm_configured:
+        raise ConfigError(
+            "The llm tagger needs a model, and none is configured.",
+            hint="Set OPENAI_API_KEY or --base-url, use --replay DIR, or run --tagger lexical.",
+        )
+    store = Store.open()
+    return _eval_stack(build_llm(cfg.client, modes=store), store, cache=not no_cache, record_dir=record), store
+
+
+async def _go_live(
+    dataset: Dataset, rubric: Rubric, settings: EvalSettings, llm: LLM | None, store: Store | None
+) -> list[CaseRun]:
+    """Every case and repeat, with a progress bar; the model and store closed after."""
+    total = sum(len(dataset.cases) * (1 if t == "lexical" else settings.repeats) for t in settings.taggers)
+    try:
+        with progress_bar("eval", disable=False) as progress:
+            task = progress.add_task("", total=total)
+
+            def advance(run: CaseRun) -> None:
+                progress.update(task, advance=1, description=f"{run.case_id} {run.tagger} r{run.repeat}: {run.status}")
+
+            return await run_eval(dataset, rubric, settings, llm, on_progress=advance)
+    finally:
+        closing = close_llm(llm)
+        if closing is not None:
+            await closing  # type: ignore[misc]
+        if store is not None:
+            store.close()
+
+
+def _write(report: EvalReport, *, save_baseline: Path | None, output: Path | None, out_format: str | None) -> None:
     if save_baseline:
         baseline_copy = report.model_copy(update={"comparison": None, "gate": None})
         save_baseline.parent.mkdir(parents=True, exist_ok=True)
@@ -318,10 +341,14 @@ def eval_cmd(
     if output and out_format:
         write_private_text(output, render_eval(report, out_format))
         err_console.print(f"report written to {output}", highlight=False)
-    render_eval_terminal(report, Console(soft_wrap=True))
-    if missing_runs:
+
+
+def _exit_for(report: EvalReport, dataset: Dataset) -> None:
+    """Raise or exit for what makes this run not a pass: missing recordings, unreadable
+    cases, a failed gate (in that order)."""
+    if report.missing_recordings:
         raise ReplayMissError(
-            f"{missing_runs} run(s) hit a missing recording; the run is incomplete and was not gated."
+            f"{report.missing_recordings} run(s) hit a missing recording; the run is incomplete and was not gated."
         )
     if dataset.unreadable:
         named = "; ".join(f"{cid} ({why})" for cid, why in dataset.unreadable.items())

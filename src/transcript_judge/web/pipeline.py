@@ -147,10 +147,6 @@ class Prepared:
     redaction: Redaction | None
     plan: Plan
 
-    @property
-    def model_label(self) -> str:
-        return self.plan.settings.model_label
-
 
 def _speakers(transcript: Transcript) -> list[str]:
     return [s for s in transcript.speakers if not is_bot(s)]

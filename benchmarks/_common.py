@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from transcript_judge.analysis import AnalysisSettings, Plan, plan_analysis
 from transcript_judge.ingest import read_transcript
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings, Plan, plan_analysis
 from transcript_judge.roles import RoleAssignment, assign_roles
 from transcript_judge.rubric import Rubric, load_rubric
 from transcript_judge.transcript import Transcript

@@ -35,12 +35,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from transcript_judge.analysis import AnalysisSettings, plan_analysis
 from transcript_judge.batch import BatchJob, BatchSettings, run_batch
 from transcript_judge.evaluation.dataset import load_dataset
 from transcript_judge.evaluation.recording import ReplayLLM
 from transcript_judge.evaluation.runner import EvalSettings, run_eval
 from transcript_judge.llm.openai_client import ClientSettings
+from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 

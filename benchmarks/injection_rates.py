@@ -92,8 +92,9 @@ def _hits(item: Item, criteria: tuple[str, ...]) -> list[InjectionHit]:
 def _obedient_outcome(item: Item) -> tuple[bool, bool, bool]:
     """(a shown strength quotes injected text, the model found something to obey, the
     report flags the result for review)."""
-    from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+    from transcript_judge.analysis import run_analysis
     from transcript_judge.llm.fake import FakeLLM
+    from transcript_judge.planning import AnalysisSettings, plan_analysis
     from transcript_judge.testing.obedient import ObedientResponder, overlaps_injection
 
     rubric = load_rubric()

@@ -34,9 +34,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.chunking import ChunkingSettings
 from transcript_judge.ingest import read_transcript
+from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.report import render
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric

@@ -106,9 +106,10 @@ def _timed(module: Any, name: str, into: dict[str, float], label: str) -> Iterat
 def measure_once(path: str) -> dict[str, float]:
     """One pass over every local step; seconds per step."""
     from transcript_judge import analysis
-    from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+    from transcript_judge.analysis import run_analysis
     from transcript_judge.ingest import read_transcript
     from transcript_judge.llm.fake import FakeLLM
+    from transcript_judge.planning import AnalysisSettings, plan_analysis
     from transcript_judge.report import render
     from transcript_judge.roles import assign_roles
     from transcript_judge.rubric import load_rubric
@@ -160,9 +161,9 @@ def measure_once(path: str) -> dict[str, float]:
 
 def _grounding_only(path: str) -> float:
     """The grounding step alone (warm): every quote of the fake's answers checked again."""
-    from transcript_judge.analysis import AnalysisSettings, plan_analysis
     from transcript_judge.grounding import ground_quote
     from transcript_judge.ingest import read_transcript
+    from transcript_judge.planning import AnalysisSettings, plan_analysis
     from transcript_judge.roles import assign_roles
     from transcript_judge.rubric import load_rubric
 

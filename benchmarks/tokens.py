@@ -27,9 +27,10 @@ import json
 import statistics
 from dataclasses import dataclass, replace
 
-from transcript_judge.analysis import AnalysisSettings, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.chunking import Chunk, ChunkingSettings
 from transcript_judge.llm.base import Usage
+from transcript_judge.planning import AnalysisSettings
 from transcript_judge.pricing import estimate_cost
 from transcript_judge.prompting import PromptBuilder
 from transcript_judge.rubric import Rubric

@@ -14,10 +14,10 @@ import re
 import shutil
 from pathlib import Path
 
-from transcript_judge.analysis import AnalysisSettings
 from transcript_judge.evaluation import EvalSettings, RecordingLLM, load_dataset, run_eval
 from transcript_judge.llm.base import ChatRequest, ChatResult, Usage
 from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.planning import AnalysisSettings
 from transcript_judge.rubric import load_rubric
 
 MINI = Path(__file__).resolve().parent / "data" / "eval_mini"

@@ -21,7 +21,7 @@ import pytest
 import respx
 
 from openai_payloads import BASE_URL, answer_for, completion, ok
-from transcript_judge.analysis import AnalysisResult, AnalysisSettings, Plan, plan_analysis, run_analysis
+from transcript_judge.analysis import AnalysisResult, run_analysis
 from transcript_judge.batch import (
     BatchJob,
     BatchProgress,
@@ -43,6 +43,7 @@ from transcript_judge.errors import (
 from transcript_judge.ingest import read_transcript
 from transcript_judge.llm.base import ChatResult
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings, Plan, plan_analysis
 from transcript_judge.pricing import estimate_cost
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric

@@ -98,9 +98,9 @@ def test_prices_and_window_are_resolved_once_and_carried_in_the_settings(monkeyp
 
 
 def test_precedence_is_flag_then_config_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from transcript_judge.analysis import DEFAULT_CONCURRENCY, DEFAULT_MODEL
     from transcript_judge.chunking import DEFAULT_CHUNK_TOKENS
     from transcript_judge.config import resolve_config
+    from transcript_judge.planning import DEFAULT_CONCURRENCY, DEFAULT_MODEL
 
     config = tmp_path / "config.toml"
     config.write_text('model = "from-file"\nconcurrency = 3\n', encoding="utf-8")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.confirm import read_confirmation
 from transcript_judge.ingest import read_transcript
 from transcript_judge.llm.base import ChatRequest, ChatResult
 from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 

@@ -10,9 +10,9 @@ import pytest
 
 from clirun import run
 from transcript_judge import assign_roles, load_rubric, plan_analysis, read_transcript, run_analysis
-from transcript_judge.analysis import AnalysisSettings
 from transcript_judge.history import History, RunStart
 from transcript_judge.ingest.textclean import safe_display
+from transcript_judge.planning import AnalysisSettings
 from transcript_judge.report import render
 from transcript_judge.store import Store
 

@@ -39,7 +39,7 @@ def test_the_fake_llm_drives_the_whole_pipeline() -> None:
     from pathlib import Path
 
     from transcript_judge import FakeLLM, assign_roles, load_rubric, plan_analysis, read_transcript, run_analysis
-    from transcript_judge.analysis import AnalysisSettings
+    from transcript_judge.planning import AnalysisSettings
 
     t = read_transcript(Path(__file__).resolve().parents[1] / "fixtures" / "interview_zoom.vtt")
     rubric = load_rubric()

@@ -23,14 +23,15 @@ import pytest
 import respx
 
 from openai_payloads import BASE_URL, answer_for, candidate_lines, error, ok
-from transcript_judge import analysis
-from transcript_judge.analysis import AnalysisResult, AnalysisSettings, Plan, plan_analysis, run_analysis
+from transcript_judge import taggers
+from transcript_judge.analysis import AnalysisResult, run_analysis
 from transcript_judge.chunking import ChunkingSettings
 from transcript_judge.errors import LLMAuthError, LLMModelNotFoundError
 from transcript_judge.ingest import read_transcript
 from transcript_judge.limiter import AdaptiveLimiter
 from transcript_judge.llm.cache import CachingLLM
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings, Plan, plan_analysis
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 from transcript_judge.store import Store
@@ -305,7 +306,7 @@ async def test_fault_matrix(
 ) -> None:
     row = MATRIX[name]
     RecordingLimiter.instances = []
-    monkeypatch.setattr(analysis, "AdaptiveLimiter", RecordingLimiter)
+    monkeypatch.setattr(taggers, "AdaptiveLimiter", RecordingLimiter)
     with Store.open() as store:
         service = Service(row.fault)
         if row.raises is not None:

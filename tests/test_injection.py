@@ -15,10 +15,11 @@ import pytest
 import respx
 
 from openai_payloads import BASE_URL, ok
-from transcript_judge.analysis import AnalysisSettings, Plan, plan_analysis, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.ingest import read_transcript
 from transcript_judge.injection import detect_injection, quote_is_injection, scan_text
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings, Plan, plan_analysis
 from transcript_judge.prompting import PromptBuilder
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric

@@ -23,12 +23,13 @@ from typing import Any
 
 import pytest
 
-from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.ingest import parse_source, read_transcript
 from transcript_judge.ingest.source import Source
 from transcript_judge.injection import detect_injection, mentions_assessment, quote_is_injection, scan_text
 from transcript_judge.llm.base import ChatRequest, ChatResult, Usage
 from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.prompting import neutralize
 from transcript_judge.report.model import Report
 from transcript_judge.roles import assign_roles

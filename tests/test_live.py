@@ -18,10 +18,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 async def test_live_analysis_is_grounded_and_complete() -> None:
-    from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+    from transcript_judge.analysis import run_analysis
     from transcript_judge.config import resolve_config
     from transcript_judge.ingest import read_transcript
     from transcript_judge.llm.factory import build_llm
+    from transcript_judge.planning import AnalysisSettings, plan_analysis
     from transcript_judge.roles import assign_roles
     from transcript_judge.rubric import load_rubric
 

@@ -11,11 +11,12 @@ import pytest
 import respx
 
 from openai_payloads import BASE_URL, answer_for, candidate_lines, error, interviewer_lines, ok
-from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.chunking import ChunkingSettings
 from transcript_judge.errors import LLMAuthError, LLMModelNotFoundError
 from transcript_judge.ingest import read_transcript
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 

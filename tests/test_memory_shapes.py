@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.ingest import Source, parse_source
+from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 from transcript_judge.transcript import Transcript, Turn

@@ -17,11 +17,12 @@ import pytest
 import respx
 
 from openai_payloads import answer_for, candidate_lines
-from transcript_judge.analysis import AnalysisSettings, plan_analysis, run_analysis
+from transcript_judge.analysis import run_analysis
 from transcript_judge.errors import ContextLengthExceededError
 from transcript_judge.ingest import read_transcript
 from transcript_judge.llm.base import ChatRequest
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
 from transcript_judge.store import Store

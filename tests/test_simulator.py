@@ -17,11 +17,12 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.simulator import SimConfig, create_app  # noqa: E402
 
-from transcript_judge.analysis import AnalysisSettings, Plan, plan_analysis, run_analysis  # noqa: E402
+from transcript_judge.analysis import run_analysis  # noqa: E402
 from transcript_judge.batch import BatchJob, BatchSettings, run_batch  # noqa: E402
 from transcript_judge.chunking import ChunkingSettings  # noqa: E402
 from transcript_judge.ingest import read_transcript  # noqa: E402
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM  # noqa: E402
+from transcript_judge.planning import AnalysisSettings, Plan, plan_analysis  # noqa: E402
 from transcript_judge.roles import assign_roles  # noqa: E402
 from transcript_judge.rubric import load_rubric  # noqa: E402
 

@@ -1,8 +1,10 @@
 """transcript-judge: evidence-linked strengths and red flags from interview transcripts.
 
-The pipeline, one module per step: ``ingest`` → ``roles`` → ``chunking`` → ``prompting``
-→ ``llm`` (the one seam) → ``judge`` → ``grounding`` → ``aggregation`` → ``report``;
-``analysis`` runs it end to end and ``evaluation`` measures it.
+The pipeline, one module per step: ``ingest`` → ``roles`` → ``chunking`` → ``planning``
+→ ``taggers`` (``judge``/``confirm`` through ``llm``, the one seam; or ``lexical``) →
+``evidence`` (``grounding``, ``injection``) → ``aggregation`` → ``reporting`` → ``report``;
+``analysis`` runs it end to end, ``service`` is the application layer the CLI, the web
+app, batch and ``eval`` share, and ``evaluation`` measures it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .analysis import AnalysisResult, AnalysisSettings, plan_analysis, run_analysis
+    from .analysis import AnalysisResult, run_analysis
     from .errors import TranscriptJudgeError
     from .ingest import read_transcript
     from .llm.base import LLM, ChatRequest, ChatResult
     from .llm.fake import FakeLLM
+    from .planning import AnalysisSettings, plan_analysis
     from .report.model import Report
     from .roles import RoleAssignment, assign_roles
     from .rubric import Rubric, load_rubric
@@ -27,8 +30,8 @@ if TYPE_CHECKING:
 # doesn't import the whole pipeline.
 _EXPORTS = {
     "AnalysisResult": ".analysis",
-    "AnalysisSettings": ".analysis",
-    "plan_analysis": ".analysis",
+    "AnalysisSettings": ".planning",
+    "plan_analysis": ".planning",
     "run_analysis": ".analysis",
     "TranscriptJudgeError": ".errors",
     "read_transcript": ".ingest",

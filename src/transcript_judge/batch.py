@@ -53,7 +53,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
-from .analysis import AnalysisResult, EventCallback, Plan, run_analysis
+from .analysis import AnalysisResult, run_analysis
 from .errors import (
     ConfigError,
     ContextLengthExceededError,
@@ -63,11 +63,13 @@ from .errors import (
     LLMTransientError,
     TranscriptJudgeError,
 )
+from .events import EventCallback
 from .llm.base import LLM, ChatRequest, ChatResult, Usage
 from .llm.openai_client import build_openai_client, finish_reason, is_context_length, map_error
 from .llm.openai_client import chat_body as openai_chat_body
 from .llm.retry import RetryPolicy
 from .llm.settings import ClientSettings
+from .planning import Plan
 from .report.model import Warning
 from .store import home_dir
 

@@ -25,11 +25,11 @@ from typing import Any, cast
 
 import platformdirs
 
-from .analysis import DEFAULT_CONCURRENCY, DEFAULT_MODEL, JUDGE_MODES, AnalysisSettings, JudgeMode, Tagger
 from .chunking import DEFAULT_CHUNK_TOKENS, ChunkingSettings
 from .errors import ConfigError
 from .llm.base import STRUCTURED_OUTPUT_CHOICES
 from .llm.settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ClientSettings
+from .planning import DEFAULT_CONCURRENCY, DEFAULT_MODEL, JUDGE_MODES, AnalysisSettings, JudgeMode, TaggerName
 from .pricing import NO_OVERRIDES, PriceOverrides
 
 __all__ = ["ResolvedConfig", "config_file_path", "price_overrides", "resolve_config"]
@@ -84,7 +84,7 @@ class ResolvedConfig:
     judge_mode: str = "full"
     pricing: PriceOverrides = NO_OVERRIDES
 
-    def analysis_settings(self, *, tagger: Tagger = "llm", concurrency: int | None = None) -> AnalysisSettings:
+    def analysis_settings(self, *, tagger: TaggerName = "llm", concurrency: int | None = None) -> AnalysisSettings:
         """The analysis these settings ask for: the one place the CLI, the web app and
         ``eval`` turn configuration into :class:`AnalysisSettings`."""
         return AnalysisSettings(

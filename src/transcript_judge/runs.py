@@ -22,10 +22,10 @@ from typing import Any
 
 import click
 
-from .analysis import Plan
 from .history import AnalysisRecord, History, RunStart, new_run_id, transcript_digest
 from .llm.base import LLM, cache_key
 from .llm.cache import CachingLLM
+from .planning import Plan
 from .report.model import Report
 from .store import Store
 from .trace import TraceWriter, TracingLLM, default_trace_path

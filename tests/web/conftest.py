@@ -15,8 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from transcript_judge.analysis import AnalysisSettings
 from transcript_judge.chunking import ChunkingSettings
+from transcript_judge.planning import AnalysisSettings
 from transcript_judge.web import WebSettings, create_app
 from transcript_judge.web.server import bind, make_server, url_of
 from transcript_judge.web.service import LLMFactory

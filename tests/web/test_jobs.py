@@ -11,9 +11,9 @@ import pytest
 import respx
 
 from openai_payloads import BASE_URL, error, ok
-from transcript_judge.analysis import AnalysisSettings
 from transcript_judge.llm.base import ChatRequest
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings
 from transcript_judge.store import Store
 from transcript_judge.web.storage import WebStore
 

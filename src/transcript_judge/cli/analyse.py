@@ -17,11 +17,12 @@ from pathlib import Path
 
 import click
 
-from ..analysis import AnalysisResult, Plan, run_analysis
+from ..analysis import AnalysisResult, run_analysis
 from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError, TranscriptJudgeError
 from ..llm.base import stream_progress
 from ..llm.factory import build_llm
+from ..planning import Plan
 from ..report import format_for_path
 from ..report.model import Report
 from ..rubric import Rubric, load_rubric

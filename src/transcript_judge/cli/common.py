@@ -23,6 +23,7 @@ __all__ = [
     "combined_exit_code",
     "err_console",
     "load_with_roles",
+    "max_bytes",
     "setup_logging",
 ]
 
@@ -63,13 +64,17 @@ def load_with_roles(
     all_speech: bool,
     max_file_mb: float | None = None,
 ) -> tuple[Transcript, RoleAssignment]:
-    from ..ingest import DEFAULT_MAX_BYTES, read_transcript
-    from ..roles import assign_roles
+    """Read a file and find the candidate (:func:`.intake.read`), with ``--max-file-mb``."""
+    from ..intake import ReadChoices, read
 
-    max_bytes = int(max_file_mb * 1_048_576) if max_file_mb else DEFAULT_MAX_BYTES
-    transcript = read_transcript(path, input_format=input_format, max_bytes=max_bytes)
-    roles = assign_roles(transcript, candidate=candidate, all_speech_is_candidate=all_speech)
-    return transcript, roles
+    return read(path, ReadChoices(input_format, candidate, all_speech, max_bytes(max_file_mb)))
+
+
+def max_bytes(max_file_mb: float | None) -> int:
+    """``--max-file-mb`` in bytes (the reader's default when not given)."""
+    from ..ingest import DEFAULT_MAX_BYTES
+
+    return int(max_file_mb * 1_048_576) if max_file_mb else DEFAULT_MAX_BYTES
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

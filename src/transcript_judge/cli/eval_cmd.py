@@ -13,7 +13,6 @@ import click
 from rich.console import Console
 
 from .._version import __version__
-from ..analysis import DEFAULT_CONCURRENCY, Tagger, plan_analysis
 from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError, InputError, ReplayMissError, TranscriptJudgeError
 from ..evaluation.baseline import EvalReport, compare, evaluate_gate, load_baseline, load_gate
@@ -25,6 +24,7 @@ from ..evaluation.scoring import score
 from ..llm.base import LLM
 from ..llm.cache import CachingLLM
 from ..llm.factory import build_llm, close_llm, http_client_factory
+from ..planning import DEFAULT_CONCURRENCY, TaggerName, plan_analysis
 from ..report.render import format_for_path
 from ..roles import assign_roles
 from ..rubric import Rubric, load_rubric
@@ -64,8 +64,8 @@ def _default_gate(dataset_dir: Path) -> Path:
     )
 
 
-def _parse_taggers(values: tuple[str, ...]) -> tuple[Tagger, ...]:
-    names: list[Tagger] = []
+def _parse_taggers(values: tuple[str, ...]) -> tuple[TaggerName, ...]:
+    names: list[TaggerName] = []
     for v in values or ("llm",):
         for part in v.split(","):
             part = part.strip()

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..analysis import Event, EventCallback
+from ..events import Event, EventCallback
 from ..pricing import NO_OVERRIDES, PriceOverrides, estimate_cost
 from ..report.model import Report
 from ..trace import CallStats

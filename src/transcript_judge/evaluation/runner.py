@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from ..analysis import DEFAULT_CONCURRENCY, AnalysisSettings, Plan, Tagger, plan_analysis, run_analysis
+from ..analysis import run_analysis
 from ..errors import LLMError, ReplayMissError, TranscriptJudgeError
 from ..llm.base import LLM, ChatRequest, ChatResult
 from ..llm.settings import ClientSettings
+from ..planning import DEFAULT_CONCURRENCY, AnalysisSettings, Plan, TaggerName, plan_analysis
 from ..report.model import Report
 from ..roles import assign_roles
 from ..rubric import Rubric
@@ -38,7 +39,7 @@ Reducer = Literal["majority", "any", "all"]
 @dataclass(frozen=True)
 class EvalSettings:
     analysis: AnalysisSettings
-    taggers: tuple[Tagger, ...] = ("llm",)
+    taggers: tuple[TaggerName, ...] = ("llm",)
     repeats: int = 1
     concurrency: int = DEFAULT_CONCURRENCY
     reducer: Reducer = "majority"
@@ -50,7 +51,7 @@ class CaseRun:
     """One case, one repeat, one tagger."""
 
     case_id: str
-    tagger: Tagger
+    tagger: TaggerName
     repeat: int
     status: Literal["ok", "partial", "failed", "missing"]
     error: str = ""
@@ -96,7 +97,7 @@ ProgressCallback = Callable[[CaseRun], None]
 
 
 def _plan_case(
-    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: Tagger, repeat: int
+    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: TaggerName, repeat: int
 ) -> tuple[CaseRun, Plan | None]:
     """Roles (inferred as for a user) and the plan; the plan is None when the case fails here."""
     run = CaseRun(case_id=case.id, tagger=tagger, repeat=repeat, status="failed")
@@ -140,7 +141,7 @@ async def _run_one(
     dataset: Dataset,
     rubric: Rubric,
     settings: EvalSettings,
-    tagger: Tagger,
+    tagger: TaggerName,
     repeat: int,
     llm: LLM | None,
 ) -> CaseRun:
@@ -234,7 +235,7 @@ async def run_eval(
     bounded = BoundedLLM(llm, settings.concurrency) if llm is not None else None
     gate = asyncio.Semaphore(max(1, settings.concurrency))
 
-    async def task(case: Case, tagger: Tagger, repeat: int) -> CaseRun:
+    async def task(case: Case, tagger: TaggerName, repeat: int) -> CaseRun:
         async with gate:
             run = await _run_one(case, dataset, rubric, settings, tagger, repeat, bounded)
         if on_progress:

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..analysis import LEXICAL_MODEL_LABEL
 from ..grounding import normalize_text
+from ..planning import LEXICAL_MODEL_LABEL
 from ..rubric import Rubric
 from .dataset import Case, Dataset
 from .metrics import Interval, bootstrap_ci, micro_f1, per_criterion

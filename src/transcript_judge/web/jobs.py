@@ -29,8 +29,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..analysis import Event
 from ..errors import TranscriptJudgeError
+from ..events import Event
 from ..llm.retry import retry_notice
 from ..report.model import Report
 from ..trace import CallStats

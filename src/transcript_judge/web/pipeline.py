@@ -17,22 +17,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis import AnalysisSettings, EventCallback, Plan, plan_analysis, run_analysis
-from ..errors import InputError, NoCandidateError, RubricError, TranscriptJudgeError
-from ..history import transcript_digest
+from .. import service
+from ..errors import InputError, RubricError, TranscriptJudgeError
+from ..events import EventCallback
 from ..ingest import Source, parse_source
 from ..llm.base import LLM
-from ..redaction import Redaction, redact_transcript, restore_report, speaker_names
+from ..planning import AnalysisSettings, Plan
 from ..report.model import Report
 from ..resources import default_rubric_path, prompts_dir
-from ..roles import RoleAssignment, assign_roles, is_bot
 from ..rubric import Rubric, load_rubric
 from ..trace import CallStats
 from ..transcript import Transcript, Turn
 from .storage import WebStore
 
 __all__ = [
-    "CandidateNeeded",
     "KeptTranscript",
     "Prepared",
     "RubricCatalogue",
@@ -70,15 +68,6 @@ class UploadOptions:
         return cls(**known)
 
 
-class CandidateNeeded(NoCandidateError):
-    """The candidate can't be told safely: the page asks which speaker it is."""
-
-    def __init__(self, message: str, *, hint: str | None, speakers: list[str], labelled: bool) -> None:
-        super().__init__(message, hint=hint)
-        self.speakers = speakers
-        self.labelled = labelled
-
-
 def question_of(error: TranscriptJudgeError, options: UploadOptions) -> dict[str, Any] | None:
     """What to ask the user so that a run that stopped with ``error`` can go on, or None.
 
@@ -86,7 +75,7 @@ def question_of(error: TranscriptJudgeError, options: UploadOptions) -> dict[str
     asks which speaker is the candidate; ``{"kind": "format"}`` offers to read a file no
     reader recognised as plain text.
     """
-    if isinstance(error, CandidateNeeded):
+    if isinstance(error, service.CandidateNeeded):
         return {"kind": "candidate", "speakers": error.speakers, "labelled": error.labelled, "tried": options.candidate}
     if isinstance(error, InputError) and not options.input_format and NOT_RECOGNISED in error.message:
         return {"kind": "format"}
@@ -136,20 +125,22 @@ class RubricCatalogue:
 
 @dataclass
 class Prepared:
-    """An upload parsed and planned: ready to run. (Neither the upload's bytes nor, with
-    redaction, the unredacted transcript are kept: the run needs neither.)"""
+    """An upload parsed and planned (:func:`.service.prepare`): ready to run. (The
+    upload's bytes aren't kept: the run doesn't need them.)"""
 
     upload_name: str
     options: UploadOptions
-    digest: str  # of the transcript as uploaded (what --resume matches on)
     turns: bytes  # the transcript as uploaded, for the report page (:func:`encode_turns`)
-    roles: RoleAssignment
-    redaction: Redaction | None
-    plan: Plan
+    ready: service.Prepared
 
+    @property
+    def plan(self) -> Plan:
+        return self.ready.plan
 
-def _speakers(transcript: Transcript) -> list[str]:
-    return [s for s in transcript.speakers if not is_bot(s)]
+    @property
+    def digest(self) -> str:
+        """Of the transcript as uploaded (what --resume matches on)."""
+        return self.ready.digest
 
 
 def prepare(
@@ -160,31 +151,30 @@ def prepare(
     rubric: Rubric,
     settings: AnalysisSettings,
     max_bytes: int,
+    budget: service.Budget = service.UNLIMITED,
 ) -> Prepared:
-    """Parse (format detected from the content), assign roles, redact, plan.
+    """Parse (format detected from the content), assign roles, redact, plan, check the budget.
 
     Raises:
         InputError: not a transcript, too large, empty, binary.
         CandidateNeeded: the candidate can't be determined; carries the speakers to ask about.
+        BudgetExceededError: the estimate is over the server's limit.
     """
-    transcript = parse_source(
-        Source(data=data, name=upload_name), input_format=options.input_format or None, max_bytes=max_bytes
+    choices = service.ReadChoices(
+        options.input_format or None, options.candidate or None, options.all_speech, max_bytes
     )
-    try:
-        roles = assign_roles(
-            transcript, candidate=options.candidate or None, all_speech_is_candidate=options.all_speech
-        )
-    except NoCandidateError as e:
-        raise CandidateNeeded(
-            e.message, hint=e.hint, speakers=_speakers(transcript), labelled=transcript.has_speaker_labels
-        ) from e
-    digest, turns = transcript_digest(transcript), encode_turns(transcript)
-    work, redaction = transcript, None
-    if options.redact or options.redact_names:
-        work, redaction = redact_transcript(transcript, names=speaker_names(transcript) if options.redact_names else [])
-    del transcript
-    plan = plan_analysis(work, roles, rubric, settings)
-    return Prepared(upload_name, options, digest, turns, roles, redaction, plan)
+    transcript, roles = service.read(Source(data=data, name=upload_name), choices)
+    turns = encode_turns(transcript)
+    ready = service.prepare(
+        transcript,
+        roles,
+        source_name=upload_name,
+        rubric=rubric,
+        settings=settings,
+        redaction=service.RedactChoices(options.redact, options.redact_names),
+        budget=budget,
+    )
+    return Prepared(upload_name, options, turns, ready)
 
 
 #: 2: JSON lines (a header, then one turn a line), so that neither side holds it whole.
@@ -287,25 +277,25 @@ async def analyse(
     on_call: Callable[[dict[str, Any]], None] | None = None,
     on_stats: Callable[[CallStats], None] | None = None,
 ) -> Report:
-    """Run the pipeline with the run's LLM stack (cache and trace), or the keyword baseline.
+    """Run the pipeline (:func:`.service.run`) with the run's LLM stack (cache and trace),
+    or the keyword baseline.
 
     Raises:
         LLMError: a failure every chunk would share (auth, model not found).
     """
-    plan = prepared.plan
-    stack: LLM | None = None
-    close: Callable[[], None] | None = None
-    if llm is not None and plan.settings.tagger == "llm":
-        tracer, close = store.wrap_llm(llm, analysis_id=analysis_id, fingerprint=plan.fingerprint, on_call=on_call)
+    closers: list[Callable[[], None]] = []
+
+    def wrap(inner: LLM) -> LLM:
+        fingerprint = prepared.plan.fingerprint
+        tracer, close = store.wrap_llm(inner, analysis_id=analysis_id, fingerprint=fingerprint, on_call=on_call)
+        closers.append(close)
         if on_stats is not None:
             on_stats(tracer.stats)
-        stack = tracer
+        return tracer
+
     try:
-        result = await run_analysis(plan, stack, source_name=prepared.upload_name, on_event=on_event)
+        result = await service.run(prepared.ready, llm, wrap=wrap, on_event=on_event)
     finally:
-        if close is not None:
+        for close in closers:
             close()
-    report = result.report
-    if prepared.redaction is not None:
-        report = restore_report(report, prepared.redaction)
-    return report.model_copy(update={"analysis_id": analysis_id})
+    return result.report.model_copy(update={"analysis_id": analysis_id})

@@ -15,9 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..analysis import AnalysisSettings
 from ..errors import ConfigError
 from ..ingest import DEFAULT_MAX_BYTES
+from ..planning import AnalysisSettings
 
 __all__ = ["MIN_TOKEN_BITS", "MIN_TOKEN_LENGTH", "WebSettings", "is_loopback", "token_bits", "token_problem"]
 

@@ -10,8 +10,9 @@ import json
 
 import pytest
 
+from transcript_judge.answer_json import extract_json
 from transcript_judge.rubric import load_rubric
-from transcript_judge.salvage import accepts, describe_repairs, extract_json, salvage_answer
+from transcript_judge.salvage import accepts, describe_repairs, salvage_answer
 from transcript_judge.schema import EVIDENCE_MAX, REASONING_MAX_CHARS
 
 IDS = load_rubric().ids

@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .answer_json import AnswerUnreadableError, extract_json
 from .chunking import Chunk
 from .judge import ChunkOutcome, JudgeSettings
 from .lexical import LexicalTagger
 from .llm.base import LLM, ChatRequest
 from .prompting import PromptBuilder
 from .rubric import Rubric
-from .salvage import AnswerUnreadableError, extract_json
 from .schema import Assessment, QuoteRef, confirmation_json_schema
 
 __all__ = ["confirm_chunk", "confirm_requests", "read_confirmation"]

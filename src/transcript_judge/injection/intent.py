@@ -1,6 +1,6 @@
 """What an English sentence is *for*: a feature scorer for requests aimed at the assessor.
 
-The fixed patterns of :mod:`.injection` catch known shapes; this catches new phrasings by
+The fixed patterns of :mod:`.patterns` catch known shapes; this catches new phrasings by
 what they combine. Each sentence (with the next one, for instructions that run on) is
 scored for five features, each a small lexicon on folded, lower-cased text:
 

@@ -1,6 +1,6 @@
 """Words that talk to whoever assesses the interview, in the languages we read.
 
-Data for :mod:`.injection`. Every pattern runs on *folded* text (:func:`.textnorm.fold`:
+Data for :mod:`.semantic`. Every pattern runs on *folded* text (:func:`~transcript_judge.textnorm.fold`:
 diacritics dropped, look-alikes as ASCII), lower-cased, so "évaluateur" is written
 ``evaluateur`` and Russian "й" is written ``и``. For each language:
 
@@ -11,7 +11,7 @@ diacritics dropped, look-alikes as ASCII), lower-cased, so "évaluateur" is writ
 - ``outcome``: what an assessment reports (strengths, red flags, criteria, verdict, hire…);
 - ``selfref``: the candidate or this interview, in the third person.
 
-:mod:`.injection` combines them: an override is a hit on its own; an addressee or reader
+:mod:`.semantic` combines them: an override is a hit on its own; an addressee or reader
 with a directive, outcome or self-reference nearby is a hit; a directive with an outcome
 and a self-reference in one sentence is a hit.
 """

@@ -1,18 +1,49 @@
-"""``transcript-judge serve``: the browser front end and JSON API on a local URL."""
+"""``transcript-judge serve``: the browser front end and JSON API on a local URL.
+
+The command collects its options into :class:`ServeOptions` and hands them to
+:func:`serve_with`. The web stack is imported there, when the server starts, never for
+``--help``.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..config import resolve_config
+from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError
 from ..ingest import DEFAULT_MAX_BYTES
 from .common import err_console, setup_logging
 
-__all__ = ["serve"]
+if TYPE_CHECKING:
+    from ..web import WebSettings
+
+__all__ = ["ServeOptions", "serve", "serve_with"]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What ``serve`` was asked: one field per option below, named as click names it."""
+
+    host: str
+    port: int
+    token: str | None
+    allowed_hosts: tuple[str, ...]
+    rubrics: tuple[Path, ...]
+    model: str | None
+    base_url: str | None
+    config_path: str | None
+    tagger: str | None
+    concurrency: int | None
+    chunk_tokens: int | None
+    max_file_mb: float
+    max_jobs: int
+    no_trace: bool
+    verbose: bool
 
 
 @click.command()
@@ -56,54 +87,69 @@ __all__ = ["serve"]
 @click.option("--max-jobs", type=int, default=2, show_default=True, help="Analyses run at once; the rest queue.")
 @click.option("--no-trace", is_flag=True, help="Don't append per-call trace lines to TJ_HOME/traces.")
 @click.option("-v", "--verbose", is_flag=True, help="Log requests and progress.")
-def serve(
-    host: str,
-    port: int,
-    token: str | None,
-    allowed_hosts: tuple[str, ...],
-    rubrics: tuple[Path, ...],
-    model: str | None,
-    base_url: str | None,
-    config_path: str | None,
-    tagger: str | None,
-    concurrency: int | None,
-    chunk_tokens: int | None,
-    max_file_mb: float,
-    max_jobs: int,
-    no_trace: bool,
-    verbose: bool,
-) -> None:
+def serve(**options: Any) -> None:
     """Serve the web page and JSON API (127.0.0.1 by default). Ctrl-C stops it;
     analyses cut off by a stop can be resumed from the page."""
-    from ..web import WebSettings, create_app
+    serve_with(ServeOptions(**options))
+
+
+def serve_with(opts: ServeOptions) -> None:
+    """Check the settings, bind, say where the page is, and serve until Ctrl-C.
+
+    Raises:
+        ConfigError: --tagger llm without a model, or unsafe settings (before binding).
+    """
+    from ..web import create_app
     from ..web.app import default_llm_factory
     from ..web.server import bind, make_server, url_of
 
-    setup_logging(verbose)
+    setup_logging(opts.verbose)
     cfg = resolve_config(
-        model=model, base_url=base_url, config_path=config_path, concurrency=concurrency, chunk_tokens=chunk_tokens
+        model=opts.model,
+        base_url=opts.base_url,
+        config_path=opts.config_path,
+        concurrency=opts.concurrency,
+        chunk_tokens=opts.chunk_tokens,
     )
-    use_llm = tagger != "lexical" and cfg.llm_configured
-    if tagger == "llm" and not cfg.llm_configured:
+    use_llm = opts.tagger != "lexical" and cfg.llm_configured
+    if opts.tagger == "llm" and not cfg.llm_configured:
         raise ConfigError(
             "No model is configured, and --tagger llm was asked for.",
             hint="Set OPENAI_API_KEY (or TJ_API_KEY), or --base-url for a local server.",
         )
-    settings = WebSettings(
-        host=host,
-        port=port,
-        token=token or None,
-        allowed_hosts=allowed_hosts,
-        max_upload_bytes=int(max_file_mb * 1_048_576),
-        max_jobs=max_jobs,
-        rubrics=rubrics,
-        trace=not no_trace,
+    settings = _web_settings(opts, cfg, use_llm=use_llm)
+    settings.check()  # before binding: a refused bind never listens, even for a moment
+    sock = bind(opts.host, opts.port)
+    app = create_app(settings, llm_factory=default_llm_factory(cfg) if use_llm else None)
+    _announce(url_of(sock), token=opts.token, describe=cfg.describe() if use_llm else None)
+    # uvicorn re-raises Ctrl-C after its graceful shutdown; here that is a normal stop.
+    with contextlib.suppress(KeyboardInterrupt):
+        make_server(app, log_level="info" if opts.verbose else "warning").run(sockets=[sock])
+    err_console.print(
+        "stopped. Analyses that were running are marked interrupted; resume them from the page.",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _web_settings(opts: ServeOptions, cfg: ResolvedConfig, *, use_llm: bool) -> WebSettings:
+    from ..web import WebSettings
+
+    return WebSettings(
+        host=opts.host,
+        port=opts.port,
+        token=opts.token or None,
+        allowed_hosts=opts.allowed_hosts,
+        max_upload_bytes=int(opts.max_file_mb * 1_048_576),
+        max_jobs=opts.max_jobs,
+        rubrics=opts.rubrics,
+        trace=not opts.no_trace,
         analysis=cfg.analysis_settings(tagger="llm" if use_llm else "lexical"),
     )
-    settings.check()  # before binding: a refused bind never listens, even for a moment
-    sock = bind(host, port)
-    app = create_app(settings, llm_factory=default_llm_factory(cfg) if use_llm else None)
-    url = url_of(sock)
+
+
+def _announce(url: str, *, token: str | None, describe: str | None) -> None:
+    """Where the page is (never the token itself), and which model judges, or that none does."""
     shown = f"{url}?token=…(TJ_WEB_TOKEN)" if token else url
     err_console.print(f"transcript-judge web: [bold]{shown}[/]  (Ctrl-C to stop)", highlight=False)
     if token:
@@ -112,16 +158,7 @@ def serve(
             highlight=False,
             markup=False,
         )
-    if use_llm:
-        err_console.print(f"  {cfg.describe()}", highlight=False, markup=False)
+    if describe is not None:
+        err_console.print(f"  {describe}", highlight=False, markup=False)
     else:
         err_console.print("  [yellow]No LLM configured: analyses use the offline KEYWORD BASELINE.[/]", highlight=False)
-    # uvicorn re-raises Ctrl-C after its graceful shutdown; here that is a normal stop.
-    with contextlib.suppress(KeyboardInterrupt):
-        make_server(app, log_level="info" if verbose else "warning").run(sockets=[sock])
-    err_console.print(
-        "stopped. Analyses that were running are marked interrupted; resume them from the page.",
-        highlight=False,
-        markup=False,
-    )
-

@@ -8,8 +8,8 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -125,7 +125,30 @@ def create_app(settings: WebSettings | None = None, *, llm_factory: LLMFactory |
     rubrics = RubricCatalogue(settings.rubrics)
     store = WebStore.open(settings.store_path, trace=settings.trace)
     runner = JobRunner(store, max_jobs=settings.max_jobs)
-    service = Service(settings, store, runner, rubrics, factory)
+    app = FastAPI(
+        title="transcript-judge",
+        version=__version__,
+        summary="Evidence-linked strengths and red flags from interview transcripts. Decision support, "
+        "not a hiring decision.",
+        docs_url=None,  # the interactive docs load from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+        lifespan=_lifespan(store, runner),
+    )
+    app.state.settings = settings
+    app.state.service = Service(settings, store, runner, rubrics, factory)
+    app.state.templates = templates()
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(RequestValidationError)(_invalid)
+    app.add_middleware(Guard, settings=settings)
+    return app
+
+
+def _lifespan(store: WebStore, runner: JobRunner) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """On start, tidy what a stopped server left (runs cut off, half-received uploads); on
+    stop, end the jobs and close the store."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -140,45 +163,30 @@ def create_app(settings: WebSettings | None = None, *, llm_factory: LLMFactory |
             await runner.shutdown()
             store.close()
 
-    app = FastAPI(
-        title="transcript-judge",
-        version=__version__,
-        summary="Evidence-linked strengths and red flags from interview transcripts. Decision support, "
-        "not a hiring decision.",
-        docs_url=None,  # the interactive docs load from a CDN; the schema is at /openapi.json
-        redoc_url=None,
-        lifespan=lifespan,
+    return lifespan
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """An HTTP error: the API's JSON problem, or the error page for a browser."""
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+    detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}  # an API problem
+    hint = detail.get("hint")
+    return pages.page(
+        request,
+        "error.html.j2",
+        exc.status_code,
+        title=_TITLES.get(exc.status_code, "Error"),
+        message=clip(str(detail.get("message", "")), 1000),
+        hint=clip(str(hint), 1000) if hint else None,
     )
-    app.state.settings = settings
-    app.state.service = service
-    app.state.templates = templates()
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _wants_json(request):
-            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}  # an API problem
-        hint = detail.get("hint")
-        return pages.page(
-            request,
-            "error.html.j2",
-            exc.status_code,
-            title=_TITLES.get(exc.status_code, "Error"),
-            message=clip(str(detail.get("message", "")), 1000),
-            hint=clip(str(hint), 1000) if hint else None,
-        )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        if _wants_json(request):
-            return JSONResponse({"detail": jsonable_encoder(validation_errors(exc.errors()))}, 422)
-        return HTMLResponse("Invalid form: a field is missing, malformed or too long.", 422)
-
-    app.add_middleware(Guard, settings=settings)
-    return app
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    """A request that failed validation: the errors, cut short (see :func:`validation_errors`)."""
+    if _wants_json(request):
+        return JSONResponse({"detail": jsonable_encoder(validation_errors(exc.errors()))}, 422)
+    return HTMLResponse("Invalid form: a field is missing, malformed or too long.", 422)
 
 
 _TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 409: "Conflict", 410: "Gone", 413: "Too large"}

@@ -17,7 +17,8 @@ from jinja2 import Environment
 from ..errors import RubricError
 from ..ingest import available_formats
 from ..report.model import NOTICE, Report
-from .api import read_upload, service_of
+from .api.common import service_of
+from .api.submit import read_upload
 from .pipeline import UploadOptions
 from .security import check_form_csrf, clip, csrf_token
 from .service import AnalysisView, Service

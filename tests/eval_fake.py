@@ -16,7 +16,7 @@ from pathlib import Path
 
 from transcript_judge.evaluation import EvalSettings, RecordingLLM, load_dataset, run_eval
 from transcript_judge.llm.base import ChatRequest, ChatResult, Usage
-from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.llm.fake import FakeLLM, subject_of
 from transcript_judge.planning import AnalysisSettings
 from transcript_judge.rubric import load_rubric
 
@@ -35,14 +35,13 @@ CUES = {
     "demo_only_thinking": "demo worked great",
     "prompt_tinkering": "tweak the prompt",
 }
-_LINE = re.compile(r"^\[T(\d+)[^\]]*\] CANDIDATE: (.*)$", re.M)
 
 
 def respond(request: ChatRequest) -> ChatResult:
-    user = request.messages[1]["content"]
-    lines = [(int(m.group(1)), m.group(2)) for m in _LINE.finditer(user)]
+    subject = subject_of(request)
+    lines = [(ln.turn, ln.text) for ln in subject.candidate_lines()]
     answer = {}
-    for cid in request.json_schema["required"]:
+    for cid in subject.criteria:
         cue = CUES.get(cid, "\x00")
         hit = next(((t, s) for t, text in lines for s in re.split(r"(?<=[.?!])\s+", text) if cue in s), None)
         if request.repeat_index == 2 and cid == "systems_thinking":

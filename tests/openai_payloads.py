@@ -1,12 +1,15 @@
-"""Realistic OpenAI chat-completions payloads for respx, and answers built from chunks."""
+"""Realistic OpenAI chat-completions payloads for respx, what a sent request asks, and answers."""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import httpx
+
+from transcript_judge.llm.base import ChatRequest
+from transcript_judge.llm.subject import JudgedChunk
+from transcript_judge.testing.wire import subject_from_messages
 
 BASE_URL = "https://api.openai.com/v1"
 
@@ -132,19 +135,33 @@ def error(
     )
 
 
-_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (CONTEXT )?(CANDIDATE|INTERVIEWER[^:]*|OTHER[^:]*): (.*)$", re.M)
+def _schema(body: dict[str, Any]) -> dict[str, Any]:
+    response_format = body.get("response_format") or {}
+    return dict((response_format.get("json_schema") or {}).get("schema") or {})
+
+
+def wire_subject(request: httpx.Request) -> JudgedChunk:
+    """What a request the client sent asks about, read back from its body (a respx handler
+    gets no :class:`ChatRequest`, so no subject: :mod:`transcript_judge.testing.wire`)."""
+    body = json.loads(request.content)
+    return subject_from_messages(body["messages"], _schema(body).get("required", ()))
+
+
+def chat_request(request: httpx.Request) -> ChatRequest:
+    """The request a respx handler got, as a FakeLLM responder sees one (subject included)."""
+    body = json.loads(request.content)
+    return ChatRequest(
+        model=body["model"],
+        messages=tuple(body["messages"]),
+        schema_name="from_the_wire",
+        json_schema=_schema(body),
+        subject=wire_subject(request),
+    )
 
 
 def candidate_lines(request: httpx.Request) -> list[tuple[int, str]]:
-    body = json.loads(request.content)
-    user = body["messages"][1]["content"]
-    return [(int(m.group(1)), m.group(4)) for m in _LINE.finditer(user) if m.group(3) == "CANDIDATE" and not m.group(2)]
-
-
-def interviewer_lines(request: httpx.Request) -> list[tuple[int, str]]:
-    body = json.loads(request.content)
-    user = body["messages"][1]["content"]
-    return [(int(m.group(1)), m.group(4)) for m in _LINE.finditer(user) if m.group(3) != "CANDIDATE"]
+    """(turn, text) of the candidate's own lines in a request the client sent."""
+    return [(ln.turn, ln.text) for ln in wire_subject(request).candidate_lines()]
 
 
 def answer_for(ids: list[str], shown: dict[str, tuple[int, str]] | None = None) -> str:

@@ -11,7 +11,7 @@ from transcript_judge.analysis import run_analysis
 from transcript_judge.confirm import read_confirmation
 from transcript_judge.ingest import read_transcript
 from transcript_judge.llm.base import ChatRequest, ChatResult
-from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.llm.fake import FakeLLM, subject_of
 from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
@@ -49,9 +49,9 @@ async def test_confirmed_matches_stay_and_rejected_ones_go() -> None:
     keep = sorted(proposed)[0]
 
     def answer(request: ChatRequest) -> ChatResult:
-        title = request.messages[1]["content"].split("Criterion: ", 1)[1].split(" (", 1)[0]
-        yes = title == RUBRIC.get(keep).title
-        return ChatResult(content=json.dumps({"answer": "yes" if yes else "no"}))
+        question = subject_of(request).question
+        assert question is not None
+        return ChatResult(content=json.dumps({"answer": "yes" if question.criterion == keep else "no"}))
 
     fake = FakeLLM(answer)
     result = await run_analysis(plan, fake, source_name="p.txt")  # type: ignore[arg-type]
@@ -63,6 +63,9 @@ async def test_confirmed_matches_stay_and_rejected_ones_go() -> None:
         assert request.messages[0] == fake.requests[0].messages[0]
         assert request.messages[1]["content"].startswith(fake.requests[0].messages[1]["content"][:200])
         assert _sentence(request) and request.max_output_tokens <= 16
+        question = subject_of(request).question
+        assert question is not None and _sentence(request) == question.sentence  # the prompt asks what it says
+        assert f"Criterion: {RUBRIC.get(question.criterion).title} (" in request.messages[1]["content"]
     assert report.tagger == "llm" and "confirmed by the model" in report.coverage.chunks[0].detail
 
 

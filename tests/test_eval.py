@@ -235,21 +235,11 @@ def test_live_eval_records_caches_and_replays_identically(tmp_path: Path, monkey
     import respx
 
     from eval_fake import respond
-    from openai_payloads import BASE_URL, ok
+    from openai_payloads import BASE_URL, chat_request, ok
     from transcript_judge.llm import factory
-    from transcript_judge.llm.base import ChatRequest
 
     def handler(request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        fake = respond(
-            ChatRequest(
-                model=body["model"],
-                messages=tuple(body["messages"]),
-                schema_name="x",
-                json_schema=body["response_format"]["json_schema"]["schema"],
-            )
-        )
-        return ok(fake.content)
+        return ok(respond(chat_request(request)).content)
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-eval")
     monkeypatch.setattr(factory, "_factory", lambda: httpx.AsyncClient())

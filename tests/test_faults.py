@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import httpx
 import pytest
 import respx
 
-from openai_payloads import BASE_URL, answer_for, candidate_lines, error, ok
+from openai_payloads import BASE_URL, answer_for, candidate_lines, error, ok, wire_subject
 from transcript_judge import taggers
 from transcript_judge.analysis import AnalysisResult, run_analysis
 from transcript_judge.chunking import ChunkingSettings
@@ -53,14 +52,12 @@ PLAN = _plan()
 # Which chunk a request belongs to, by its first own turn (halves of a re-chunked chunk
 # map to their parent).
 _OWNER = {ln.turn: ch.index for ch in PLAN.chunks for ln in ch.lines if not ln.overlap}
-_OWN_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (?!CONTEXT )", re.M)
 
 
 def chunk_of(request: httpx.Request) -> int:
-    user = json.loads(request.content)["messages"][1]["content"]
-    first = _OWN_LINE.search(user)
-    assert first is not None
-    return _OWNER[int(first.group(1))]
+    own = wire_subject(request).own_lines()
+    assert own
+    return _OWNER[own[0].turn]
 
 
 def good(request: httpx.Request) -> httpx.Response:

@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openai_payloads import answer_for
+from transcript_judge.analysis import run_analysis
 from transcript_judge.chunking import ChunkLine
 from transcript_judge.grounding import GroundedQuote, RejectedQuote, ground_quote
+from transcript_judge.ingest import read_transcript
+from transcript_judge.llm.base import ChatRequest, ChatResult
+from transcript_judge.llm.fake import FakeLLM, subject_of
+from transcript_judge.planning import AnalysisSettings, plan_analysis
+from transcript_judge.roles import assign_roles
+from transcript_judge.rubric import load_rubric
+
+ZOOM = Path(__file__).resolve().parents[1] / "fixtures" / "interview_zoom.vtt"
 
 LINES = (
     ChunkLine(
@@ -51,6 +63,30 @@ def test_interviewer_quote_is_rejected() -> None:
 
 def test_too_short_quote_is_rejected() -> None:
     assert isinstance(ground_quote(1, "never", LINES), RejectedQuote)
+
+
+async def test_made_up_and_interviewer_quotes_are_dropped() -> None:
+    """In a whole analysis: the finding loses the quote and the reader is told why."""
+    t = read_transcript(ZOOM)
+    rubric = load_rubric()
+    plan = plan_analysis(t, assign_roles(t), rubric, AnalysisSettings(model="gpt-4.1-mini"))
+
+    def respond(request: ChatRequest) -> ChatResult:
+        asked = subject_of(request).interviewer_lines()[0]
+        shown = {
+            "model_obsession": (3, "we always just pick the top model on the leaderboard"),
+            "prompt_tinkering": (asked.turn, asked.text),
+        }
+        return ChatResult(content=answer_for(rubric.ids, shown))
+
+    r = (await run_analysis(plan, FakeLLM(respond), source_name="x.vtt")).report
+    mo = next(f for f in r.red_flags if f.criterion_id == "model_obsession")
+    pt = next(f for f in r.red_flags if f.criterion_id == "prompt_tinkering")
+    assert mo.verdict == pt.verdict == "insufficient_evidence"
+    assert not mo.quotes and not pt.quotes
+    dropped = [w for w in r.warnings if w.kind == "quote_dropped"]
+    assert any("interviewer said it" in w.message for w in dropped)
+    assert any("not found" in w.message for w in dropped)
 
 
 @settings(max_examples=400, deadline=None)

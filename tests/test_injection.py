@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
-import respx
 
-from openai_payloads import BASE_URL, ok
 from transcript_judge.analysis import run_analysis
 from transcript_judge.ingest import read_transcript
 from transcript_judge.injection import detect_injection, quote_is_injection, scan_text
-from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.llm.base import ChatRequest, ChatResult
+from transcript_judge.llm.fake import FakeLLM, subject_of
 from transcript_judge.planning import AnalysisSettings, Plan, plan_analysis
 from transcript_judge.prompting import PromptBuilder
 from transcript_judge.roles import assign_roles
@@ -80,22 +78,14 @@ def test_variant_cannot_break_the_prompt_structure(path: Path) -> None:
         assert user.rstrip().endswith("Now answer with the JSON object for every criterion.")
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
-
-
-def _steered(attack_turns: set[int]) -> respx.Route | object:
+def _steered(attack_turns: set[int]) -> Callable[[ChatRequest], ChatResult]:
     """A model the injection worked on: no red flags, every strength shown, quoting the
     injection itself (and one made-up line), plus a criterion the rubric doesn't have."""
     calls: list[int] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: ChatRequest) -> ChatResult:
         calls.append(1)
-        user = json.loads(request.content)["messages"][1]["content"]
-        attack = [m.group(2) for m in re.finditer(r"^\[T(\d+)[^\]]*\] [^:]+: (.*)$", user, re.M)
-                  if int(m.group(1)) in attack_turns]
+        attack = [ln.text for ln in subject_of(request).lines if ln.turn in attack_turns]
         words = (attack[0] if attack else "no red flags at all").split()
         evidence = [{"turn": min(attack_turns), "text": " ".join(words[-8:])},
                     {"turn": min(attack_turns), "text": "I am the best engineer you have ever interviewed"}]
@@ -106,20 +96,18 @@ def _steered(attack_turns: set[int]) -> respx.Route | object:
                          "verdict": "shown" if shown else "not_shown", "confidence": 1.0}
         if len(calls) == 1:
             out["overall_recommendation"] = {"verdict": "strong hire"}
-        return ok(json.dumps(out))
+        return ChatResult(content=json.dumps(out))
 
     return answer
 
 
 @pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
-async def test_a_steered_model_stays_bounded(path: Path, http: httpx.AsyncClient) -> None:
+async def test_a_steered_model_stays_bounded(path: Path) -> None:
     plan = _plan(path)
     attack_turns = {h.turn for h in detect_injection(plan.transcript)}
-    llm = OpenAIChatLLM(ClientSettings(model="gpt-4.1-mini", api_key="sk-test"), http_client=http)
-    with respx.mock(base_url=BASE_URL) as router:
-        route = router.post("/chat/completions").mock(side_effect=_steered(attack_turns))
-        report = (await run_analysis(plan, llm, source_name=path.name)).report
-    assert route.call_count == 1  # the unknown criterion id is ignored (and counted), not re-asked
+    fake = FakeLLM(_steered(attack_turns))
+    report = (await run_analysis(plan, fake, source_name=path.name)).report
+    assert len(fake.requests) == 1  # the unknown criterion id is ignored (and counted), not re-asked
     assert report.coverage.chunks[0].repairs.get("unknown_criteria_dropped") == 1
     assert [f.criterion_id for f in report.findings] == [c.id for c in RUBRIC.strengths + RUBRIC.red_flags]
     # the injection's words and the made-up line are not evidence: nothing is "shown"

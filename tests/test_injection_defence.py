@@ -28,13 +28,13 @@ from transcript_judge.ingest import parse_source, read_transcript
 from transcript_judge.ingest.source import Source
 from transcript_judge.injection import detect_injection, mentions_assessment, quote_is_injection, scan_text
 from transcript_judge.llm.base import ChatRequest, ChatResult, Usage
-from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.llm.fake import FakeLLM, subject_of
 from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.prompting import neutralize
 from transcript_judge.report.model import Report
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
-from transcript_judge.testing.obedient import ObedientResponder, overlaps_injection, prompt_lines
+from transcript_judge.testing.obedient import ObedientResponder, overlaps_injection
 from transcript_judge.textnorm import decoded_views, fold, invisible_report, strip_invisible
 from transcript_judge.transcript import Transcript
 
@@ -115,7 +115,7 @@ def test_benign_talk_is_not_flagged(row: dict[str, Any]) -> None:
 
 def _honest(request: ChatRequest) -> ChatResult:
     """Quotes the candidate's longest sentence as evidence for every strength."""
-    lines = [(t, text) for t, role, text in prompt_lines(request.messages[-1]["content"]) if role == "CANDIDATE"]
+    lines = [(ln.turn, ln.text) for ln in subject_of(request).lines if ln.role == "candidate"]
     turn, text = max(lines, key=lambda tl: len(tl[1])) if lines else (0, "")
     sentence = max(text.split(". "), key=len)[:280]
     kinds = {c.id: c.kind for c in RUBRIC.criteria}

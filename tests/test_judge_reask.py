@@ -8,7 +8,7 @@ import json
 from transcript_judge.chunking import Chunk, ChunkLine
 from transcript_judge.judge import JudgeSettings, judge_chunk
 from transcript_judge.llm.base import ChatResult
-from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.llm.fake import FakeLLM, subject_of
 from transcript_judge.prompting import PromptBuilder
 from transcript_judge.rubric import load_rubric
 
@@ -51,6 +51,11 @@ async def test_a_partial_answer_is_kept_and_the_reask_asks_only_for_the_rest() -
     reask = fake.requests[1]
     assert sorted(reask.json_schema["required"]) == sorted(rest)  # only what is missing
     assert reask.messages[-2]["role"] == "assistant" and json.loads(reask.messages[-2]["content"]) == judgement(first)
+    # the re-ask is about the same chunk, narrowed to what is missing; its key ignores that
+    asked, again = subject_of(fake.requests[0]), subject_of(reask)
+    assert again.lines == asked.lines and (again.index, again.total) == (asked.index, asked.total) == (0, 1)
+    assert list(asked.criteria) == IDS and list(again.criteria) == reask.json_schema["required"]
+    assert reask.key() == reask.model_copy(update={"subject": None}).key()
 
 
 async def test_without_reasks_the_usable_part_stands_and_the_rest_is_named_missing() -> None:

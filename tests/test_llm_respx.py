@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from openai_payloads import BASE_URL, answer_for, candidate_lines, error, interviewer_lines, ok
+from openai_payloads import BASE_URL, answer_for, candidate_lines, error, ok
 from transcript_judge.analysis import run_analysis
 from transcript_judge.chunking import ChunkingSettings
 from transcript_judge.errors import LLMAuthError, LLMModelNotFoundError
@@ -176,33 +176,6 @@ async def test_persistent_500_makes_a_partial_report(respx_mock: respx.MockRoute
     assert r.partial and any(w.kind == "partial" for w in r.warnings)
     failed = [c for c in r.coverage.chunks if c.status == "failed"]
     assert all("500" in c.detail for c in failed)
-
-
-@respx.mock(base_url=BASE_URL)
-async def test_made_up_and_interviewer_quotes_are_dropped(
-    respx_mock: respx.MockRouter, http: httpx.AsyncClient
-) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        iv_turn, iv_text = interviewer_lines(request)[0]
-        return ok(
-            answer_for(
-                IDS,
-                {
-                    "model_obsession": (3, "we always just pick the top model on the leaderboard"),
-                    "prompt_tinkering": (iv_turn, iv_text),
-                },
-            )
-        )
-
-    respx_mock.post("/chat/completions").mock(side_effect=handler)
-    r = (await run_analysis(_plan(), _llm(http), source_name="x.vtt")).report
-    mo = next(f for f in r.red_flags if f.criterion_id == "model_obsession")
-    pt = next(f for f in r.red_flags if f.criterion_id == "prompt_tinkering")
-    assert mo.verdict == pt.verdict == "insufficient_evidence"
-    assert not mo.quotes and not pt.quotes
-    dropped = [w for w in r.warnings if w.kind == "quote_dropped"]
-    assert any("interviewer said it" in w.message for w in dropped)
-    assert any("not found" in w.message for w in dropped)
 
 
 @respx.mock(base_url=BASE_URL)

@@ -23,7 +23,6 @@ from .judge import ChunkOutcome, JudgeSettings
 from .lexical import LexicalTagger
 from .llm.base import LLM, ChatRequest
 from .prompting import PromptBuilder
-from .rubric import Rubric
 from .schema import Assessment, QuoteRef, confirmation_json_schema
 
 __all__ = ["confirm_chunk", "confirm_requests", "read_confirmation"]
@@ -71,27 +70,20 @@ def confirm_requests(
     """Every question a chunk needs: (criterion id, proposed quote, request). Deterministic,
     so a cache, a recording or ``--resume`` can know them before anything is sent.
     ``proposals`` is ``tagger.judge(chunk)`` when the caller already has it."""
-    rubric: Rubric = builder.rubric
     out: list[tuple[str, QuoteRef, ChatRequest]] = []
+    chunk_subject = builder.subject(chunk, interviewers=interviewers, total_chunks=total_chunks)
     for cid, proposed in (proposals if proposals is not None else tagger.judge(chunk)).items():
         if proposed.verdict != "shown":
             continue
-        criterion = rubric.get(cid)
         for quote in proposed.evidence:
-            messages = builder.confirm_messages(
-                chunk,
-                criterion,
-                turn=quote.turn,
-                sentence=quote.text,
-                interviewers=interviewers,
-                total_chunks=total_chunks,
-            )
+            subject = builder.confirm_subject(chunk_subject, cid, turn=quote.turn, sentence=quote.text)
             request = ChatRequest(
                 model=settings.model,
-                messages=tuple(messages),
+                messages=tuple(builder.confirm_messages_for(subject)),
                 schema_name="confirmation",
                 json_schema=confirmation_json_schema(),
                 accept=_accept,
+                subject=subject,
                 temperature=settings.temperature,
                 max_output_tokens=16,
                 seed=settings.seed,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .chunking import Chunk
@@ -96,13 +96,14 @@ def build_request(
     repeat_index: int = 0,
 ) -> ChatRequest:
     """The first request for a chunk (re-asks extend its messages)."""
-    messages = builder.messages(chunk, interviewers=interviewers, total_chunks=total_chunks)
+    subject = builder.subject(chunk, interviewers=interviewers, total_chunks=total_chunks)
     return ChatRequest(
         model=settings.model,
-        messages=tuple(messages),
+        messages=tuple(builder.messages_for(subject)),
         schema_name="chunk_judgement",
         json_schema=output_json_schema(builder.rubric),
         accept=accepts(builder.rubric.ids),
+        subject=subject,
         temperature=settings.temperature,
         max_output_tokens=settings.max_output_tokens,
         seed=settings.seed,
@@ -139,6 +140,7 @@ def _reask(
             ),
             "json_schema": output_json_schema(builder.rubric, missing),
             "accept": accepts(missing),
+            "subject": replace(request.subject, criteria=tuple(missing)) if request.subject else None,
         }
     )
 

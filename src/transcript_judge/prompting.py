@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -31,8 +31,9 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from .chunking import Chunk, ChunkLine
+from .llm.subject import ConfirmQuestion, JudgedChunk, JudgedLine
 from .resources import prompts_dir
-from .rubric import Criterion, Rubric
+from .rubric import Rubric
 from .schema import output_json_schema
 from .textcache import text_cache
 from .textnorm import strip_invisible
@@ -100,13 +101,6 @@ def prompt_fingerprint(rubric: Rubric, settings: dict[str, Any]) -> str:
     return "p-" + h.hexdigest()[:12]
 
 
-@dataclass(frozen=True)
-class _RenderedLine:
-    label: str
-    who: str
-    text: str
-
-
 def _speaker_aliases(chunk_lines: tuple[ChunkLine, ...], interviewers: list[str]) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for i, name in enumerate(interviewers, 1):
@@ -119,17 +113,31 @@ def _speaker_aliases(chunk_lines: tuple[ChunkLine, ...], interviewers: list[str]
     return aliases
 
 
-def _render_lines(chunk: Chunk, interviewers: list[str]) -> tuple[list[_RenderedLine], str]:
-    """The chunk's lines as the model sees them (roles, neutralised text) and their nonce."""
+def _judged_lines(chunk: Chunk, interviewers: list[str]) -> tuple[JudgedLine, ...]:
+    """The chunk's lines as the model sees them: speakers by role, text neutralised."""
     aliases = _speaker_aliases(chunk.lines, interviewers)
-    rendered = []
-    for line in chunk.lines:
-        who = "CANDIDATE" if line.role == "candidate" else aliases.get(line.speaker, "OTHER")
-        if line.overlap:
-            who = f"CONTEXT {who}"
-        rendered.append(_RenderedLine(label=line.label, who=who, text=neutralize(line.text)))
-    body = "\n".join(r.text for r in rendered)
-    return rendered, hashlib.sha256(body.encode()).hexdigest()[:16]
+    return tuple(
+        JudgedLine(
+            turn=line.turn,
+            label=line.label,
+            role=line.role,
+            speaker="CANDIDATE" if line.role == "candidate" else aliases.get(line.speaker, "OTHER"),
+            text=neutralize(line.text),
+            context=line.overlap,
+            start=line.start,
+        )
+        for line in chunk.lines
+    )
+
+
+def _chunk_label(subject: JudgedChunk) -> str:
+    return f"part {subject.index + 1} of {subject.total}"
+
+
+def _nonce(subject: JudgedChunk) -> str:
+    """The delimiter's id, from the lines' own text (which therefore can't contain it)."""
+    body = "\n".join(ln.text for ln in subject.lines)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -141,47 +149,55 @@ class PromptBuilder:
     def system_message(self) -> str:
         return _environment().get_template("system.j2").render(rubric=self.rubric)
 
+    def subject(self, chunk: Chunk, *, interviewers: list[str], total_chunks: int) -> JudgedChunk:
+        """What a request about ``chunk`` asks, as data: the prompt renders from it, and the
+        request carries it for fakes (every criterion; a re-ask narrows ``criteria``)."""
+        return JudgedChunk(
+            index=chunk.index,
+            total=total_chunks,
+            lines=_judged_lines(chunk, interviewers),
+            criteria=tuple(self.rubric.ids),
+        )
+
     def messages(self, chunk: Chunk, *, interviewers: list[str], total_chunks: int) -> list[Message]:
-        rendered, nonce = _render_lines(chunk, interviewers)
+        return self.messages_for(self.subject(chunk, interviewers=interviewers, total_chunks=total_chunks))
+
+    def messages_for(self, subject: JudgedChunk) -> list[Message]:
+        """The judge prompt for a chunk, rendered from its :meth:`subject`."""
         user = (
             _environment()
             .get_template("user.j2")
-            .render(
-                lines=rendered,
-                nonce=nonce,
-                chunk_label=f"part {chunk.index + 1} of {total_chunks}",
-            )
+            .render(lines=subject.lines, nonce=_nonce(subject), chunk_label=_chunk_label(subject))
         )
         return [
             {"role": "system", "content": self.system_message()},
             {"role": "user", "content": user},
         ]
 
-    def confirm_messages(
-        self,
-        chunk: Chunk,
-        criterion: Criterion,
-        *,
-        turn: int,
-        sentence: str,
-        interviewers: list[str],
-        total_chunks: int,
-    ) -> list[Message]:
-        """The cue-and-confirm question (``judge_mode = "confirm"``). The transcript comes
-        before the question, so every question about a chunk shares one prompt prefix (a
-        local server reuses its KV cache for it; providers bill it as cached input)."""
-        rendered, nonce = _render_lines(chunk, interviewers)
-        label = next((ln.label for ln in chunk.lines if ln.turn == turn), f"T{turn}")
+    def confirm_subject(self, subject: JudgedChunk, criterion: str, *, turn: int, sentence: str) -> JudgedChunk:
+        """``subject`` narrowed to one cue-and-confirm question (``judge_mode = "confirm"``)."""
+        question = ConfirmQuestion(criterion=criterion, turn=turn, sentence=neutralize(sentence))
+        return replace(subject, criteria=(criterion,), question=question)
+
+    def confirm_messages_for(self, subject: JudgedChunk) -> list[Message]:
+        """The cue-and-confirm question, rendered from a :meth:`confirm_subject`. The
+        transcript comes before the question, so every question about a chunk shares one
+        prompt prefix (a local server reuses its KV cache for it; providers bill it as
+        cached input)."""
+        question = subject.question
+        if question is None:
+            raise ValueError("not a confirmation subject (see confirm_subject)")
+        label = next((ln.label for ln in subject.lines if ln.turn == question.turn), f"T{question.turn}")
         user = (
             _environment()
             .get_template("confirm_user.j2")
             .render(
-                lines=rendered,
-                nonce=nonce,
-                chunk_label=f"part {chunk.index + 1} of {total_chunks}",
-                criterion=criterion,
+                lines=subject.lines,
+                nonce=_nonce(subject),
+                chunk_label=_chunk_label(subject),
+                criterion=self.rubric.get(question.criterion),
                 label=label,
-                sentence=neutralize(sentence),
+                sentence=question.sentence,
             )
         )
         system = _environment().get_template("confirm_system.j2").render(rubric=self.rubric)

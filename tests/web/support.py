@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from transcript_judge.errors import LLMTransientError
 from transcript_judge.llm.base import ChatRequest, ChatResult, Usage
-from transcript_judge.llm.fake import FakeLLM
+from transcript_judge.llm.fake import FakeLLM, subject_of
 
 CANDIDATE = "Tom Alvarez"
 INTERVIEWER = "Maya Chen"
@@ -84,9 +84,6 @@ CUES = {
     "framework_dependency": ("let the framework handle", "Leaves failure handling to the framework."),
 }
 
-_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (CONTEXT )?CANDIDATE: (.*)$", re.M)
-
-
 def vtt(turns: Iterable[tuple[str, str]], *, seconds_per_turn: float = 11.0) -> bytes:
     """A Zoom-style WebVTT transcript ("Name: text" cues)."""
 
@@ -109,16 +106,15 @@ def plain(turns: Iterable[tuple[str, str]]) -> bytes:
 
 def own_turns(request: ChatRequest) -> list[int]:
     """The candidate turns a request is about (not the overlap context)."""
-    user = request.messages[1]["content"]
-    return [int(m.group(1)) for m in _LINE.finditer(user) if not m.group(2)]
+    return [ln.turn for ln in subject_of(request).candidate_lines()]
 
 
 def answer(request: ChatRequest) -> ChatResult:
     """The scripted judgement of one chunk."""
-    user = request.messages[1]["content"]
-    lines = [(int(m.group(1)), m.group(3)) for m in _LINE.finditer(user) if not m.group(2)]
+    subject = subject_of(request)
+    lines = [(ln.turn, ln.text) for ln in subject.candidate_lines()]
     out: dict[str, object] = {}
-    for cid in request.json_schema["required"]:
+    for cid in subject.criteria:
         cue, why = CUES.get(cid, ("\x00", ""))
         hit = next(((t, s) for t, text in lines for s in re.split(r"(?<=[.?!;:])\s+", text) if cue in s.lower()), None)
         if hit:

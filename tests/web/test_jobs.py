@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import respx
 
-from openai_payloads import BASE_URL, error, ok
+from openai_payloads import BASE_URL, chat_request, error, ok
 from transcript_judge.llm.base import ChatRequest
 from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
 from transcript_judge.planning import AnalysisSettings
@@ -125,14 +124,7 @@ async def test_a_call_waiting_to_be_retried_shows_as_retrying_while_it_waits(
         seen.extend(job.progress.state for job in map(runner.get, runner.live()) if job is not None)
         if len(seen) == 1:
             return _FIRST_FAILURE[status]()
-        body = json.loads(request.content)
-        chat = ChatRequest(
-            model=body["model"],
-            messages=tuple(body["messages"]),
-            schema_name="answer",
-            json_schema=body["response_format"]["json_schema"]["schema"],
-        )
-        return ok(answer(chat).content)
+        return ok(answer(chat_request(request)).content)
 
     respx_mock.post("/chat/completions").mock(side_effect=handler)
     async with running(app) as http:

@@ -14,6 +14,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .subject import JudgedChunk
+
 __all__ = [
     "LLM",
     "STRUCTURED_OUTPUT_CHOICES",
@@ -70,6 +72,10 @@ class ChatRequest(BaseModel):
     #: Whether an answer's content is usable, by the same validator the pipeline uses
     #: (the cache keeps and replays only what passes it today). Not part of the key.
     accept: Callable[[str], bool] | None = Field(default=None, exclude=True, repr=False)
+    #: What is being asked, as data (the chunk's lines as the prompt shows them, the
+    #: criteria): fakes read it instead of re-parsing the prompt. The messages already say
+    #: all of it, so it is not part of the key either.
+    subject: JudgedChunk | None = Field(default=None, exclude=True, repr=False)
 
     def key(self) -> str:
         """The request's identity, independent of where it is sent (recordings use it)."""

@@ -1,4 +1,9 @@
-"""A fake LLM for tests and demos: answers from a queue or a function, records requests."""
+"""A fake LLM for tests and demos: answers from a queue or a function, records requests.
+
+A responder reads what it is asked from the request's subject, never from the prompt's
+text: ``subject_of(request).candidate_lines()`` are the candidate's lines as the model
+sees them (:mod:`.subject`), and ``subject_of(request).criteria`` the ids to answer for.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,24 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .base import ChatRequest, ChatResult, Usage
+from .subject import JudgedChunk
 
-__all__ = ["FakeLLM"]
+__all__ = ["FakeLLM", "subject_of"]
 
 Responder = Callable[[ChatRequest], ChatResult | Awaitable[ChatResult] | Exception]
+
+
+def subject_of(request: ChatRequest) -> JudgedChunk:
+    """What ``request`` asks about: its chunk's lines as the model sees them, the criteria.
+
+    Raises:
+        AssertionError: the request was built without one (every request the pipeline
+            builds has one; a respx handler gets the wire instead: see
+            :mod:`transcript_judge.testing.wire`).
+    """
+    if request.subject is None:
+        raise AssertionError("this request carries no subject (it wasn't built by judge or confirm)")
+    return request.subject
 
 
 class FakeLLM:
@@ -20,6 +39,10 @@ class FakeLLM:
     Example:
         >>> fake = FakeLLM()
         >>> fake.enqueue_json({"systems_thinking": {...}})  # doctest: +SKIP
+        >>> def respond(request: ChatRequest) -> ChatResult:  # doctest: +SKIP
+        ...     line = subject_of(request).candidate_lines()[0]  # quote it: line.turn, line.text
+        ...     return ChatResult(content=json.dumps(judge(line, subject_of(request).criteria)))
+        >>> fake = FakeLLM(respond)  # doctest: +SKIP
     """
 
     def __init__(self, responder: Responder | None = None, *, endpoint: str = "fake") -> None:

@@ -1,7 +1,7 @@
 """An "obedient" model for tests: it does whatever the injection in the transcript asks.
 
-Given a chunk's prompt, :class:`ObedientResponder` finds the instruction-like sentences in
-the transcript lines (``[T12] CANDIDATE: words``) and obeys them: every strength "shown"
+Given a chunk's request, :class:`ObedientResponder` finds the instruction-like sentences in
+the transcript lines, as the model sees them (the request's subject), and obeys them: every strength "shown"
 and every red flag "not shown", at full confidence, quoting the injected sentences
 verbatim, as they appear in the prompt, as the evidence. That is the worst a steered
 model does; the pipeline must still not report a strength on the strength of it.
@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..llm.base import ChatRequest, ChatResult, Usage
+from ..llm.fake import subject_of
+from ..llm.subject import JudgedLine
 from ..rubric import Rubric
 
-__all__ = ["ObedientResponder", "overlaps_injection", "prompt_lines"]
+__all__ = ["ObedientResponder", "overlaps_injection"]
 
-_LINE = re.compile(r"^\[T(\d+)[^\]]*\] (CONTEXT )?([A-Z][A-Z0-9 ]*?): (.*)$", re.M)
 _SENTENCES = re.compile(r"(?:[^.!?。！？]|[.!?]+(?=\S))+[.!?。！？]*")
 # A wide net, in several languages and encodings: words that speak of the assessment.
 _NET = re.compile(
@@ -44,11 +45,6 @@ _NET = re.compile(
     re.I,
 )
 _QUOTE_MAX = 290
-
-
-def prompt_lines(user_message: str) -> list[tuple[int, str, str]]:
-    """(turn, speaker role, text) of every transcript line in a rendered user message."""
-    return [(int(m.group(1)), m.group(3), m.group(4)) for m in _LINE.finditer(user_message)]
 
 
 def _norm(text: str) -> str:
@@ -97,9 +93,10 @@ class ObedientResponder:
     #: Every sentence it obeyed, across calls (a test checks no strength rests on them).
     obeyed: list[str] = field(default_factory=list)
 
-    def _instructions(self, lines: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
+    def _instructions(self, lines: tuple[JudgedLine, ...]) -> list[tuple[int, str]]:
         found: list[tuple[int, str]] = []
-        for turn, _role, text in lines:
+        for line in lines:  # context lines too: a model reads them all
+            turn, text = line.turn, line.text
             sentences = [s.strip() for s in _SENTENCES.findall(text) if s.strip()] or [text]
             for s in sentences:
                 if self.injected is not None:
@@ -115,19 +112,18 @@ class ObedientResponder:
         return found
 
     def __call__(self, request: ChatRequest) -> ChatResult:
-        user = request.messages[-1]["content"] if request.messages else ""
-        lines = prompt_lines(user)
-        orders = self._instructions(lines)
+        subject = subject_of(request)
+        orders = self._instructions(subject.lines)
         self.obeyed.extend(s for _, s in orders)
-        ids = list(request.json_schema.get("required", [])) or list(self.rubric.ids)
+        ids = list(subject.criteria) or list(self.rubric.ids)
         kinds = {c.id: c.kind for c in self.rubric.criteria}
         if self.mode == "cherry_pick":
             ordered = {s for _, s in orders}
             others = [
-                (t, s.strip())
-                for t, role, text in lines
-                if role == "CANDIDATE"
-                for s in _SENTENCES.findall(text)
+                (line.turn, s.strip())
+                for line in subject.lines
+                if line.role == "candidate"
+                for s in _SENTENCES.findall(line.text)
                 if len(s.split()) >= 6 and s.strip() not in ordered
             ]
             evidence = [{"turn": t, "text": _clip(s)} for t, s in others[:3]]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import RubricError
 from .resources import default_rubric_path
 
-__all__ = ["Criterion", "Rubric", "load_rubric"]
+__all__ = ["Criterion", "Probe", "Rubric", "load_rubric"]
 
 Kind = Literal["strength", "red_flag"]
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
@@ -39,6 +39,30 @@ class Criterion(BaseModel):
         return v
 
 
+class Probe(BaseModel):
+    """A question that gives the candidate the chance to show some criteria.
+
+    Without being asked, a candidate may never show a criterion, and "not shown" would say
+    nothing: the report tells *not probed* apart from *probed, not shown* by the probes
+    found in the interviewer's turns (:mod:`.probes`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="snake_case identifier")
+    area: str = Field(min_length=1, description="The interview area it belongs to, as the report names it.")
+    questions: list[str] = Field(min_length=1, description="Example wordings; the first is suggested as a follow-up.")
+    criteria: list[str] = Field(min_length=1, description="The criteria it gives a chance to show.")
+    cues: list[str] = Field(default_factory=list, description="Phrases in an interviewer's turn that ask it.")
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("must be snake_case: lower-case letters, digits and underscores")
+        return v
+
+
 class Rubric(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -46,6 +70,8 @@ class Rubric(BaseModel):
     version: str = "1"
     description: str = ""
     criteria: list[Criterion] = Field(min_length=1)
+    #: Optional: without probes, the report can't tell "not probed" from "not shown", and says so.
+    probes: list[Probe] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:
@@ -54,7 +80,19 @@ class Rubric(BaseModel):
             if c.id in seen:
                 raise ValueError(f"criterion id {c.id!r} appears twice")
             seen.add(c.id)
+        probe_ids: set[str] = set()
+        for p in self.probes:
+            if p.id in probe_ids:
+                raise ValueError(f"probe id {p.id!r} appears twice")
+            probe_ids.add(p.id)
+            unknown = [c for c in p.criteria if c not in seen]
+            if unknown:
+                raise ValueError(f"probe {p.id!r} names unknown criteria: {', '.join(unknown)}")
         return self
+
+    def probes_for(self, criterion_id: str) -> list[Probe]:
+        """The probes that give the candidate a chance to show ``criterion_id``."""
+        return [p for p in self.probes if criterion_id in p.criteria]
 
     @cached_property
     def ids(self) -> list[str]:

@@ -11,12 +11,10 @@ from ..config import ResolvedConfig
 from ..errors import ConfigError, ReplayMissError, TranscriptJudgeError
 from ..evaluation.dataset import Dataset
 from ..evaluation.recording import RecordingLLM, ReplayLLM
-from ..evaluation.runner import CaseRun, EvalSettings, run_eval, run_eval_batch
+from ..evaluation.runner import CaseRun, EvalSettings, prepare_case, run_eval, run_eval_batch
 from ..llm.base import LLM
 from ..llm.cache import CachingLLM
 from ..llm.factory import build_llm, close_llm, http_client_factory
-from ..planning import plan_analysis
-from ..roles import assign_roles
 from ..rubric import Rubric
 from ..store import Store
 from .common import err_console
@@ -39,14 +37,10 @@ def _missing_recordings(replay: ReplayLLM, dataset: Dataset, rubric: Rubric, set
     """Count the first requests of every case and repeat that have no recording."""
     missing = total = 0
     for case in dataset.cases:
-        transcript = dataset.transcripts.get(case.id)
-        if transcript is None:
-            continue  # unreadable: it fails on its own, visibly, and needs no recording
         try:
-            roles = assign_roles(transcript, candidate=case.candidate if settings.use_labelled_candidate else None)
+            plan = prepare_case(case, dataset, rubric, settings, settings.analysis.tagger).plan
         except TranscriptJudgeError:
-            continue  # that case fails on its own, visibly
-        plan = plan_analysis(transcript, roles, rubric, settings.analysis)
+            continue  # that case fails on its own, visibly, and needs no recording
         for r in range(settings.repeats):
             for request in plan.first_requests(r):
                 total += 1

@@ -1,9 +1,10 @@
 """Run the analysis pipeline over a dataset: every case, every repeat, every tagger.
 
-The verdicts come from exactly the pipeline ``analyse`` uses (``plan_analysis`` +
-``run_analysis``). Role inference runs as it would for a user; the labelled candidate
-only scores it, unless ``use_labelled_candidate`` is set. A run that fails, or that is
-partial (some chunks failed), is counted apart and never scored as a negative; so is a
+The verdicts come from exactly the pipeline ``analyse`` uses: each case is prepared and
+run by the application layer (:mod:`transcript_judge.service`), as a user's file is.
+Role inference runs as it would for a user; the labelled candidate only scores it, unless
+``use_labelled_candidate`` is set. A run that fails, or that is partial (some chunks
+failed), is counted apart and never scored as a negative; so is a
 case whose transcript can't be read (``Dataset.unreadable``), which fails without a call.
 """
 
@@ -15,13 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from ..analysis import run_analysis
-from ..errors import LLMError, ReplayMissError, TranscriptJudgeError
+from .. import service
+from ..errors import InputError, LLMError, NoCandidateError, ReplayMissError, TranscriptJudgeError
 from ..llm.base import LLM, ChatRequest, ChatResult
 from ..llm.settings import ClientSettings
-from ..planning import DEFAULT_CONCURRENCY, AnalysisSettings, Plan, TaggerName, plan_analysis
+from ..planning import DEFAULT_CONCURRENCY, AnalysisSettings, TaggerName
 from ..report.model import Report
-from ..roles import assign_roles
 from ..rubric import Rubric
 from ..schema import Verdict
 from .dataset import Case, Dataset
@@ -96,26 +96,39 @@ class BoundedLLM:
 ProgressCallback = Callable[[CaseRun], None]
 
 
-def _plan_case(
-    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: TaggerName, repeat: int
-) -> tuple[CaseRun, Plan | None]:
-    """Roles (inferred as for a user) and the plan; the plan is None when the case fails here."""
-    run = CaseRun(case_id=case.id, tagger=tagger, repeat=repeat, status="failed")
+def prepare_case(
+    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: TaggerName
+) -> service.Prepared:
+    """A case as :mod:`.service` prepares a user's file: roles inferred as for a user
+    (unless ``use_labelled_candidate``), then planned.
+
+    Raises:
+        TranscriptJudgeError: the transcript is unreadable, or has no candidate to judge.
+    """
     transcript = dataset.transcripts.get(case.id)
     if transcript is None:  # unreadable (load_dataset(fail_fast=False)): a failed case
-        run.error = dataset.unreadable.get(case.id, f"{case.transcript} can't be read")
-        return run, None
+        raise InputError(dataset.unreadable.get(case.id, f"{case.transcript} can't be read"))
+    candidate = case.candidate if settings.use_labelled_candidate else None
     try:
-        roles = assign_roles(transcript, candidate=case.candidate if settings.use_labelled_candidate else None)
+        roles = service.attribute(transcript, service.ReadChoices(candidate=candidate))
     except TranscriptJudgeError as e:
-        run.error = f"role inference: {e.message}"
-        return run, None
-    run.inferred_candidate, run.role_method = roles.candidate, roles.method
+        raise NoCandidateError(f"role inference: {e.message}", hint=e.hint) from e
+    analysis = replace(settings.analysis, tagger=tagger)
+    return service.prepare(transcript, roles, source_name=case.transcript, rubric=rubric, settings=analysis)
+
+
+def _plan_case(
+    case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: TaggerName, repeat: int
+) -> tuple[CaseRun, service.Prepared | None]:
+    """The run's record and the prepared case; None when the case fails here (a failed run)."""
+    run = CaseRun(case_id=case.id, tagger=tagger, repeat=repeat, status="failed")
     try:
-        return run, plan_analysis(transcript, roles, rubric, replace(settings.analysis, tagger=tagger))
+        prepared = prepare_case(case, dataset, rubric, settings, tagger)
     except TranscriptJudgeError as e:
         run.error = e.message
         return run, None
+    run.inferred_candidate, run.role_method = prepared.roles.candidate, prepared.roles.method
+    return run, prepared
 
 
 def _record(run: CaseRun, r: Report) -> CaseRun:
@@ -146,14 +159,12 @@ async def _run_one(
     llm: LLM | None,
 ) -> CaseRun:
     started = time.monotonic()
-    run, plan = _plan_case(case, dataset, rubric, settings, tagger, repeat)
-    if plan is None:
+    run, prepared = _plan_case(case, dataset, rubric, settings, tagger, repeat)
+    if prepared is None:
         run.wall_s = time.monotonic() - started
         return run
     try:
-        result = await run_analysis(
-            plan, llm if tagger == "llm" else None, source_name=case.transcript, repeat_index=repeat
-        )
+        result = await service.run(prepared, llm, repeat_index=repeat)
     except ReplayMissError as e:
         run.status, run.error = "missing", e.message
     except LLMError:
@@ -187,12 +198,12 @@ async def run_eval_batch(
     started = time.monotonic()
     for case in dataset.cases:
         for repeat in range(settings.repeats):
-            run, plan = _plan_case(case, dataset, rubric, settings, "llm", repeat)
-            if plan is None:
+            run, prepared = _plan_case(case, dataset, rubric, settings, "llm", repeat)
+            if prepared is None:
                 runs.append(run)
             else:
                 pending.append(run)
-                jobs.append(BatchJob(plan=plan, source_name=case.transcript, repeat_index=repeat))
+                jobs.append(BatchJob(plan=prepared.plan, source_name=case.transcript, repeat_index=repeat))
     if jobs:
         fronts: list[LLM] = []  # one stack in front of the batch, shared by every case
 

@@ -13,16 +13,18 @@ import contextlib
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..analysis import AnalysisResult, run_analysis
+from .. import service
+from ..analysis import AnalysisResult
 from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError, TranscriptJudgeError
-from ..llm.base import stream_progress
+from ..llm.base import LLM, stream_progress
 from ..llm.factory import build_llm
-from ..planning import Plan
 from ..report import format_for_path
 from ..report.model import Report
 from ..rubric import Rubric, load_rubric
@@ -37,25 +39,32 @@ from .common import (
     structured_output_option,
     timeout_option,
 )
-from .one_file import AnalyseOptions, deliver, finish_report, prepare
+from .one_file import AnalyseOptions, Prepared, deliver, prepare
 from .progress import StreamTally, call_printer, event_printer, heartbeat, show_retries, summary_line
 
 __all__ = ["analyse", "schema"]
 
 
-async def _run(
-    plan: Plan, session: RunSession, cfg: ResolvedConfig | None, *, source_name: str, verbose: bool
-) -> AnalysisResult:
-    """Run the pipeline with the session's LLM stack (or none: the keyword baseline)."""
-    if cfg is None:
-        return await run_analysis(plan, None, source_name=source_name, on_event=event_printer(verbose))
+async def _run(prepared: Prepared, session: RunSession, cfg: ResolvedConfig, *, verbose: bool) -> AnalysisResult:
+    """Run the file through the service, with the session's LLM stack (or none: the
+    keyword baseline)."""
+    on_event = event_printer(verbose)
+    if not prepared.use_llm:
+        return await service.run(prepared.ready, None, on_event=on_event)
     client = build_llm(cfg.client, modes=session.store)
-    llm = session.wrap(client)
     tally = StreamTally()
     stream_progress.set(tally)  # tasks inherit it: each streaming call reports its tokens
-    beat = asyncio.create_task(heartbeat(llm.stats, tally=tally)) if verbose else None
+    beat: asyncio.Task[None] | None = None
+
+    def wrap(llm: LLM) -> LLM:
+        nonlocal beat
+        stack = session.wrap(llm)
+        if verbose:
+            beat = asyncio.create_task(heartbeat(stack.stats, tally=tally))
+        return stack
+
     try:
-        return await run_analysis(plan, llm, source_name=source_name, on_event=event_printer(verbose))
+        return await service.run(prepared.ready, client, wrap=wrap, on_event=on_event)
     finally:
         if beat is not None:
             beat.cancel()
@@ -132,98 +141,100 @@ async def _run(
 @click.option(
     "--poll-interval", type=float, default=10.0, show_default=True, help="With --batch: seconds between status checks."
 )
-def analyse(
-    files: tuple[Path, ...],
-    output: Path | None,
-    fmt: str | None,
-    candidate: str | None,
-    all_speech: bool,
-    rubric_path: Path | None,
-    model: str | None,
-    base_url: str | None,
-    config_path: str | None,
-    structured_output: str | None,
-    timeout_s: float | None,
-    judge_mode: str | None,
-    tagger: str | None,
-    require_llm: bool,
-    concurrency: int | None,
-    chunk_tokens: int | None,
-    input_format: str | None,
-    max_file_mb: float | None,
-    max_cost: float | None,
-    max_tokens: int | None,
-    verbose: bool,
-    quiet: bool,
-    debug: bool,
-    log_transcript: bool,
-    no_cache: bool,
-    resume: bool,
-    trace_path: Path | None,
-    trace_content: bool,
-    redact: bool,
-    redact_names: bool,
-    redact_name: tuple[str, ...],
-    batch: bool,
-    poll_interval: float,
-) -> None:
+def analyse(**options: Any) -> None:
     """Analyse FILE(s): strengths and red flags of the candidate, with quotes."""
-    setup_logging(verbose, log_transcript=log_transcript, debug=debug)
-    if verbose and not (debug and log_transcript):
-        show_retries()
-    if resume and no_cache:
+    sys.exit(analyse_files(AnalyseArgs(**options)))
+
+
+@dataclass(frozen=True)
+class AnalyseArgs:
+    """What ``analyse`` was asked: one field per option above, named as click names it."""
+
+    files: tuple[Path, ...]
+    output: Path | None
+    fmt: str | None
+    candidate: str | None
+    all_speech: bool
+    rubric_path: Path | None
+    model: str | None
+    base_url: str | None
+    config_path: str | None
+    structured_output: str | None
+    timeout_s: float | None
+    judge_mode: str | None
+    tagger: str | None
+    require_llm: bool
+    concurrency: int | None
+    chunk_tokens: int | None
+    input_format: str | None
+    max_file_mb: float | None
+    max_cost: float | None
+    max_tokens: int | None
+    verbose: bool
+    quiet: bool
+    debug: bool
+    log_transcript: bool
+    no_cache: bool
+    resume: bool
+    trace_path: Path | None
+    trace_content: bool
+    redact: bool
+    redact_names: bool
+    redact_name: tuple[str, ...]
+    batch: bool
+    poll_interval: float
+
+    def per_file(self) -> AnalyseOptions:
+        """The choices that shape each file's run (:mod:`.one_file`)."""
+        return AnalyseOptions(**{name: getattr(self, name) for name in AnalyseOptions.__dataclass_fields__})
+
+    def config(self) -> ResolvedConfig:
+        return resolve_config(
+            model=self.model,
+            base_url=self.base_url,
+            config_path=self.config_path,
+            concurrency=self.concurrency,
+            chunk_tokens=self.chunk_tokens,
+            structured_output=self.structured_output,
+            timeout_s=self.timeout_s,
+            judge_mode=self.judge_mode,
+        )
+
+
+def _check(args: AnalyseArgs) -> None:
+    """Refuse combinations of options that can't work, before anything is read."""
+    if args.resume and args.no_cache:
         raise ConfigError("--resume works through the cache; it can't be combined with --no-cache.")
-    if resume and batch:
+    if args.resume and args.batch:
         raise ConfigError("--batch resumes by itself (re-run the same command); drop --resume.")
-    cfg = resolve_config(
-        model=model,
-        base_url=base_url,
-        config_path=config_path,
-        concurrency=concurrency,
-        chunk_tokens=chunk_tokens,
-        structured_output=structured_output,
-        timeout_s=timeout_s,
-        judge_mode=judge_mode,
-    )
-    rubric = load_rubric(rubric_path)
-    opts = AnalyseOptions(
-        fmt=fmt,
-        candidate=candidate,
-        all_speech=all_speech,
-        tagger=tagger,
-        require_llm=require_llm,
-        input_format=input_format,
-        max_file_mb=max_file_mb,
-        max_cost=max_cost,
-        max_tokens=max_tokens,
-        verbose=verbose,
-        quiet=quiet,
-        no_cache=no_cache,
-        resume=resume,
-        trace_path=trace_path,
-        trace_content=trace_content,
-        redact=redact,
-        redact_names=redact_names,
-        redact_name=redact_name,
-    )
-    if batch:
+    if len(args.files) > 1 and args.output is not None and args.output.suffix:
+        raise ConfigError("With several files, -o names a folder (each report is written there).")
+
+
+def analyse_files(args: AnalyseArgs) -> int:
+    """Analyse every file (or batch them); the exit code (:func:`.common.combined_exit_code`)."""
+    setup_logging(args.verbose, log_transcript=args.log_transcript, debug=args.debug)
+    if args.verbose and not (args.debug and args.log_transcript):
+        show_retries()
+    _check(args)
+    cfg = args.config()
+    rubric = load_rubric(args.rubric_path)
+    opts = args.per_file()
+    if args.batch:
         from .batch_run import analyse_batch
 
-        sys.exit(analyse_batch(files, output, cfg, rubric, opts, poll_interval=poll_interval))
-    if len(files) == 1:
-        code = _analyse_one(files[0], output, cfg, rubric, opts)  # errors propagate: one clear message
-        sys.exit(code)
-    if output is not None and output.suffix:
-        raise ConfigError("With several files, -o names a folder (each report is written there).")
+        return analyse_batch(args.files, args.output, cfg, rubric, opts, poll_interval=args.poll_interval)
+    if len(args.files) == 1:
+        return _analyse_one(args.files[0], args.output, cfg, rubric, opts)  # errors propagate: one clear message
     codes: list[int] = []
-    for file in files:
+    for file in args.files:
         try:
-            target = _report_path(output, file, fmt) if output else None
+            target = _report_path(args.output, file, args.fmt) if args.output else None
             codes.append(_analyse_one(file, target, cfg, rubric, opts))
         except TranscriptJudgeError as e:
             err_console.print(f"[bold red]error:[/] {file}: {e}", highlight=False)
             codes.append(e.exit_code)
-    sys.exit(combined_exit_code(codes))
+    return combined_exit_code(codes)
 
 
 def _report_path(folder: Path, file: Path, fmt: str | None) -> Path:
@@ -251,10 +262,8 @@ def _analyse_one(file: Path, output: Path | None, cfg: ResolvedConfig, rubric: R
     ):
         if opts.resume:
             _announce_resume(session, cfg.client.endpoint, quiet=opts.quiet)
-        result = asyncio.run(
-            _run(prepared.plan, session, cfg if prepared.use_llm else None, source_name=file.name, verbose=opts.verbose)
-        )
-        report = finish_report(prepared, session, result.report)
+        result = asyncio.run(_run(prepared, session, cfg, verbose=opts.verbose))
+        report = session.finish(result.report)
         stats = session.tracer.stats if session.tracer is not None else None
     code = deliver(prepared, report, output, opts)
     if not opts.quiet:

@@ -133,3 +133,17 @@ async def test_a_call_waiting_to_be_retried_shows_as_retrying_while_it_waits(
         report = (await http.get(done["links"]["report_json"])).json()
     assert seen == ["analysing", "retrying"]  # while the call waited to retry, the page said so
     assert done["state"] == "done" and report["usage"]["retries"] == 1
+
+
+async def test_an_upload_over_the_servers_budget_fails_before_anything_is_sent(make_app: MakeApp) -> None:
+    # The web runs prepare through the service like the CLI, so `serve --max-tokens` holds.
+    from transcript_judge.service import Budget
+
+    fake = scripted()
+    app = make_app(llm_factory=lambda: fake, budget=Budget(max_tokens=10))
+    async with running(app) as http:
+        analysis_id = (await upload_api(http, vtt(INTERVIEW))).json()["id"]
+        view = await wait_for(http, analysis_id)
+        assert view["state"] == "failed"
+        assert "over --max-tokens 10" in view["message"] and "Nothing was sent" in view["message"]
+    assert fake.requests == []

@@ -56,20 +56,11 @@ def analyse_batch(
             "--batch sends the analyses to a model, and none is configured.",
             hint="Set OPENAI_API_KEY, or drop --batch for the keyword baseline.",
         )
-    many = len(files) > 1
-    if many and output is not None and output.suffix:
-        raise ConfigError("With several files, -o names a folder (each report is written there).")
     codes: list[int] = []
-    prepared: list[Prepared] = []
-    for file in files:
-        try:
-            prepared.append(prepare(file, cfg, rubric, opts))
-        except TranscriptJudgeError as e:
-            err_console.print(f"[bold red]error:[/] {file}: {e}", highlight=False)
-            codes.append(e.exit_code)
+    prepared = _prepare_all(files, cfg, rubric, opts, codes)
     if not prepared:
         return combined_exit_code(codes)
-
+    many = len(files) > 1
     with Store.open() as store, contextlib.ExitStack() as runs:
         # Each file's run as in a synchronous analyse: its trace, its cache linked to it (so
         # that `forget` deletes its answers), marked failed or interrupted by what stopped it.
@@ -79,30 +70,7 @@ def analyse_batch(
             )
             for p in prepared
         ]
-        jobs = [BatchJob(plan=p.plan, source_name=p.file.name) for p in prepared]
-
-        def wrap(llm: LLM, job: int) -> LLM:
-            # Answers already in the cache never join the batch; new ones are written as they land.
-            return sessions[job].wrap(llm)
-
-        with _progress_bar(opts) as on_progress:
-
-            async def go() -> list[AnalysisResult | TranscriptJudgeError]:
-                http = http_client_factory()
-                try:
-                    return await run_batch(
-                        jobs,
-                        cfg.client,
-                        settings=BatchSettings(poll_interval_s=poll_interval),
-                        http_client=http,
-                        on_progress=on_progress,
-                        wrap=wrap,
-                    )
-                finally:
-                    if http is not None:
-                        await http.aclose()
-
-            results = asyncio.run(go())
+        results = asyncio.run(_send(prepared, sessions, cfg, opts, poll_interval))
         history = History(store)
         for p, session, result in zip(prepared, sessions, results, strict=True):
             if isinstance(result, AnalysisResult):
@@ -115,6 +83,50 @@ def analyse_batch(
                 err_console.print(f"[bold red]error:[/] {p.file}: {result}", highlight=False)
                 codes.append(result.exit_code)
     return combined_exit_code(codes)
+
+
+def _prepare_all(
+    files: tuple[Path, ...], cfg: ResolvedConfig, rubric: Rubric, opts: AnalyseOptions, codes: list[int]
+) -> list[Prepared]:
+    """Every file that can be prepared; each that can't says why, and adds its exit code."""
+    prepared: list[Prepared] = []
+    for file in files:
+        try:
+            prepared.append(prepare(file, cfg, rubric, opts))
+        except TranscriptJudgeError as e:
+            err_console.print(f"[bold red]error:[/] {file}: {e}", highlight=False)
+            codes.append(e.exit_code)
+    return prepared
+
+
+async def _send(
+    prepared: list[Prepared],
+    sessions: list[RunSession],
+    cfg: ResolvedConfig,
+    opts: AnalyseOptions,
+    poll_interval: float,
+) -> list[AnalysisResult | TranscriptJudgeError]:
+    """Every prepared file's chunks through the Batch API, each behind its own run's stack."""
+    jobs = [BatchJob(plan=p.plan, source_name=p.file.name) for p in prepared]
+
+    def wrap(llm: LLM, job: int) -> LLM:
+        # Answers already in the cache never join the batch; new ones are written as they land.
+        return sessions[job].wrap(llm)
+
+    http = http_client_factory()
+    try:
+        with _progress_bar(opts) as on_progress:
+            return await run_batch(
+                jobs,
+                cfg.client,
+                settings=BatchSettings(poll_interval_s=poll_interval),
+                http_client=http,
+                on_progress=on_progress,
+                wrap=wrap,
+            )
+    finally:
+        if http is not None:
+            await http.aclose()
 
 
 @contextlib.contextmanager

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..config import ResolvedConfig, resolve_config
-from ..errors import ConfigError
 from ..ingest import DEFAULT_MAX_BYTES
 from .common import err_console, setup_logging
 
@@ -42,6 +41,8 @@ class ServeOptions:
     chunk_tokens: int | None
     max_file_mb: float
     max_jobs: int
+    max_cost: float | None
+    max_tokens: int | None
     no_trace: bool
     verbose: bool
 
@@ -85,6 +86,8 @@ class ServeOptions:
     help="Refuse uploads larger than this.",
 )
 @click.option("--max-jobs", type=int, default=2, show_default=True, help="Analyses run at once; the rest queue.")
+@click.option("--max-cost", type=float, help="Refuse an upload whose estimated cost (USD) is higher.")
+@click.option("--max-tokens", type=int, help="Refuse an upload whose estimated tokens are more.")
 @click.option("--no-trace", is_flag=True, help="Don't append per-call trace lines to TJ_HOME/traces.")
 @click.option("-v", "--verbose", is_flag=True, help="Log requests and progress.")
 def serve(**options: Any) -> None:
@@ -111,12 +114,9 @@ def serve_with(opts: ServeOptions) -> None:
         concurrency=opts.concurrency,
         chunk_tokens=opts.chunk_tokens,
     )
-    use_llm = opts.tagger != "lexical" and cfg.llm_configured
-    if opts.tagger == "llm" and not cfg.llm_configured:
-        raise ConfigError(
-            "No model is configured, and --tagger llm was asked for.",
-            hint="Set OPENAI_API_KEY (or TJ_API_KEY), or --base-url for a local server.",
-        )
+    from ..service import choose_tagger
+
+    use_llm = choose_tagger(opts.tagger, llm_configured=cfg.llm_configured) == "llm"
     settings = _web_settings(opts, cfg, use_llm=use_llm)
     settings.check()  # before binding: a refused bind never listens, even for a moment
     sock = bind(opts.host, opts.port)
@@ -133,6 +133,7 @@ def serve_with(opts: ServeOptions) -> None:
 
 
 def _web_settings(opts: ServeOptions, cfg: ResolvedConfig, *, use_llm: bool) -> WebSettings:
+    from ..service import Budget
     from ..web import WebSettings
 
     return WebSettings(
@@ -145,6 +146,7 @@ def _web_settings(opts: ServeOptions, cfg: ResolvedConfig, *, use_llm: bool) -> 
         rubrics=opts.rubrics,
         trace=not opts.no_trace,
         analysis=cfg.analysis_settings(tagger="llm" if use_llm else "lexical"),
+        budget=Budget(opts.max_cost, opts.max_tokens),
     )
 
 

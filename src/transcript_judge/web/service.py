@@ -185,6 +185,7 @@ class Service:
             rubric=self.rubrics.get(options.rubric),
             settings=self.settings.analysis,
             max_bytes=max(self.settings.max_upload_bytes, len(data)),
+            budget=self.settings.budget,
         )
 
     def _work(self, analysis_id: str, name: str, options: UploadOptions) -> Callable[[Job], Any]:

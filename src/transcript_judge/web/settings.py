@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..ingest import DEFAULT_MAX_BYTES
 from ..planning import AnalysisSettings
+from ..service import UNLIMITED, Budget
 
 __all__ = ["MIN_TOKEN_BITS", "MIN_TOKEN_LENGTH", "WebSettings", "is_loopback", "token_bits", "token_problem"]
 
@@ -97,6 +98,7 @@ class WebSettings:
         max_jobs: analyses run at once; the rest wait as "queued".
         rubrics: extra rubric files offered in the form, besides the bundled ones.
         analysis: the model, tagger, chunking and concurrency of every run.
+        budget: the most an upload's run may spend (estimated before anything is sent).
         store_path: the SQLite store (default: ``TJ_HOME``'s).
         trace: append a per-call trace (no transcript text) like the CLI does.
     """
@@ -109,6 +111,7 @@ class WebSettings:
     max_jobs: int = 2
     rubrics: tuple[Path, ...] = ()
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    budget: Budget = UNLIMITED
     store_path: Path | None = None
     trace: bool = True
 

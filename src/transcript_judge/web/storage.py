@@ -38,6 +38,7 @@ history's own table; :class:`History` has no method for them yet.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,6 +59,19 @@ STALE_AFTER_S = 30.0
 #: The digest of a run's transcript before its job has parsed it.
 NOT_PARSED_YET = ""
 _COPY_CHUNK = 1 << 20
+
+def _copy_spooled(c: sqlite3.Connection, analysis_id: str, spooled: Path) -> None:
+    """The spool file into a new upload blob, 1 MB at a time (never whole in memory)."""
+    size = spooled.stat().st_size
+    cursor = c.execute(
+        "INSERT INTO web_blobs (analysis_id, kind, data) VALUES (?, 'upload', zeroblob(?))", (analysis_id, size)
+    )
+    assert cursor.lastrowid is not None
+    with c.blobopen("web_blobs", "data", cursor.lastrowid) as blob, spooled.open("rb") as fh:
+        while size > 0 and (piece := fh.read(min(_COPY_CHUNK, size))):
+            blob.write(piece)
+            size -= len(piece)
+
 
 @dataclass(frozen=True)
 class UploadInfo:
@@ -144,11 +158,10 @@ class WebStore:
                 resumed_from=resumed_from,
             )
         )
-        now = now_iso()
         with self.store.transaction() as c:
             c.execute(
                 "INSERT INTO web_uploads (analysis_id, upload_name, heartbeat_at) VALUES (?, ?, ?)",
-                (analysis_id, upload_name, now),
+                (analysis_id, upload_name, now_iso()),
             )
             if copy_from is not None:  # SQLite copies the blob; it never passes through Python
                 c.execute(
@@ -162,16 +175,7 @@ class WebStore:
                 )
             else:
                 assert spooled is not None
-                size = spooled.stat().st_size
-                cursor = c.execute(
-                    "INSERT INTO web_blobs (analysis_id, kind, data) VALUES (?, 'upload', zeroblob(?))",
-                    (analysis_id, size),
-                )
-                assert cursor.lastrowid is not None
-                with c.blobopen("web_blobs", "data", cursor.lastrowid) as blob, spooled.open("rb") as fh:
-                    while size > 0 and (piece := fh.read(min(_COPY_CHUNK, size))):
-                        blob.write(piece)
-                        size -= len(piece)
+                _copy_spooled(c, analysis_id, spooled)
 
     def planned(self, analysis_id: str, *, digest: str, chunks: int, turns: bytes | None = None) -> None:
         """The job parsed and planned the upload: record the transcript's digest (what

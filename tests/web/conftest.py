@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from transcript_judge.chunking import ChunkingSettings
 from transcript_judge.planning import AnalysisSettings
 from transcript_judge.web import WebSettings, create_app
+from transcript_judge.web.actions import LLMFactory
 from transcript_judge.web.server import bind, make_server, url_of
-from transcript_judge.web.service import LLMFactory
 
 BASE = "http://127.0.0.1:8000"
 TERMINAL = {"candidate_needed", "done", "partial", "failed", "interrupted"}

@@ -99,7 +99,7 @@ ProgressCallback = Callable[[CaseRun], None]
 def prepare_case(
     case: Case, dataset: Dataset, rubric: Rubric, settings: EvalSettings, tagger: TaggerName
 ) -> service.Prepared:
-    """A case as :mod:`.service` prepares a user's file: roles inferred as for a user
+    """A case as :mod:`transcript_judge.service` prepares a user's file: roles inferred as for a user
     (unless ``use_labelled_candidate``), then planned.
 
     Raises:

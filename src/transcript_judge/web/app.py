@@ -27,10 +27,10 @@ from ..config import ResolvedConfig, resolve_config
 from ..llm.base import LLM
 from ..llm.factory import build_llm
 from . import api, pages
+from .actions import LLMFactory, Service
 from .jobs import JobRunner
 from .pipeline import RubricCatalogue
 from .security import Guard, clip
-from .service import LLMFactory, Service
 from .settings import WebSettings
 from .storage import WebStore
 from .uploads import sweep

@@ -17,11 +17,11 @@ from jinja2 import Environment
 from ..errors import RubricError
 from ..ingest import available_formats
 from ..report.model import NOTICE, Report
+from .actions import AnalysisView, Service
 from .api.common import service_of
 from .api.submit import read_upload
 from .pipeline import UploadOptions
 from .security import check_form_csrf, clip, csrf_token
-from .service import AnalysisView, Service
 from .views import report_view
 
 __all__ = ["page", "router"]

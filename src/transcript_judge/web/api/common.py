@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
+from ..actions import AnalysisView, Service
 from ..security import check_api_csrf, clip
-from ..service import AnalysisView, Service
 from .schemas import Problem
 
 __all__ = ["ServiceDep", "csrf_ok", "found", "problem", "service_of"]

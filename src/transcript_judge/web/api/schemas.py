@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..service import AnalysisView
+from ..actions import AnalysisView
 
 __all__ = ["AnalysisList", "AnalysisOut", "Deleted", "Links", "Problem", "Question", "out"]
 

@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from ...errors import RubricError
+from ..actions import Service
 from ..pipeline import UploadOptions
-from ..service import Service
 from ..uploads import MAX_FIELD_BYTES, UploadForm, read_upload_form
 from .common import ServiceDep, csrf_ok, found, problem
 from .schemas import AnalysisOut, Problem, out

@@ -189,7 +189,7 @@ async def test_the_post_returns_at_once_and_parsing_waits_for_a_slot(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An upload is parsed in its job, at most --max-jobs at a time; the POST doesn't wait."""
-    from transcript_judge.web import service as service_module
+    from transcript_judge.web import actions as service_module
 
     gate = threading.Event()
     lock = threading.Lock()

@@ -153,7 +153,7 @@ async def test_the_report_page_shows_the_turns_its_job_kept_without_parsing_agai
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from transcript_judge.ingest import Source, parse_source
-    from transcript_judge.web import service as service_module
+    from transcript_judge.web import actions as service_module
     from transcript_judge.web.pipeline import decode_turns, encode_turns
 
     data = vtt(INTERVIEW)

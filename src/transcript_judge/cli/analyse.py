@@ -147,14 +147,12 @@ def analyse(**options: Any) -> None:
 
 
 @dataclass(frozen=True)
-class AnalyseArgs:
-    """What ``analyse`` was asked: one field per option above, named as click names it."""
+class AnalyseArgs(AnalyseOptions):
+    """What ``analyse`` was asked: one field per option above, named as click names it
+    (the per-file choices, :class:`.one_file.AnalyseOptions`, and the rest)."""
 
     files: tuple[Path, ...]
     output: Path | None
-    fmt: str | None
-    candidate: str | None
-    all_speech: bool
     rubric_path: Path | None
     model: str | None
     base_url: str | None
@@ -162,31 +160,12 @@ class AnalyseArgs:
     structured_output: str | None
     timeout_s: float | None
     judge_mode: str | None
-    tagger: str | None
-    require_llm: bool
     concurrency: int | None
     chunk_tokens: int | None
-    input_format: str | None
-    max_file_mb: float | None
-    max_cost: float | None
-    max_tokens: int | None
-    verbose: bool
-    quiet: bool
     debug: bool
     log_transcript: bool
-    no_cache: bool
-    resume: bool
-    trace_path: Path | None
-    trace_content: bool
-    redact: bool
-    redact_names: bool
-    redact_name: tuple[str, ...]
     batch: bool
     poll_interval: float
-
-    def per_file(self) -> AnalyseOptions:
-        """The choices that shape each file's run (:mod:`.one_file`)."""
-        return AnalyseOptions(**{name: getattr(self, name) for name in AnalyseOptions.__dataclass_fields__})
 
     def config(self) -> ResolvedConfig:
         return resolve_config(
@@ -219,7 +198,7 @@ def analyse_files(args: AnalyseArgs) -> int:
     _check(args)
     cfg = args.config()
     rubric = load_rubric(args.rubric_path)
-    opts = args.per_file()
+    opts: AnalyseOptions = args  # what each file's run needs of them
     if args.batch:
         from .batch_run import analyse_batch
 

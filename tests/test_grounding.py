@@ -82,7 +82,8 @@ async def test_made_up_and_interviewer_quotes_are_dropped() -> None:
     r = (await run_analysis(plan, FakeLLM(respond), source_name="x.vtt")).report
     mo = next(f for f in r.red_flags if f.criterion_id == "model_obsession")
     pt = next(f for f in r.red_flags if f.criterion_id == "prompt_tinkering")
-    assert mo.verdict == pt.verdict == "insufficient_evidence"
+    for f in (mo, pt):  # no conclusion: thin evidence where it was asked about, else not probed
+        assert f.verdict == ("insufficient_evidence" if f.probed else "not_probed")
     assert not mo.quotes and not pt.quotes
     dropped = [w for w in r.warnings if w.kind == "quote_dropped"]
     assert any("interviewer said it" in w.message for w in dropped)

@@ -117,7 +117,8 @@ async def test_refusal_is_a_chunk_outcome(respx_mock: respx.MockRouter, http: ht
     result = await run_analysis(_plan(), _llm(http), source_name="x.vtt")
     assert result.outcomes[0].status == "refused"
     assert result.report.partial and result.report.coverage.chunks_failed == 1
-    assert all(f.verdict == "insufficient_evidence" for f in result.report.findings)
+    # nothing was judged: no conclusion for any criterion (and "not probed" where no question asked for it)
+    assert all(f.verdict == ("insufficient_evidence" if f.probed else "not_probed") for f in result.report.findings)
 
 
 @respx.mock(base_url=BASE_URL)

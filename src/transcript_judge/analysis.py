@@ -10,7 +10,9 @@ Each step is a module of its own, and this one only runs them in order:
    candidate's language (:mod:`.language`);
 4. :mod:`.evidence` — every quote checked against the transcript;
 5. :mod:`.aggregation` — the chunks' verdicts become one per criterion;
-6. :mod:`.reporting` — the report, its warnings, coverage and usage.
+6. :mod:`.probes` and :mod:`.followups` (beside the calls, too) — what the interview
+   asked: a criterion no question probed is *not probed*, and what to ask next round;
+7. :mod:`.reporting` — the report, its warnings, coverage and usage.
 
 ``analyse``, the web app, batch and ``eval`` all go through :func:`run_analysis`, so the
 evaluation harness measures exactly what users get.
@@ -26,11 +28,13 @@ from dataclasses import dataclass
 from .aggregation import aggregate
 from .events import Event, EventCallback
 from .evidence import ground_outcomes
+from .followups import apply_probes, suggest_follow_ups
 from .injection import InjectionHit, detect_injection
 from .judge import ChunkOutcome
 from .language import detect_language
 from .llm.base import LLM
 from .planning import Plan
+from .probes import interview_coverage
 from .report.model import Report, Warning
 from .reporting import RunFacts, build_report, partial_warning, run_warnings
 from .taggers import KeywordBaseline, Tagging
@@ -94,22 +98,29 @@ async def run_analysis(
     # Language detection and the injection scan need only the transcript: run them on a
     # thread while the model calls are in flight, off the critical path.
     checks = asyncio.create_task(asyncio.to_thread(_transcript_checks, plan))
+    asked = asyncio.create_task(asyncio.to_thread(interview_coverage, plan.transcript, plan.roles, plan.rubric))
     try:
         tagging = await _tag(plan, llm, repeat_index, on_event)
     except BaseException:
         checks.cancel()
+        asked.cancel()
         raise
     injection_hits, language = await checks
+    interview = await asked
     outcomes = tagging.outcomes
 
     warnings = run_warnings(plan, outcomes, injection_hits, list(extra_warnings or []), lexical=lexical)
     tally: Counter[str] = Counter()
     findings = aggregate(plan.rubric, ground_outcomes(outcomes, warnings, tally))
+    findings = apply_probes(findings, plan.rubric, interview)
+    follow_ups = suggest_follow_ups(findings, plan.rubric, interview, plan.transcript, plan.roles)
     partial = partial_warning(outcomes)
     if partial is not None:
         warnings.append(partial)
     facts = RunFacts(source_name, lexical, language, batch_pricing, time.monotonic() - started)
-    report = build_report(plan, outcomes, findings, warnings, tally, facts)
+    report = build_report(plan, outcomes, findings, warnings, tally, facts).model_copy(
+        update={"interview": interview, "follow_ups": follow_ups}
+    )
     if on_event:
         on_event(Event("done", len(outcomes), status="partial" if partial else "ok"))
     return AnalysisResult(report, outcomes, tagging.concurrency_lowest, tagging.backoffs)

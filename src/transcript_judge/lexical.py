@@ -20,7 +20,7 @@ from .chunking import Chunk, ChunkLine
 from .rubric import Criterion, Rubric
 from .schema import QUOTE_MAX_CHARS, Assessment, QuoteRef
 
-__all__ = ["LexicalTagger"]
+__all__ = ["LexicalTagger", "cue_pattern", "sentences_of"]
 
 _SENTENCE = re.compile(r"[^.!?…]+[.!?…]*")
 _SENTENCE_PUNCT = ".!?…"
@@ -34,7 +34,8 @@ _CONFIDENCE = 0.5
 
 
 @cache
-def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+def cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Any of ``cues`` as whole words, case-insensitive (None for no cues)."""
     if not cues:
         return None
     alternatives = sorted((re.escape(c) for c in cues), key=len, reverse=True)
@@ -49,11 +50,16 @@ def _line_filter(cues: tuple[str, ...]) -> re.Pattern[str] | None:
     a cue ending in such punctuation could match in a sentence and not in its line."""
     if any(c.rstrip()[-1:] in _SENTENCE_PUNCT for c in cues):
         return None
-    return _cue_pattern(cues)
+    return cue_pattern(cues)
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of ``text``, each cut after its sentence-ending punctuation."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
 def _sentences(line: ChunkLine) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(line.text) if s.strip()]
+    return sentences_of(line.text)
 
 
 class _Lines:
@@ -88,7 +94,7 @@ def _hits(
     criterion: Criterion, lines: _Lines, questions_only: bool, *, first_only: bool = False
 ) -> list[tuple[int, str]]:
     cues = tuple(criterion.cues)
-    pattern = _cue_pattern(cues)
+    pattern = cue_pattern(cues)
     if pattern is None:
         return []
     prefilter = _line_filter(cues)

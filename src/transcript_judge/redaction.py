@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .report.model import Finding, Report, Warning
+from .report.model import Finding, FollowUp, InterviewCoverage, Quote, Report, Warning
 from .transcript import Transcript
 
 __all__ = ["Redaction", "Redactor", "redact_transcript", "restore_report", "restore_text", "speaker_names"]
@@ -163,6 +163,23 @@ def _restore_finding(f: Finding, r: Redaction) -> Finding:
     return f.model_copy(update={"rationale": restore_text(f.rationale, r), "quotes": quotes})
 
 
+def _restore_quote(q: Quote, r: Redaction) -> Quote:
+    return q.model_copy(update={"text": restore_text(q.text, r)})
+
+
+def _restore_interview(iv: InterviewCoverage | None, r: Redaction) -> InterviewCoverage | None:
+    if iv is None:
+        return None
+    probes = [p.model_copy(update={"quote": _restore_quote(p.quote, r)}) for p in iv.probes]
+    talk = [s.model_copy(update={"speaker": restore_text(s.speaker, r)}) for s in iv.talk_time]
+    return iv.model_copy(update={"probes": probes, "talk_time": talk})
+
+
+def _restore_follow_up(f: FollowUp, r: Redaction) -> FollowUp:
+    mention = _restore_quote(f.mention, r) if f.mention is not None else None
+    return f.model_copy(update={"question": restore_text(f.question, r), "mention": mention})
+
+
 def _restore_warning(w: Warning, r: Redaction) -> Warning:
     quote = restore_text(w.quote, r) if w.quote is not None else None
     return w.model_copy(update={"message": restore_text(w.message, r), "quote": quote})
@@ -182,5 +199,7 @@ def restore_report(report: Report, redaction: Redaction) -> Report:
             "strengths": [_restore_finding(f, redaction) for f in report.strengths],
             "red_flags": [_restore_finding(f, redaction) for f in report.red_flags],
             "warnings": [note, *(_restore_warning(w, redaction) for w in report.warnings)],
+            "interview": _restore_interview(report.interview, redaction),
+            "follow_ups": [_restore_follow_up(f, redaction) for f in report.follow_ups],
         }
     )

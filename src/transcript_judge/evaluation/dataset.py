@@ -35,6 +35,10 @@ class Case(BaseModel):
     difficulty: Literal["easy", "medium", "hard"] | None = None
     notes: str | None = None
     counterfactual_of: str | None = None
+    #: Which probes the interviewer asked, by probe id, with the interviewer's words that ask
+    #: them (a probe not listed wasn't asked). None: the case has no probe labels.
+    probes: dict[str, list[str]] | None = None
+    probe_notes: str | None = None
 
 
 class Dataset(BaseModel):

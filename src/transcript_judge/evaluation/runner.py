@@ -21,9 +21,8 @@ from ..errors import InputError, LLMError, NoCandidateError, ReplayMissError, Tr
 from ..llm.base import LLM, ChatRequest, ChatResult
 from ..llm.settings import ClientSettings
 from ..planning import DEFAULT_CONCURRENCY, AnalysisSettings, TaggerName
-from ..report.model import Report
+from ..report.model import Report, ReportVerdict
 from ..rubric import Rubric
-from ..schema import Verdict
 from .dataset import Case, Dataset
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ class CaseRun:
     repeat: int
     status: Literal["ok", "partial", "failed", "missing"]
     error: str = ""
-    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    verdicts: dict[str, ReportVerdict] = field(default_factory=dict)
     quotes: dict[str, list[str]] = field(default_factory=dict)
     quotes_grounded: int = 0
     quotes_rejected: int = 0

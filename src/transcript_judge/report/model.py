@@ -12,21 +12,31 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..roles import RoleAssignment
-from ..schema import Verdict
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AreaCovered",
     "ChunkReport",
     "Coverage",
     "Finding",
+    "FollowUp",
+    "InterviewCoverage",
     "Notice",
+    "ProbeAsked",
     "Quote",
     "Report",
+    "ReportVerdict",
+    "SpeakerTime",
     "UsageReport",
     "Warning",
 ]
 
-SCHEMA_VERSION = "1.0"
+#: 1.1: a finding may be ``not_probed`` (no question gave the candidate the chance), and
+#: ``interview`` and ``follow_ups`` say what the interview covered and what to ask next.
+SCHEMA_VERSION = "1.1"
+#: A finding's verdict: the model's (:data:`.schema.Verdict`), or ``not_probed`` when it
+#: wasn't shown and no probe for it was asked (the rubric's probes, :mod:`..probes`).
+ReportVerdict = Literal["shown", "not_shown", "insufficient_evidence", "not_probed"]
 
 NOTICE = (
     "Decision support, not a hiring decision. This report points to moments in the interview "
@@ -57,11 +67,81 @@ class Finding(BaseModel):
     criterion_id: str
     kind: Literal["strength", "red_flag"]
     title: str
-    verdict: Verdict
+    verdict: ReportVerdict
     confidence: float
     rationale: str
     quotes: list[Quote] = Field(default_factory=list, max_length=3)
     chunks_shown: int = Field(0, description="Chunks in which the criterion was shown.")
+    probed: bool | None = Field(
+        None, description="Whether a probe for it was asked (None: the rubric has no probes, or none could be found)."
+    )
+    probes_asked: list[str] = Field(default_factory=list, description="Ids of its probes that the interviewer asked.")
+
+
+class ProbeAsked(BaseModel):
+    """A probe the interviewer asked, with their words."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    probe_id: str
+    area: str
+    quote: Quote
+
+
+class AreaCovered(BaseModel):
+    """An interview area, and where it was first asked about (``turn`` None: never)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: str
+    probes: list[str] = Field(default_factory=list, description="Ids of its probes that were asked.")
+    turn: int | None = None
+    timestamp: str = "--:--"
+    start: float | None = None
+
+    @property
+    def covered(self) -> bool:
+        return self.turn is not None
+
+
+class SpeakerTime(BaseModel):
+    """How much one speaker spoke."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str
+    role: Literal["candidate", "interviewer", "other"]
+    words: int
+    share: float = Field(description="Of all words spoken, 0-1.")
+    seconds: float | None = Field(None, description="Speaking time, when the source has times.")
+
+
+class InterviewCoverage(BaseModel):
+    """What the interview asked: the rubric's probes found in the interviewer's turns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    probes_available: bool = Field(description="False: the rubric has no probes, or there were no interviewer turns.")
+    unavailable_reason: str | None = None
+    method: Literal["cues"] = Field(
+        "cues", description="How probes were found: the rubric's cue phrases in the interviewer's questions."
+    )
+    probes: list[ProbeAsked] = Field(default_factory=list)
+    areas: list[AreaCovered] = Field(default_factory=list)
+    talk_time: list[SpeakerTime] = Field(default_factory=list)
+
+
+class FollowUp(BaseModel):
+    """A question to ask next round: a probe that wasn't asked, or whose answer was thin."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    probe_id: str
+    area: str
+    criteria: list[str] = Field(description="The criteria it would give the candidate the chance to show.")
+    reason: Literal["not_probed", "insufficient_evidence"]
+    question: str = Field(description="A suggestion, from the rubric's probe, adapted to what the candidate said.")
+    mention: Quote | None = Field(None, description="The candidate's words the question builds on.")
 
 
 class ChunkReport(BaseModel):
@@ -161,6 +241,8 @@ class Report(BaseModel):
     coverage: Coverage
     usage: UsageReport
     warnings: list[Warning] = Field(default_factory=list)
+    interview: InterviewCoverage | None = Field(None, description="Absent in reports before schema 1.1.")
+    follow_ups: list[FollowUp] = Field(default_factory=list)
     redaction: bool = False
     notice: str = NOTICE
 

@@ -20,12 +20,44 @@ from rich.text import Text
 from ..errors import ConfigError
 from ..ingest.textclean import safe_display
 from ..transcript import Turn, format_timestamp
-from .model import LEXICAL_BANNER, Report
+from .model import LEXICAL_BANNER, Finding, Report
 
-__all__ = ["Format", "format_for_path", "render", "render_pieces", "render_terminal"]
+__all__ = [
+    "FOLLOW_UPS_NOTE",
+    "Format",
+    "format_for_path",
+    "has_conclusion",
+    "render",
+    "render_pieces",
+    "render_terminal",
+    "verdict_label",
+]
 
 Format = Literal["json", "md", "html"]
-VERDICT_LABEL = {"shown": "shown", "not_shown": "not shown", "insufficient_evidence": "insufficient evidence"}
+_LABELS = {
+    "shown": "shown",
+    "not_shown": "not shown",
+    "insufficient_evidence": "insufficient evidence",
+    "not_probed": "not probed",
+}
+#: What every "Suggested follow-ups" section says of itself.
+FOLLOW_UPS_NOTE = (
+    "Suggestions for the next round, not findings: questions from the rubric's probes for what "
+    "this interview didn't test, or tested too thinly, adapted to what the candidate talked about."
+)
+
+
+def verdict_label(finding: Finding) -> str:
+    """A verdict in words, the same in every format: *probed, not shown* where the
+    interview gave the candidate the chance, *not probed* where it didn't."""
+    if finding.verdict == "not_shown" and finding.probed:
+        return "probed, not shown"
+    return _LABELS[finding.verdict]
+
+
+def has_conclusion(finding: Finding) -> bool:
+    """Whether the verdict concludes anything (so its confidence means something)."""
+    return finding.verdict in ("shown", "not_shown")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 # In a name shown as a heading, '_' stays as written (file names are full of them).
 _MD_NAME_SPECIAL = re.compile(r"([\\`*{}\[\]<>|#])")
@@ -67,7 +99,9 @@ def _context(report: Report, turns: Sequence[Turn] | None) -> dict[str, object]:
     return {
         "r": report,
         "banner": LEXICAL_BANNER,
-        "verdict_label": VERDICT_LABEL,
+        "verdict_label": verdict_label,
+        "has_conclusion": has_conclusion,
+        "follow_ups_note": FOLLOW_UPS_NOTE,
         "cost": _cost(report),
         "turns": list(turns or []),
         "duration": format_timestamp(report.duration_s),
@@ -122,9 +156,13 @@ def render_terminal(report: Report, console: Console) -> None:
             quote = f.quotes[0] if f.quotes else None
             evidence = Text(f"[{quote.timestamp} T{quote.turn}] “{quote.text}”" if quote else f.rationale)
             table.add_row(
-                Text(f.title, style=style), Text(VERDICT_LABEL[f.verdict], style=style), f"{f.confidence:.2f}", evidence
+                Text(f.title, style=style),
+                Text(verdict_label(f), style=style),
+                f"{f.confidence:.2f}" if has_conclusion(f) else "-",
+                evidence,
             )
         console.print(table)
+    _terminal_interview(r, console)
     for w in r.warnings:
         if w.kind == "lexical_baseline":
             continue
@@ -136,3 +174,26 @@ def render_terminal(report: Report, console: Console) -> None:
     if r.partial:
         console.print(Text(f"PARTIAL RESULT: {r.coverage.chunks_failed} chunk(s) failed.", style="bold red"))
     console.print(Text(r.notice, style="italic dim"))
+
+
+def _terminal_interview(r: Report, console: Console) -> None:
+    """What the interview covered, and the suggested follow-ups."""
+    iv = r.interview
+    if iv is None:
+        return
+    if not iv.probes_available:
+        console.print(Text(f"Interview coverage: {iv.unavailable_reason}", style="dim"))
+        return
+    covered = [a for a in iv.areas if a.covered]
+    missed = [a.area for a in iv.areas if not a.covered]
+    line = Text("Interview covered: ", style="bold")
+    line.append(", ".join(f"{a.area} ({a.timestamp})" for a in covered) or "none of the rubric's areas")
+    if missed:
+        line.append("; not covered: " + ", ".join(missed), style="yellow")
+    console.print(line)
+    talk = ", ".join(f"{s.speaker} {s.share:.0%}" for s in iv.talk_time)
+    console.print(Text(f"Talk time (words): {talk}", style="dim"))
+    if r.follow_ups:
+        console.print(Text("Suggested follow-ups (suggestions, not findings):", style="bold"))
+        for fu in r.follow_ups:
+            console.print(Text(f"  - {fu.question}  [{fu.area}; {', '.join(fu.criteria)}]"))

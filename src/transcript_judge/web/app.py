@@ -26,6 +26,7 @@ from .._version import __version__
 from ..config import ResolvedConfig, resolve_config
 from ..llm.base import LLM
 from ..llm.factory import build_llm
+from ..report.render import FOLLOW_UPS_NOTE
 from . import api, pages
 from .actions import LLMFactory, Service
 from .jobs import JobRunner
@@ -53,6 +54,7 @@ def templates() -> Environment:
     )
     env.globals["state_labels"] = STATE_LABELS
     env.globals["version"] = __version__
+    env.globals["follow_ups_note"] = FOLLOW_UPS_NOTE
     return env
 
 

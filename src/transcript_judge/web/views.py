@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..grounding import normalize_with_map
 from ..report.model import Finding, Report, Warning
+from ..report.render import verdict_label
 from ..transcript import Turn
 
 __all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "quote_span", "report_view"]
@@ -38,7 +39,6 @@ WARNING_LABELS = {
     "redaction": "Redaction",
     "other": "Note",
 }
-VERDICT_LABELS = {"shown": "shown", "not_shown": "not shown", "insufficient_evidence": "insufficient evidence"}
 
 
 def _utf16(text: str, index: int) -> int:
@@ -159,7 +159,7 @@ def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
             span = quote_span(turn.text, q.text) if turn is not None else None
             start, end = span if span is not None else (-1, -1)
             quotes.append(QuoteView(q.turn, q.timestamp, q.text, q.match, start, end, turn is not None))
-        return FindingView(f, VERDICT_LABELS.get(f.verdict, f.verdict), quotes)
+        return FindingView(f, verdict_label(f), quotes)
 
     def warning(w: Warning) -> WarningView:
         message = _web_words(w.message) if by_index else w.message  # the page offers the re-run

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,15 +87,32 @@ def _long_answer(words: int, *, sentences: bool = True) -> str:
     return " ".join(out)
 
 
+def _recount_pack(parts: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    """The greedy packing as first written, re-counting the growing piece at every part: the
+    oracle the linear packing must agree with (quadratic, so it lives here, not in the code)."""
+    pieces: list[str] = []
+    current = ""
+    for part in parts:
+        trial = f"{current} {part}".strip()
+        if current and count(trial) > budget:
+            pieces.append(current)
+            current = part.strip()
+        else:
+            current = trial
+    if current:
+        pieces.append(current)
+    return pieces
+
+
 def _exact_split(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
     """The split as first written: every trial piece re-counted (quadratic)."""
-    from transcript_judge.chunking import _SENTENCE_END, _pack_exact
+    from transcript_judge.chunking import _SENTENCE_END
 
     units: list[str] = []
     for s in _SENTENCE_END.split(text):
         if s:
-            units.extend([s] if count(s) <= budget else _pack_exact(s.split(" "), budget, count))
-    return _pack_exact(units, budget, count)
+            units.extend([s] if count(s) <= budget else _recount_pack(s.split(" "), budget, count))
+    return _recount_pack(units, budget, count)
 
 
 counters: dict[str, Callable[[str], int]] = {
@@ -149,3 +167,38 @@ def test_a_very_long_turn_is_split_in_linear_work() -> None:
             pieces = [ln.text for ch in chunks for ln in ch.lines if ln.turn == 1 and not ln.overlap]
             assert " ".join(pieces).split() == text.split()
             assert counted <= 40 * len(text), (words, sentences, counted / len(text))
+
+
+def _squared(s: str) -> int:
+    """Not subadditive (a join costs more than its parts): the linear packing's bound is
+    wrong, so each piece is re-packed by exact counts."""
+    return len(s.split()) ** 2 // 50
+
+
+@pytest.mark.parametrize(
+    ("sentences", "counter", "pieces"),
+    [
+        (True, count, [481] * 6 + [114]),
+        (False, counters["padded words"], [442] * 6 + [348]),
+        (True, _squared, [156] * 8 + [13] + [156] * 8 + [13] + [156] * 3 + [10]),
+    ],
+    ids=["sentences-words", "words-padded", "not-subadditive"],
+)
+def test_a_long_turn_is_split_at_pinned_boundaries(
+    sentences: bool, counter: Callable[[str], int], pieces: list[int]
+) -> None:
+    """The pieces of one long turn, as words per piece (with the words in order, that is
+    every boundary): a change to the packing that moves a boundary shows here."""
+    text = _long_answer(3000, sentences=sentences)
+    t = Transcript(
+        turns=(Turn(index=0, speaker="I", text="Tell me?"), Turn(index=1, speaker="C", text=text)),
+        source_format="test",
+    )
+    chunks = chunk_transcript(t, ROLES, budget=500, count_tokens=counter, overlap_tokens=40)
+    lines = [ln for ch in chunks for ln in ch.lines]
+    assert [(ln.turn, ln.part, ln.parts, ln.overlap) for ln in lines] == [
+        (1, i, len(pieces), False) for i in range(1, len(pieces) + 1)
+    ]
+    assert [len(ln.text.split()) for ln in lines] == pieces
+    assert " ".join(ln.text for ln in lines).split() == text.split()
+    assert [ch.tokens for ch in chunks] == [counter(ln.text) + 12 for ln in lines]

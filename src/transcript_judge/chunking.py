@@ -102,25 +102,26 @@ def compute_budget(settings: ChunkingSettings, *, context_window: int, prompt_to
     return budget
 
 
-def _pack(parts: Iterable[str], budget: int, count: Callable[[str], int]) -> list[str]:
+def _pack(parts: Iterable[str], budget: int, count: Callable[[str], int], *, recount: bool = False) -> list[str]:
     """Join ``parts`` with spaces, greedily, into pieces of at most ``budget`` tokens (a part
     over the budget on its own stays a piece of its own).
 
     The same pieces as re-counting the growing piece at every part, in linear time: each
     part is counted once, and the piece is kept as an upper bound on its count (its parts'
     counts plus :data:`_JOIN_SLACK` a join). Only when that bound passes the budget is the
-    candidate piece counted exactly, which happens a few times per piece.
+    candidate piece counted exactly, which happens a few times per piece. ``recount`` counts
+    every candidate piece (quadratic): the safety net for a piece whose bound proved wrong.
     """
     pieces: list[str] = []
     held: list[str] = []  # the parts of the piece being built (right-stripped; the first also left-stripped)
     bound = 0  # >= the count of " ".join(held)
-    exact = True  # whether ``bound`` is the exact count
+    estimated = False  # whether ``bound`` is only a bound (else the exact count)
 
     def emit() -> None:
         text = " ".join(held)
-        if len(held) > 1 and not exact and count(text) > budget:
+        if estimated and count(text) > budget:
             # The bound was wrong (a tokenizer that isn't subadditive): redo this piece exactly.
-            pieces.extend(_pack_exact(held, budget, count))
+            pieces.extend(_pack(held, budget, count, recount=True))
         else:
             pieces.append(text)
 
@@ -128,39 +129,20 @@ def _pack(parts: Iterable[str], budget: int, count: Callable[[str], int]) -> lis
         part = raw.rstrip()
         if not part:
             continue  # whitespace adds nothing to a piece
-        if not held:
-            held, bound, exact = [part.lstrip()], count(part.lstrip()), True
-            continue
-        cost = count(part)
-        if bound + cost + _JOIN_SLACK <= budget:
+        if held and not recount and (grown := bound + count(part) + _JOIN_SLACK) <= budget:
             held.append(part)
-            bound, exact = bound + cost + _JOIN_SLACK, False
+            bound, estimated = grown, True
             continue
-        joined = count(" ".join([*held, part]))
-        if joined <= budget:
-            held.append(part)
-            bound, exact = joined, True
-            continue
-        emit()
-        held, bound, exact = [part.lstrip()], count(part.lstrip()), True
+        if held:
+            joined = count(" ".join([*held, part]))
+            if joined <= budget:
+                held.append(part)
+                bound, estimated = joined, False
+                continue
+            emit()
+        held, bound, estimated = [part.lstrip()], count(part.lstrip()), False
     if held:
         emit()
-    return pieces
-
-
-def _pack_exact(parts: Sequence[str], budget: int, count: Callable[[str], int]) -> list[str]:
-    """:func:`_pack` by re-counting the piece at every part (quadratic; a safety net only)."""
-    pieces: list[str] = []
-    current = ""
-    for part in parts:
-        trial = f"{current} {part}".strip()
-        if current and count(trial) > budget:
-            pieces.append(current)
-            current = part.strip()
-        else:
-            current = trial
-    if current:
-        pieces.append(current)
     return pieces
 
 
@@ -200,8 +182,28 @@ def chunk_transcript(
     ``count_tokens`` is applied to each line's text; a small per-line allowance covers
     the label that the prompt adds.
     """
+    lines, costs = _lines(transcript, roles, budget, count_tokens)
+    chunks = _fill_chunks(lines, costs, budget=budget, overlap_tokens=overlap_tokens)
+    # A chunk with none of the candidate's own words can't show anything: don't pay for it.
+    # (Its interviewer lines still travel as context with the next chunk.)
+    judged = [ch for ch in chunks if any(lines[i].role == "candidate" and not overlap for i, overlap in ch)]
+    return [
+        Chunk(
+            index=n,
+            lines=tuple(replace(lines[i], overlap=True) if overlap else lines[i] for i, overlap in ch),
+            tokens=sum(costs[i] for i, _ in ch),
+        )
+        for n, ch in enumerate(judged)
+    ]
+
+
+def _lines(
+    transcript: Transcript, roles: RoleAssignment, budget: int, count_tokens: Callable[[str], int]
+) -> tuple[list[ChunkLine], list[int]]:
+    """The lines to send (a turn over the budget split into pieces) and each one's cost: its
+    text's tokens plus the label allowance."""
     lines: list[ChunkLine] = []
-    costs: list[int] = []  # per line: its text's tokens plus the label allowance
+    costs: list[int] = []
     excluded = set(roles.excluded)
     for t in transcript.turns:
         if t.speaker in excluded:
@@ -217,15 +219,25 @@ def chunk_transcript(
         for i, piece in enumerate(pieces, 1):
             lines.append(replace(base, text=piece, part=i, parts=len(pieces)))
             costs.append(count_tokens(piece) + allowance)
+    return lines, costs
 
-    # Exchanges: interviewer question(s) followed by the answers.
+
+def _exchanges(lines: Sequence[ChunkLine]) -> list[list[int]]:
+    """Line indices grouped as exchanges: interviewer question(s) followed by the answers."""
     exchanges: list[list[int]] = []
     for i, line in enumerate(lines):
         if not exchanges or (line.role != "candidate" and lines[exchanges[-1][-1]].role == "candidate"):
             exchanges.append([i])
         else:
             exchanges[-1].append(i)
+    return exchanges
 
+
+def _fill_chunks(
+    lines: Sequence[ChunkLine], costs: Sequence[int], *, budget: int, overlap_tokens: int
+) -> list[list[_Entry]]:
+    """Fill chunks greedily, keeping an exchange whole when it fits in a chunk of its own;
+    each new chunk starts with context from the one before (:func:`_context_for`)."""
     chunks: list[list[_Entry]] = []
     current: list[_Entry] = []
     used = 0
@@ -238,7 +250,7 @@ def chunk_transcript(
         current = [(i, True) for i in context]
         used = sum(costs[i] for i in context)
 
-    for exchange in exchanges:
+    for exchange in _exchanges(lines):
         size = sum(costs[i] for i in exchange)
         if current and used + size > budget and size <= budget:
             start_new_chunk(exchange[0])
@@ -249,17 +261,7 @@ def chunk_transcript(
             used += costs[i]
     if current:
         chunks.append(current)
-    # A chunk with none of the candidate's own words can't show anything: don't pay for it.
-    # (Its interviewer lines still travel as context with the next chunk.)
-    judged = [ch for ch in chunks if any(lines[i].role == "candidate" and not overlap for i, overlap in ch)]
-    return [
-        Chunk(
-            index=n,
-            lines=tuple(replace(lines[i], overlap=True) if overlap else lines[i] for i, overlap in ch),
-            tokens=sum(costs[i] for i, _ in ch),
-        )
-        for n, ch in enumerate(judged)
-    ]
+    return chunks
 
 
 def _context_for(

@@ -19,6 +19,7 @@ assignment carries a reason that ``inspect`` and the report show.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -125,6 +126,38 @@ def _listed(speakers: list[str]) -> str:
     return ", ".join(repr(s) for s in speakers) or "none"
 
 
+@dataclass(frozen=True, slots=True)
+class _Cast:
+    """Who speaks in a transcript, sorted for role assignment: bots are excluded, and
+    ``Unknown Speaker`` turns are nobody's (``unknown``); ``named`` is everyone else."""
+
+    excluded: list[str]
+    speakers: list[str]
+    unknown: list[str]
+    named: list[str]
+    stats: list[SpeakerStats]
+
+    @classmethod
+    def of(cls, transcript: Transcript) -> _Cast:
+        everyone = transcript.speakers
+        excluded = [s for s in everyone if is_bot(s)]
+        speakers = [s for s in everyone if s not in excluded]
+        unknown = [s for s in speakers if is_unknown_speaker(s)]
+        named = [s for s in speakers if s not in unknown]
+        return cls(excluded, speakers, unknown, named, _stats(transcript, speakers))
+
+    def assign(self, cand: str, method: Method, reason: str, confidence: float) -> RoleAssignment:
+        """``cand`` as the candidate; the other named speakers are the interviewers."""
+        others = [s for s in self.speakers if s != cand]
+        return RoleAssignment(
+            candidate=cand,
+            interviewers=[s for s in others if s not in self.unknown],
+            unattributed=[s for s in others if s in self.unknown],
+            excluded=self.excluded, method=method, reason=reason, confidence=confidence,
+            stats=self.stats,
+        )
+
+
 def assign_roles(
     transcript: Transcript,
     *,
@@ -145,46 +178,51 @@ def assign_roles(
         NoCandidateError: the candidate can't be determined safely; the message says
             what the user can do.
     """
-    everyone = transcript.speakers
-    excluded = [s for s in everyone if is_bot(s)]
-    speakers = [s for s in everyone if s not in excluded]
-    unknown = [s for s in speakers if is_unknown_speaker(s)]
-    named = [s for s in speakers if s not in unknown]
-    stats = _stats(transcript, speakers)
-
-    def result(cand: str, method: Method, reason: str, confidence: float) -> RoleAssignment:
-        others = [s for s in speakers if s != cand]
-        return RoleAssignment(
-            candidate=cand,
-            interviewers=[s for s in others if s not in unknown],
-            unattributed=[s for s in others if s in unknown],
-            excluded=excluded, method=method, reason=reason, confidence=confidence,
-            stats=stats,
-        )
-
+    cast = _Cast.of(transcript)
     if candidate:
-        match = _match_speaker(candidate, speakers)
-        if match is None:
-            raise NoCandidateError(
-                f"--candidate {candidate!r} is not a speaker in this transcript.",
-                hint=f"Speakers: {_listed(speakers)}.",
-            )
-        return result(match, "given", f"given with --candidate {candidate!r}", 1.0)
-
+        return _given(cast, candidate)
     if not transcript.has_speaker_labels:
-        if all_speech_is_candidate and speakers:
-            return result(
-                speakers[0], "all_speech",
-                "the transcript has no speaker labels; all speech treated as the candidate's, "
-                "as requested", 1.0,
-            )
-        raise NoCandidateError(
-            "This transcript has no speaker labels (captions only), so the candidate's words "
-            "can't be told apart from the interviewer's.",
-            hint="Export a transcript with speaker names, or pass --all-speech-is-candidate "
-            "to judge all speech as the candidate's.",
-        )
+        return _unlabelled(cast, all_speech_is_candidate)
+    labelled = _labelled(cast)
+    if labelled is not None:
+        return labelled
+    if len(cast.named) < 2:
+        return _one_speaker(cast, all_speech_is_candidate)
+    return _inferred(cast)
 
+
+def _given(cast: _Cast, candidate: str) -> RoleAssignment:
+    """The user's ``--candidate``, if it names a speaker."""
+    match = _match_speaker(candidate, cast.speakers)
+    if match is None:
+        raise NoCandidateError(
+            f"--candidate {candidate!r} is not a speaker in this transcript.",
+            hint=f"Speakers: {_listed(cast.speakers)}.",
+        )
+    return cast.assign(match, "given", f"given with --candidate {candidate!r}", 1.0)
+
+
+def _unlabelled(cast: _Cast, all_speech_is_candidate: bool) -> RoleAssignment:
+    """Captions without speaker labels: all speech is the candidate's only when asked."""
+    if all_speech_is_candidate and cast.speakers:
+        return cast.assign(
+            cast.speakers[0], "all_speech",
+            "the transcript has no speaker labels; all speech treated as the candidate's, "
+            "as requested", 1.0,
+        )
+    raise NoCandidateError(
+        "This transcript has no speaker labels (captions only), so the candidate's words "
+        "can't be told apart from the interviewer's.",
+        hint="Export a transcript with speaker names, or pass --all-speech-is-candidate "
+        "to judge all speech as the candidate's.",
+    )
+
+
+def _labelled(cast: _Cast) -> RoleAssignment | None:
+    """The one speaker labelled as the candidate, if there is one (None: infer instead).
+
+    Raises when every speaker is labelled as an interviewer."""
+    named = cast.named
     labelled = [s for s in named if s.casefold() in _CANDIDATE_LABELS]
     others = [s for s in named if s not in labelled]
     # "A" is the answerer only beside "Q"-style labels; alone or beside "B" it is a
@@ -192,27 +230,36 @@ def assign_roles(
     others_are_interviewers = bool(others) and all(_INTERVIEWER_LABEL.match(s) for s in others)
     if len(labelled) == 1 and (labelled[0].casefold() != "a" or others_are_interviewers):
         cand = labelled[0]
-        return result(cand, "labelled", f"labelled {cand!r} in the transcript", 1.0)
+        return cast.assign(cand, "labelled", f"labelled {cand!r} in the transcript", 1.0)
     if not labelled and named and all(_INTERVIEWER_LABEL.match(s) for s in named):
         raise NoCandidateError(
             f"Every speaker here is labelled as an interviewer ({_listed(named)}): there are "
             "no candidate turns.",
             hint="Check that this is the whole interview, or pass --candidate NAME.",
         )
+    return None
 
-    if len(named) < 2:
-        if all_speech_is_candidate and named:
-            return result(named[0], "all_speech",
-                          "only one identified speaker; treated as the candidate, as requested",
-                          1.0)
-        extra = f" (plus unidentified {_listed(unknown)})" if unknown else ""
-        raise NoCandidateError(
-            f"Only one identified speaker ({_listed(named)}){extra} takes part, so there is no "
-            "interview to tell the candidate from.",
-            hint="Pass --candidate NAME (or --all-speech-is-candidate) if this is the "
-            "candidate speaking.",
-        )
 
+def _one_speaker(cast: _Cast, all_speech_is_candidate: bool) -> RoleAssignment:
+    """Fewer than two identified speakers: no interview, unless the user says it's the candidate."""
+    named, unknown = cast.named, cast.unknown
+    if all_speech_is_candidate and named:
+        return cast.assign(named[0], "all_speech",
+                           "only one identified speaker; treated as the candidate, as requested",
+                           1.0)
+    extra = f" (plus unidentified {_listed(unknown)})" if unknown else ""
+    raise NoCandidateError(
+        f"Only one identified speaker ({_listed(named)}){extra} takes part, so there is no "
+        "interview to tell the candidate from.",
+        hint="Pass --candidate NAME (or --all-speech-is-candidate) if this is the "
+        "candidate speaking.",
+    )
+
+
+def _inferred(cast: _Cast) -> RoleAssignment:
+    """The speaker who answers the most of the others' questions and asks the fewest, with a
+    confidence from the share answered and the margin over the runner-up."""
+    named, stats = cast.named, cast.stats
     eligible = [s for s in stats if s.name in named]
     total_questions = sum(s.questions_asked for s in stats)
     if total_questions == 0:
@@ -242,6 +289,6 @@ def assign_roles(
     )
     if len(named) > 2:
         reason += f"; the other {len(named) - 1} speakers are taken as a panel of interviewers"
-    if unknown:
-        reason += f"; {_listed(unknown)} turns are left unattributed"
-    return result(best.name, "inferred", reason, round(confidence, 2))
+    if cast.unknown:
+        reason += f"; {_listed(cast.unknown)} turns are left unattributed"
+    return cast.assign(best.name, "inferred", reason, round(confidence, 2))

@@ -87,32 +87,14 @@ def load_dataset(root: str | Path, rubric: Rubric, *, fail_fast: bool = True) ->
     transcripts: dict[str, Transcript] = {}
     unreadable: dict[str, str] = {}
     seen: dict[str, int] = {}
-    known = set(rubric.ids)
     for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise _fail(n, "(line)", f"not valid JSON ({e.msg})", path) from e
-        try:
-            case = Case.model_validate(data)
-        except ValidationError as e:
-            err = e.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "(line)"
-            raise _fail(n, loc, err["msg"], path) from e
+        case = _parse_case(n, line, path)
         if case.id in seen:
             raise _fail(n, "id", f"{case.id!r} already used on line {seen[case.id]}", path)
         seen[case.id] = n
-        for field in ("labels", "evidence"):
-            unknown = set(getattr(case, field)) - known
-            if unknown:
-                raise _fail(
-                    n,
-                    f"{field}.{sorted(unknown)[0]}",
-                    f"unknown criterion id (the rubric has: {', '.join(rubric.ids)})",
-                    path,
-                )
+        _check_criteria(n, case, rubric, path)
         file = root / case.transcript
         if not file.is_file():
             raise _fail(n, "transcript", f"file {case.transcript!r} does not exist", path)
@@ -128,24 +110,62 @@ def load_dataset(root: str | Path, rubric: Rubric, *, fail_fast: bool = True) ->
             unreadable[case.id] = f"{case.transcript} can't be read: {e.message}"
             cases.append(case)
             continue
-        if case.candidate not in transcript.speakers:
-            raise _fail(
-                n,
-                "candidate",
-                f"{case.candidate!r} is not a speaker in {case.transcript} "
-                f"(speakers: {', '.join(transcript.speakers)})",
-                path,
-            )
-        words = normalize_text(" \n ".join(t.text for t in transcript.turns_by(case.candidate)))
-        for cid, quotes in case.evidence.items():
-            for q in quotes:
-                if normalize_text(q) not in words:
-                    raise _fail(n, f"evidence.{cid}", f"quote {q[:60]!r} is not in the candidate's words", path)
+        _check_candidate(n, case, transcript, path)
         cases.append(case)
         transcripts[case.id] = transcript
     if not cases:
         raise DatasetError(f"{path} has no cases.")
+    _check_counterfactuals(cases, seen, path)
+    return Dataset(root=root, cases=cases, transcripts=transcripts, digest=digest.hexdigest(), unreadable=unreadable)
+
+
+def _parse_case(n: int, line: str, path: Path) -> Case:
+    """Line ``n`` as a case, or the error naming its first problem field."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise _fail(n, "(line)", f"not valid JSON ({e.msg})", path) from e
+    try:
+        return Case.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(line)"
+        raise _fail(n, loc, err["msg"], path) from e
+
+
+def _check_criteria(n: int, case: Case, rubric: Rubric, path: Path) -> None:
+    """Every criterion the case labels or quotes evidence for is one of the rubric's."""
+    known = set(rubric.ids)
+    for field in ("labels", "evidence"):
+        unknown = set(getattr(case, field)) - known
+        if unknown:
+            raise _fail(
+                n,
+                f"{field}.{sorted(unknown)[0]}",
+                f"unknown criterion id (the rubric has: {', '.join(rubric.ids)})",
+                path,
+            )
+
+
+def _check_candidate(n: int, case: Case, transcript: Transcript, path: Path) -> None:
+    """The labelled candidate speaks in the transcript, and every evidence quote is theirs."""
+    if case.candidate not in transcript.speakers:
+        raise _fail(
+            n,
+            "candidate",
+            f"{case.candidate!r} is not a speaker in {case.transcript} "
+            f"(speakers: {', '.join(transcript.speakers)})",
+            path,
+        )
+    words = normalize_text(" \n ".join(t.text for t in transcript.turns_by(case.candidate)))
+    for cid, quotes in case.evidence.items():
+        for q in quotes:
+            if normalize_text(q) not in words:
+                raise _fail(n, f"evidence.{cid}", f"quote {q[:60]!r} is not in the candidate's words", path)
+
+
+def _check_counterfactuals(cases: list[Case], seen: dict[str, int], path: Path) -> None:
+    """Every ``counterfactual_of`` names a case of the dataset."""
     for case in cases:
         if case.counterfactual_of and case.counterfactual_of not in seen:
             raise _fail(seen[case.id], "counterfactual_of", f"no case with id {case.counterfactual_of!r}", path)
-    return Dataset(root=root, cases=cases, transcripts=transcripts, digest=digest.hexdigest(), unreadable=unreadable)

@@ -125,64 +125,60 @@ def _candidate_matches(case: Case, inferred: str | None) -> bool:
     return inferred is not None and inferred.casefold() == case.candidate.casefold()
 
 
-def score(
-    dataset: Dataset,
-    rubric: Rubric,
-    runs: Sequence[CaseRun],
-    *,
-    tagger: str,
-    model: str,
-    reducer: Reducer,
-    resamples: int = 1000,
-) -> TaggerScore:
-    criteria = rubric.ids
-    mine = [r for r in runs if r.tagger == tagger]
-    results: list[CaseResult] = []
-    for case in dataset.cases:
-        case_runs = [r for r in mine if r.case_id == case.id]
-        ok = [r for r in case_runs if r.scored]
-        first = case_runs[0] if case_runs else None
-        inferred = first.inferred_candidate if first else None
-        base: dict[str, Any] = {
-            "case_id": case.id,
-            "inferred_candidate": inferred,
-            "candidate_correct": _candidate_matches(case, inferred) if first and first.role_method else None,
-            "prompt_tokens": sum(r.prompt_tokens for r in case_runs),
-            "completion_tokens": sum(r.completion_tokens for r in case_runs),
-            "cost_usd": None
-            if any(r.cost_usd is None for r in case_runs)
-            else sum(r.cost_usd or 0.0 for r in case_runs),
-            "wall_s": round(sum(r.wall_s for r in case_runs), 3),
-        }
-        if not ok:
-            reasons = sorted({f"{r.status}: {r.error}" for r in case_runs}) or ["not run"]
-            results.append(CaseResult(scored=False, status="; ".join(reasons)[:300], **base))
-            continue
-        predicted, labels, stability = reduce_runs(ok, reducer, criteria)
-        found = labelled = 0
-        for cid, quotes in case.evidence.items():
-            reported = [q for r in ok for q in r.quotes.get(cid, [])]
-            for q in quotes:
-                labelled += 1
-                found += int(any(_overlaps(q, rq) for rq in reported))
-        results.append(
-            CaseResult(
-                scored=True,
-                status="ok",
-                predicted=predicted,
-                verdicts=labels,
-                stability=stability,
-                evidence_found=found,
-                evidence_labelled=labelled,
-                **base,
-            )
-        )
+def _case_base(case: Case, case_runs: Sequence[CaseRun]) -> dict[str, Any]:
+    """The fields of a case's result that don't depend on whether it was scored: the role
+    check (when a role was inferred at all), tokens, cost and time over its repeats."""
+    first = case_runs[0] if case_runs else None
+    inferred = first.inferred_candidate if first else None
+    return {
+        "case_id": case.id,
+        "inferred_candidate": inferred,
+        "candidate_correct": _candidate_matches(case, inferred) if first and first.role_method else None,
+        "prompt_tokens": sum(r.prompt_tokens for r in case_runs),
+        "completion_tokens": sum(r.completion_tokens for r in case_runs),
+        "cost_usd": None if any(r.cost_usd is None for r in case_runs) else sum(r.cost_usd or 0.0 for r in case_runs),
+        "wall_s": round(sum(r.wall_s for r in case_runs), 3),
+    }
 
-    scored = [(c, r) for c, r in zip(dataset.cases, results, strict=True) if r.scored]
-    gold = [c.labels for c, _ in scored]
-    preds = [r.predicted for _, r in scored]
-    conf = per_criterion(gold, preds, criteria)
-    macro_ci, crit_ci = bootstrap_ci(gold, preds, criteria, resamples=resamples)
+
+def _evidence_found(case: Case, ok: Sequence[CaseRun]) -> tuple[int, int]:
+    """(found, labelled): how many of the case's labelled quotes some repeat reported."""
+    found = labelled = 0
+    for cid, quotes in case.evidence.items():
+        reported = [q for r in ok for q in r.quotes.get(cid, [])]
+        for q in quotes:
+            labelled += 1
+            found += int(any(_overlaps(q, rq) for rq in reported))
+    return found, labelled
+
+
+def _case_result(case: Case, case_runs: Sequence[CaseRun], reducer: Reducer, criteria: Sequence[str]) -> CaseResult:
+    """One case's result: its repeats reduced, or why none of them could be scored."""
+    base = _case_base(case, case_runs)
+    ok = [r for r in case_runs if r.scored]
+    if not ok:
+        reasons = sorted({f"{r.status}: {r.error}" for r in case_runs}) or ["not run"]
+        return CaseResult(scored=False, status="; ".join(reasons)[:300], **base)
+    predicted, labels, stability = reduce_runs(ok, reducer, criteria)
+    found, labelled = _evidence_found(case, ok)
+    return CaseResult(
+        scored=True,
+        status="ok",
+        predicted=predicted,
+        verdicts=labels,
+        stability=stability,
+        evidence_found=found,
+        evidence_labelled=labelled,
+        **base,
+    )
+
+
+def _criterion_scores(
+    rubric: Rubric, gold: Sequence[dict[str, bool]], preds: Sequence[dict[str, bool]], resamples: int
+) -> tuple[list[CriterionScore], Interval, float | None]:
+    """Per-criterion confusion counts and F1 intervals, the macro-F1 interval and micro F1."""
+    conf = per_criterion(gold, preds, rubric.ids)
+    macro_ci, crit_ci = bootstrap_ci(gold, preds, rubric.ids, resamples=resamples)
     scores = []
     for c in rubric.criteria:
         k = conf[c.id]
@@ -203,12 +199,11 @@ def score(
                 kappa=k.kappa,
             )
         )
-    grounded = sum(r.quotes_grounded for r in mine if r.scored)
-    rejected = sum(r.quotes_rejected for r in mine if r.scored)
-    ev_found = sum(r.evidence_found for r in results if r.scored)
-    ev_labelled = sum(r.evidence_labelled for r in results if r.scored)
-    role_known = [r for r in results if r.candidate_correct is not None]
-    stabilities = [r.stability for r in results if r.stability is not None]
+    return scores, macro_ci, micro_f1(conf)
+
+
+def _counterfactual_flips(dataset: Dataset, results: Sequence[CaseResult], criteria: Sequence[str]) -> list[str]:
+    """The criteria whose prediction differs between a counterfactual case and its original."""
     by_id = {r.case_id: r for r in results}
     flips = []
     for case in dataset.cases:
@@ -224,12 +219,42 @@ def score(
                     f"{'shown' if a.predicted.get(cid) else 'not shown'} -> "
                     f"{'shown' if b.predicted.get(cid) else 'not shown'}"
                 )
-    costs = [r.cost_usd for r in mine]
-    prompt_versions = sorted({r.prompt_version for r in mine if r.prompt_version})
+    return flips
+
+
+def _share(part: float, whole: float) -> float | None:
+    """``part / whole``, or None when there is nothing to take a share of."""
+    return part / whole if whole else None
+
+
+def score(
+    dataset: Dataset,
+    rubric: Rubric,
+    runs: Sequence[CaseRun],
+    *,
+    tagger: str,
+    model: str,
+    reducer: Reducer,
+    resamples: int = 1000,
+) -> TaggerScore:
+    """One tagger's score over the dataset: per-case results, then the aggregate metrics."""
+    criteria = rubric.ids
+    mine = [r for r in runs if r.tagger == tagger]
+    results = [
+        _case_result(case, [r for r in mine if r.case_id == case.id], reducer, criteria) for case in dataset.cases
+    ]
+    scored = [(c, r) for c, r in zip(dataset.cases, results, strict=True) if r.scored]
+    scores, macro_ci, micro = _criterion_scores(
+        rubric, [c.labels for c, _ in scored], [r.predicted for _, r in scored], resamples
+    )
+    grounded = sum(r.quotes_grounded for r in mine if r.scored)
+    rejected = sum(r.quotes_rejected for r in mine if r.scored)
+    role_known = [r for r in results if r.candidate_correct is not None]
+    stabilities = [r.stability for r in results if r.stability is not None]
     return TaggerScore(
         tagger=tagger,
         model=model if tagger == "llm" else LEXICAL_MODEL_LABEL,
-        prompt_version=",".join(prompt_versions),
+        prompt_version=",".join(sorted({r.prompt_version for r in mine if r.prompt_version})),
         cases_total=len(dataset.cases),
         cases_scored=len(scored),
         cases_failed=len(dataset.cases) - len(scored),
@@ -239,17 +264,19 @@ def score(
         macro_f1_low=macro_ci.low,
         macro_f1_high=macro_ci.high,
         macro_f1_stderr=macro_ci.stderr,
-        micro_f1=micro_f1(conf),
-        quotes_grounded_share=grounded / (grounded + rejected) if grounded + rejected else None,
-        evidence_recall=ev_found / ev_labelled if ev_labelled else None,
-        role_accuracy=sum(1 for r in role_known if r.candidate_correct) / len(role_known) if role_known else None,
-        stability=sum(stabilities) / len(stabilities) if stabilities else None,
-        counterfactual_flips=flips,
+        micro_f1=micro,
+        quotes_grounded_share=_share(grounded, grounded + rejected),
+        evidence_recall=_share(
+            sum(r.evidence_found for r in results if r.scored), sum(r.evidence_labelled for r in results if r.scored)
+        ),
+        role_accuracy=_share(sum(1 for r in role_known if r.candidate_correct), len(role_known)),
+        stability=_share(sum(stabilities), len(stabilities)),
+        counterfactual_flips=_counterfactual_flips(dataset, results, criteria),
         calls=sum(r.calls for r in mine),
         cache_hits=sum(r.cache_hits for r in mine),
         prompt_tokens=sum(r.prompt_tokens for r in mine),
         completion_tokens=sum(r.completion_tokens for r in mine),
-        cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 6),
+        cost_usd=_total(r.cost_usd for r in mine),
         reused_prompt_tokens=sum(r.reused_prompt_tokens for r in mine),
         reused_completion_tokens=sum(r.reused_completion_tokens for r in mine),
         reused_cost_usd=_total(r.reused_cost_usd for r in mine),

@@ -166,6 +166,37 @@ def parse_labelled_lines(
             as labels even if they speak only once.
         warn_preamble: warn when lines before the first label are dropped.
     """
+    body, title, markdown = _without_markup(lines)
+    numbered = [(n, ln) for n, ln in enumerate(body, 1) if ln.strip()]
+    splits = [_split_line(ln) for _, ln in numbered]  # once: the counts and the turns use them
+    shown, accepted = _speaker_labels(splits, known_names, units=len(numbered))
+    turns = _Turns(markdown=markdown)
+    for (number, line), split in zip(numbered, splits, strict=True):
+        if split is None:  # a bare timestamp: when the next words were said
+            turns.pending = parse_clock_or_none(line.strip().strip("\\[]"))
+            continue
+        turns.markdown = turns.markdown or split.bold
+        key = speaker_key(split.name) if split.name is not None else ""
+        if key and key in accepted:
+            turns.open(shown[key], split, pseudo=key.casefold() in _PSEUDO)
+        elif turns.started:
+            turns.extend(number, line, split)
+        else:
+            turns.preamble += 1
+    turns.flush()
+    return LabelledText(
+        utterances=turns.utterances,
+        title=title,
+        warnings=turns.warnings(warn_preamble=warn_preamble),
+        markdown=turns.markdown,
+        labelled=turns.started,
+    )
+
+
+def _without_markup(lines: list[str]) -> tuple[list[str], str | None, bool]:
+    """(body, title, markdown): the lines with front matter, headings and rules blanked
+    (``body[i]`` is ``lines[i]``, so warnings can name line numbers), the first heading as
+    the title, and whether there were headings (Markdown)."""
     body: list[str] = []
     title: str | None = None
     markdown = False
@@ -174,7 +205,7 @@ def parse_labelled_lines(
         if in_front_matter:
             if i > 0 and line.strip() in ("---", "..."):
                 in_front_matter = False
-            body.append("")  # body[i] is lines[i], so warnings can name line numbers
+            body.append("")
             continue
         if m := _HEADING.match(line):
             markdown = True
@@ -182,85 +213,93 @@ def parse_labelled_lines(
             body.append("")
             continue
         body.append("" if _RULE.match(line) else line)
+    return body, title, markdown
 
-    numbered = [(n, ln) for n, ln in enumerate(body, 1) if ln.strip()]
-    content = [ln for _, ln in numbered]
-    splits = [_split_line(ln) for ln in content]  # once: the counts and the turns use them
-    # Labels are matched by their key, so "Maya 🚀" and "Maya" are one speaker, shown as
-    # first written.
+
+def _speaker_labels(
+    splits: Iterable[_Line | None], known_names: Iterable[str], *, units: int
+) -> tuple[dict[str, str], set[str]]:
+    """(shown, accepted): each label key as first written, and the keys taken as speakers.
+
+    Labels are matched by their key, so "Maya 🚀" and "Maya" are one speaker, shown as
+    first written. Pseudo-speakers ("Break") are accepted here and their turns dropped."""
     shown: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for sp in splits:
         if sp is not None and sp.name and (key := speaker_key(sp.name)):
             shown.setdefault(key, sp.name)
             counts[key] += 1
-    # Pseudo-speakers ("Break") are accepted as labels here and dropped below.
-    accepted = accept_labels(counts, units=len(content)) | ({speaker_key(n) for n in known_names} & set(counts))
-    unrecognised: list[tuple[int, str, str | None]] = []
-    utterances: list[Utterance] = []
+    accepted = accept_labels(counts, units=units) | ({speaker_key(n) for n in known_names} & set(counts))
+    return shown, accepted
+
+
+@dataclass
+class _Turns:
+    """The utterances of :func:`parse_labelled_lines`, built a line at a time: a turn runs
+    from its label to the next one, and a timestamp inside it starts a new utterance."""
+
+    markdown: bool
+    utterances: list[Utterance] = field(default_factory=list)
+    #: Continuation lines that look like a label: (line number, label, whose turn).
+    unrecognised: list[tuple[int, str, str | None]] = field(default_factory=list)
     speaker: str | None = None
-    started = False
-    preamble = 0
-    pending: float | None = None
-    buffer: list[str] = []
+    started: bool = False  # whether a label has been seen
+    preamble: int = 0  # lines before the first label
+    pending: float | None = None  # a bare timestamp's time, for the next words
+    buffer: list[str] = field(default_factory=list)
     buffer_start: float | None = None
-    skip_turn = False
+    skip_turn: bool = False  # a pseudo-speaker's turn
 
-    def flush() -> None:
-        nonlocal buffer_start
-        if buffer and not skip_turn:
-            raw = "\n".join(buffer)
-            text = clean_markdown(raw) if markdown or "**" in raw or "\\[" in raw else (clean_text(raw))
+    def flush(self) -> None:
+        if self.buffer and not self.skip_turn:
+            raw = "\n".join(self.buffer)
+            text = clean_markdown(raw) if self.markdown or "**" in raw or "\\[" in raw else (clean_text(raw))
             if text:
-                utterances.append(Utterance(speaker=speaker, text=text, start=buffer_start))
-        buffer.clear()
-        buffer_start = None
+                self.utterances.append(Utterance(speaker=self.speaker, text=text, start=self.buffer_start))
+        self.buffer.clear()
+        self.buffer_start = None
 
-    for (number, line), split in zip(numbered, splits, strict=True):
-        if split is None:  # a bare timestamp: when the next words were said
-            pending = parse_clock_or_none(line.strip().strip("\\[]"))
-            continue
-        markdown = markdown or split.bold
-        key = speaker_key(split.name) if split.name is not None else ""
-        if key and key in accepted:
-            flush()
-            started = True
-            skip_turn = key.casefold() in _PSEUDO
-            speaker = None if skip_turn else shown[key]
-            buffer.append(split.text)
-            buffer_start = split.start if split.start is not None else pending
-            pending = None
-            continue
-        if not started:
-            preamble += 1
-            continue
+    def open(self, speaker: str, split: _Line, *, pseudo: bool) -> None:
+        """A labelled line: a new turn."""
+        self.flush()
+        self.started = True
+        self.skip_turn = pseudo
+        self.speaker = None if pseudo else speaker
+        self.buffer.append(split.text)
+        self.buffer_start = split.start if split.start is not None else self.pending
+        self.pending = None
+
+    def extend(self, number: int, line: str, split: _Line) -> None:
+        """A line without an accepted label: more of the current turn."""
         text = line if split.name is not None else split.text
-        if not skip_turn and (label := _unrecognised_label(line, split)) is not None:
-            unrecognised.append((number, label, speaker))
-        if split.start is not None or pending is not None:
+        if not self.skip_turn and (label := _unrecognised_label(line, split)) is not None:
+            self.unrecognised.append((number, label, self.speaker))
+        if split.start is not None or self.pending is not None:
             # A timestamp inside a turn starts a new utterance of the same speaker, so
             # the time is kept; merging joins them back into one turn.
-            flush()
-            buffer_start = split.start if split.start is not None else pending
-            pending = None
-        buffer.append(text)
-    flush()
+            self.flush()
+            self.buffer_start = split.start if split.start is not None else self.pending
+            self.pending = None
+        self.buffer.append(text)
 
-    warnings = []
-    if preamble and warn_preamble and utterances:
-        warnings.append(f"Skipped {preamble} lines before the first speaker label (title, notes or a header).")
-    if unrecognised:
-        examples = "; ".join(
-            f"line {n} ({label + ':'!r}, added to {who or 'the unlabelled'}'s turn)"
-            for n, label, who in unrecognised[:3]
-        )
-        more = f" and {len(unrecognised) - 3} more" if len(unrecognised) > 3 else ""
-        warnings.append(
-            f"{len(unrecognised)} line(s) start like a speaker label this reader doesn't "
-            f"recognise, so their words were kept in the previous speaker's turn: {examples}{more}."
-            " If they are another speaker, fix the labels and read the file again."
-        )
-    return LabelledText(utterances=utterances, title=title, warnings=warnings, markdown=markdown, labelled=started)
+    def warnings(self, *, warn_preamble: bool) -> list[str]:
+        warnings = []
+        if self.preamble and warn_preamble and self.utterances:
+            warnings.append(
+                f"Skipped {self.preamble} lines before the first speaker label (title, notes or a header)."
+            )
+        if unrecognised := self.unrecognised:
+            examples = "; ".join(
+                f"line {n} ({label + ':'!r}, added to {who or 'the unlabelled'}'s turn)"
+                for n, label, who in unrecognised[:3]
+            )
+            more = f" and {len(unrecognised) - 3} more" if len(unrecognised) > 3 else ""
+            warnings.append(
+                f"{len(unrecognised)} line(s) start like a speaker label this reader doesn't "
+                f"recognise, so their words were kept in the previous speaker's turn: {examples}{more}."
+                " If they are another speaker, fix the labels and read the file again."
+            )
+        return warnings
 
 
 def _paragraphs(lines: list[str]) -> list[Utterance]:

@@ -88,7 +88,7 @@ def _phrase(mention: Quote) -> str:
 
 def _adapted(probe: Probe, mention: Quote | None) -> str:
     question = probe.questions[0]
-    if mention is None:
+    if mention is None or not probe.adapt:
         return question
     return f"You described the {_phrase(mention)}. {question}"
 
@@ -114,7 +114,10 @@ def suggest_follow_ups(
     by_probe: dict[str, FollowUp] = {}
     for f in open_findings:
         probes = [p for p in rubric.probes_for(f.criterion_id) if f.verdict != "not_probed" or p.id not in asked]
-        probe = next((p for p in probes if p.id not in asked), probes[0] if probes else None)
+        # one question may serve several criteria: join one already suggested before adding another
+        probe = next((p for p in probes if p.id in by_probe), None) or next(
+            (p for p in probes if p.id not in asked), probes[0] if probes else None
+        )
         if probe is None:
             continue
         if probe.id in by_probe:
@@ -126,6 +129,6 @@ def suggest_follow_ups(
             criteria=[f.criterion_id],
             reason="not_probed" if f.verdict == "not_probed" else "insufficient_evidence",
             question=_adapted(probe, mention),
-            mention=mention,
+            mention=mention if probe.adapt else None,
         )
     return list(by_probe.values())[:MAX_FOLLOW_UPS]

@@ -54,6 +54,7 @@ class Probe(BaseModel):
     questions: list[str] = Field(min_length=1, description="Example wordings; the first is suggested as a follow-up.")
     criteria: list[str] = Field(min_length=1, description="The criteria it gives a chance to show.")
     cues: list[str] = Field(default_factory=list, description="Phrases in an interviewer's turn that ask it.")
+    adapt: bool = Field(True, description="Whether a suggested follow-up may name the system the candidate described.")
 
     @field_validator("id")
     @classmethod

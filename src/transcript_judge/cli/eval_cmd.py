@@ -22,6 +22,7 @@ from ..config import ResolvedConfig, resolve_config
 from ..errors import ConfigError, InputError, ReplayMissError
 from ..evaluation.baseline import EvalReport, GateConfig, compare, evaluate_gate, load_baseline, load_gate
 from ..evaluation.dataset import Dataset, load_dataset
+from ..evaluation.probe_scoring import found_probes, score_probes
 from ..evaluation.render import render_eval, render_eval_terminal
 from ..evaluation.runner import CaseRun, EvalSettings, Reducer
 from ..evaluation.scoring import score
@@ -239,6 +240,7 @@ def _report(
         reducer=opts.reducer,
         taggers=scores,
         missing_recordings=sum(1 for r in runs if r.status == "missing"),
+        probes=score_probes(dataset, rubric, found_probes(runs), resamples=opts.resamples),
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import ConfigError, DatasetError
 from .dataset import Dataset
 from .metrics import paired_delta_ci
+from .probe_scoring import ProbeDetection
 from .scoring import TaggerScore
 
 __all__ = [
@@ -96,6 +97,7 @@ class EvalReport(BaseModel):
     reducer: str
     taggers: list[TaggerScore]
     missing_recordings: int = 0
+    probes: ProbeDetection | None = None
     comparison: Comparison | None = None
     gate: GateResult | None = None
 

@@ -19,6 +19,7 @@ __all__ = [
     "macro_f1",
     "micro_f1",
     "paired_delta_ci",
+    "percentile_interval",
 ]
 
 #: Predictions per case: criterion -> predicted "shown" (True/False).
@@ -121,7 +122,8 @@ def _percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
-def _interval(point: float | None, samples: list[float]) -> Interval:
+def percentile_interval(point: float | None, samples: list[float]) -> Interval:
+    """The 95% percentile interval of bootstrap ``samples`` around ``point`` (none under 10 samples)."""
     if point is None or len(samples) < 10:
         return Interval(point, None, None, None)
     samples.sort()
@@ -155,8 +157,8 @@ def bootstrap_ci(
             if f is not None:
                 crit_samples[c].append(f)
     return (
-        _interval(macro_f1(point), macro_samples),
-        {c: _interval(point[c].f1, crit_samples[c]) for c in criteria},
+        percentile_interval(macro_f1(point), macro_samples),
+        {c: percentile_interval(point[c].f1, crit_samples[c]) for c in criteria},
     )
 
 
@@ -207,7 +209,7 @@ def paired_delta_ci(
             if recall_change is not None:
                 s_rec[c].append(recall_change)
     return (
-        _interval(p_macro, s_macro),
-        {c: _interval(p_f1[c], s_f1[c]) for c in criteria},
-        {c: _interval(p_rec[c], s_rec[c]) for c in criteria},
+        percentile_interval(p_macro, s_macro),
+        {c: percentile_interval(p_f1[c], s_f1[c]) for c in criteria},
+        {c: percentile_interval(p_rec[c], s_rec[c]) for c in criteria},
     )

@@ -90,6 +90,7 @@ def render_eval_terminal(report: EvalReport, console: Console) -> None:
             highlight=False,
             markup=False,
         )
+    _probes_terminal(report, console)
     comparison = report.comparison
     if comparison is not None:
         for w in comparison.warnings:
@@ -109,3 +110,23 @@ def render_eval_terminal(report: EvalReport, console: Console) -> None:
         )
         for g in report.gate.checks:
             console.print(f"  {'✓' if g.passed else '✗'} {g.name}: {g.detail}", markup=False)
+
+
+def _probes_terminal(report: EvalReport, console: Console) -> None:
+    p = report.probes
+    if p is None:
+        return
+    console.print(
+        f"probe detection ({p.method}, {p.cases} cases): "
+        f"precision {_ci(p.precision, p.precision_low, p.precision_high)}"
+        f" · recall {_ci(p.recall, p.recall_low, p.recall_high)} · located at a labelled turn {_pct(p.located)}",
+        highlight=False,
+        markup=False,
+    )
+    worst = [s for s in p.probes if (s.recall or 0) < 1 or (s.precision or 0) < 1]
+    for s in worst:
+        console.print(
+            f"  {s.probe_id}: P {_num(s.precision)} R {_num(s.recall)} (tp {s.tp}, fp {s.fp}, fn {s.fn})",
+            highlight=False,
+            markup=False,
+        )

@@ -28,18 +28,33 @@ from transcript_judge.transcript import Turn
 RUBRIC = load_rubric()
 ROLES = RoleAssignment(candidate="Cand", interviewers=["Int"], method="given", reason="test", confidence=1.0)
 
-NO_EVALUATION = """Int: Thanks for joining. Tell me about a production AI system you built that failed, and how you fixed it.
-
-Cand: Our support chatbot started citing retired policy pages. I traced it to the nightly index job, which had silently skipped a shard, so I added a check on document counts and a fallback to the previous index.
-
-Int: Why would you choose one model over another for that support chatbot?
-
-Cand: Latency and cost per conversation mattered more than benchmark scores; we needed a long context window for policy documents.
-
-Int: When would you use LangChain, and when would you build custom orchestration?
-
-Cand: LangChain was fine for the prototype. In production we wrote our own retrieval and retry logic, because we needed custom failure handling.
-"""
+NO_EVALUATION = "\n\n".join(
+    [
+        (
+            'Int: Thanks for joining. Tell me about a production AI system you built that failed, and how you '
+            'fixed it.'
+        ),
+        (
+            'Cand: Our support chatbot started citing retired policy pages. I traced it to the nightly index job,'
+            ' which had silently skipped a shard, so I added a check on document counts and a fallback to the '
+            'previous index.'
+        ),
+        (
+            'Int: Why would you choose one model over another for that support chatbot?'
+        ),
+        (
+            'Cand: Latency and cost per conversation mattered more than benchmark scores; we needed a long '
+            'context window for policy documents.'
+        ),
+        (
+            'Int: When would you use LangChain, and when would you build custom orchestration?'
+        ),
+        (
+            'Cand: LangChain was fine for the prototype. In production we wrote our own retrieval and retry '
+            'logic, because we needed custom failure handling.'
+        ),
+    ]
+)
 
 
 def _report(text: str, rubric: Rubric = RUBRIC) -> Report:

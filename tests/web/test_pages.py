@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import MakeApp, csrf_of, running, wait_for
+from .conftest import MakeApp, csrf_of, running, upload_api, wait_for
 from .support import CANDIDATE, INTERVIEW, INTERVIEWER, scripted, vtt
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -174,3 +174,34 @@ async def test_the_report_page_shows_the_turns_its_job_kept_without_parsing_agai
         html = (await http.get(f"/api/analyses/{analysis_id}/report.html")).text
     assert 'id="turn-1"' in page and "forty thousand tickets" in page  # the turns as uploaded
     assert 'id="turn-1"' in html
+
+
+async def test_the_report_page_shows_what_the_interview_covered_and_still_shows_older_reports(
+    make_app: MakeApp,
+) -> None:
+    import json
+    import sqlite3
+
+    from test_probes import NO_EVALUATION, _as_schema_1_0
+    from transcript_judge.planning import AnalysisSettings
+    from transcript_judge.store import store_path
+
+    app = make_app(analysis=AnalysisSettings(tagger="lexical"))
+    async with running(app) as http:
+        analysis_id = (await upload_api(http, NO_EVALUATION.encode(), "i.txt", candidate="Cand")).json()["id"]
+        await wait_for(http, analysis_id)
+        page = (await http.get(f"/analyses/{analysis_id}")).text
+        assert "What the interview covered" in page and "Suggested follow-ups" in page
+        assert "not probed" in page and "What metrics do you use to measure system quality in production?" in page
+        report = (await http.get(f"/api/analyses/{analysis_id}/report.json")).json()
+        assert report["schema_version"] == "1.1" and report["follow_ups"]
+
+        with sqlite3.connect(store_path()) as db:  # the same run, as a 1.0 report was stored
+            (stored,) = db.execute("SELECT report FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
+            old = json.dumps(_as_schema_1_0(json.loads(stored)))
+            db.execute("UPDATE analyses SET report = ? WHERE id = ?", (old, analysis_id))
+        old_page = await http.get(f"/analyses/{analysis_id}")
+        assert old_page.status_code == 200 and "Evaluation before shipping" in old_page.text
+        assert "What the interview covered" not in old_page.text
+        history = await http.get("/")
+        assert history.status_code == 200 and f'href="/analyses/{analysis_id}"' in history.text

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -101,6 +101,33 @@ class ResolvedConfig:
         return f"model {self.client.model} at {where} (key {'set' if self.client.api_key else 'not set'})"
 
 
+@dataclass(frozen=True)
+class _Layers:
+    """Where a setting is looked for, in precedence order: the flag, the config file, the
+    environment (the first variable set, of those named), then the default."""
+
+    file: Mapping[str, Any]
+    env: Mapping[str, str]
+
+    def pick(self, flag: Any, key: str, *env_names: str, default: Any = None) -> Any:
+        if flag is not None:
+            return flag
+        if key in self.file:
+            return self.file[key]
+        for name in env_names:
+            if self.env.get(name):
+                return self.env[name]
+        return default
+
+
+def _one_of(value: Any, key: str, choices: Sequence[str], *, hint: str) -> str:
+    """``value`` as one of ``choices`` (case-insensitively), else a configuration error."""
+    choice = str(value).lower()
+    if choice not in choices:
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}, not {choice!r}.", hint=hint)
+    return choice
+
+
 def resolve_config(
     *,
     model: str | None = None,
@@ -114,32 +141,22 @@ def resolve_config(
 ) -> ResolvedConfig:
     env = os.environ
     file = _load_file(config_file_path(config_path), explicit=bool(config_path or env.get("TJ_CONFIG")))
-
-    def pick(flag: Any, key: str, *env_names: str, default: Any = None) -> Any:
-        if flag is not None:
-            return flag
-        if key in file:
-            return file[key]
-        for name in env_names:
-            if env.get(name):
-                return env[name]
-        return default
-
+    pick = _Layers(file, env).pick
     azure = pick(None, "azure_endpoint", "AZURE_OPENAI_ENDPOINT")
     api_key = env.get("TJ_API_KEY") or (env.get("AZURE_OPENAI_API_KEY") if azure else None) or env.get("OPENAI_API_KEY")
     base = pick(base_url, "base_url", "TJ_BASE_URL", "OPENAI_BASE_URL")
-    mode = str(pick(structured_output, "structured_output", "TJ_STRUCTURED_OUTPUT", default="auto")).lower()
-    if mode not in STRUCTURED_OUTPUT_CHOICES:
-        raise ConfigError(
-            f"structured_output must be one of {', '.join(STRUCTURED_OUTPUT_CHOICES)}, not {mode!r}.",
-            hint="auto negotiates with the server; see docs/servers.md for which server takes what.",
-        )
-    judge = str(pick(judge_mode, "judge_mode", "TJ_JUDGE_MODE", default="full")).lower()
-    if judge not in JUDGE_MODES:
-        raise ConfigError(
-            f"judge_mode must be one of {', '.join(JUDGE_MODES)}, not {judge!r}.",
-            hint="full: one answer per chunk; confirm: the model confirms keyword matches (small models).",
-        )
+    mode = _one_of(
+        pick(structured_output, "structured_output", "TJ_STRUCTURED_OUTPUT", default="auto"),
+        "structured_output",
+        STRUCTURED_OUTPUT_CHOICES,
+        hint="auto negotiates with the server; see docs/servers.md for which server takes what.",
+    )
+    judge = _one_of(
+        pick(judge_mode, "judge_mode", "TJ_JUDGE_MODE", default="full"),
+        "judge_mode",
+        JUDGE_MODES,
+        hint="full: one answer per chunk; confirm: the model confirms keyword matches (small models).",
+    )
     try:
         client = ClientSettings(
             model=str(pick(model, "model", "TJ_MODEL", default=DEFAULT_MODEL)),

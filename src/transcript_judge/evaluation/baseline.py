@@ -9,6 +9,7 @@ how hard the cases are. The gate's thresholds live in ``evals/gate.toml``.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError, DatasetError
 from .dataset import Dataset
-from .metrics import paired_delta_ci
+from .metrics import Interval, Verdicts, paired_delta_ci
 from .probe_scoring import ProbeDetection
 from .scoring import TaggerScore
 
@@ -141,17 +142,11 @@ def load_baseline(path: str | Path) -> EvalReport:
 def compare(
     baseline: EvalReport, current: TaggerScore, dataset: Dataset, *, resamples: int = 1000
 ) -> Comparison | None:
+    """The current score against the baseline's for the same tagger, paired over the cases
+    both scored (None when the baseline has no score for this tagger)."""
     before = baseline.tagger(current.tagger)
     if before is None:
         return None
-    warnings = []
-    if baseline.dataset_digest != dataset.digest:
-        warnings.append(
-            "The baseline was made on a different dataset (its hash differs): only cases "
-            "with the same id are compared, and their labels may have changed."
-        )
-    if before.model != current.model:
-        warnings.append(f"The baseline used model {before.model!r}; this run used {current.model!r}.")
     b_cases = {c.case_id: c for c in before.cases if c.scored}
     a_cases = {c.case_id: c for c in current.cases if c.scored}
     ids = [c.id for c in dataset.cases if c.id in b_cases and c.id in a_cases]
@@ -160,6 +155,44 @@ def compare(
     a_preds = [a_cases[i].predicted for i in ids]
     criteria = [c.criterion_id for c in current.criteria]
     macro, f1d, recd = paired_delta_ci(labels, b_preds, a_preds, criteria, resamples=resamples)
+    improved, regressed = _flips(ids, labels, b_preds, a_preds, criteria)
+    return Comparison(
+        tagger=current.tagger,
+        baseline_model=before.model,
+        baseline_prompt_version=before.prompt_version,
+        current_prompt_version=current.prompt_version,
+        cases_compared=len(ids),
+        macro_f1_before=before.macro_f1,
+        macro_f1_after=current.macro_f1,
+        macro_delta=macro.point,
+        macro_low=macro.low,
+        macro_high=macro.high,
+        criteria=_criterion_deltas(before, current, f1d, recd),
+        improved=improved,
+        regressed=regressed,
+        warnings=_comparison_warnings(baseline, before, current, dataset),
+    )
+
+
+def _comparison_warnings(
+    baseline: EvalReport, before: TaggerScore, current: TaggerScore, dataset: Dataset
+) -> list[str]:
+    """What makes the comparison less than like for like: another dataset, another model."""
+    warnings = []
+    if baseline.dataset_digest != dataset.digest:
+        warnings.append(
+            "The baseline was made on a different dataset (its hash differs): only cases "
+            "with the same id are compared, and their labels may have changed."
+        )
+    if before.model != current.model:
+        warnings.append(f"The baseline used model {before.model!r}; this run used {current.model!r}.")
+    return warnings
+
+
+def _criterion_deltas(
+    before: TaggerScore, current: TaggerScore, f1d: Mapping[str, Interval], recd: Mapping[str, Interval]
+) -> list[CriterionDelta]:
+    """Per criterion: F1 and recall before and after, with the paired deltas' intervals."""
     b_scores = {c.criterion_id: c for c in before.criteria}
     deltas = []
     for c in current.criteria:
@@ -179,6 +212,18 @@ def compare(
                 recall_high=recd[c.criterion_id].high,
             )
         )
+    return deltas
+
+
+def _flips(
+    ids: Sequence[str],
+    labels: Sequence[Mapping[str, bool]],
+    b_preds: Sequence[Verdicts],
+    a_preds: Sequence[Verdicts],
+    criteria: Sequence[str],
+) -> tuple[list[Flip], list[Flip]]:
+    """(improved, regressed): the case × criterion predictions that changed, by whether
+    they now match the label."""
     improved: list[Flip] = []
     regressed: list[Flip] = []
     for i, lab, bp, ap in zip(ids, labels, b_preds, a_preds, strict=True):
@@ -195,22 +240,7 @@ def compare(
                 change="improved" if right_after else "regressed",
             )
             (improved if right_after else regressed).append(flip)
-    return Comparison(
-        tagger=current.tagger,
-        baseline_model=before.model,
-        baseline_prompt_version=before.prompt_version,
-        current_prompt_version=current.prompt_version,
-        cases_compared=len(ids),
-        macro_f1_before=before.macro_f1,
-        macro_f1_after=current.macro_f1,
-        macro_delta=macro.point,
-        macro_low=macro.low,
-        macro_high=macro.high,
-        criteria=deltas,
-        improved=improved,
-        regressed=regressed,
-        warnings=warnings,
-    )
+    return improved, regressed
 
 
 def evaluate_gate(gate: GateConfig, current: TaggerScore, comparison: Comparison | None) -> GateResult:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from webvtt import vtt as webvtt_parser
 from webvtt.errors import MalformedCaptionError, MalformedFileError
@@ -232,45 +232,9 @@ class WebVTTReader:
             )
         voiced = any(c.raw is not None and "<v" in c.raw and _VOICE.search(c.raw) for c in cues)
         rolling = not voiced and _is_rolling(cues)
-        accepted: set[str] = set()
-        if not voiced:
-            counts = Counter(
-                name for c in cues if c.lines for name, _ in [split_speaker_prefix(" ".join(c.lines))] if name
-            )
-            accepted = accept_labels(counts, units=sum(1 for c in cues if c.lines))
-
-        utterances: list[Utterance] = []
-        dropped: list[str] = []
-        recent: deque[str] = deque(maxlen=3)
-        repeats = 0
-        markers: list[float | None] = []
-        # Each cue is let go as soon as it is an utterance, so that a long file's cues and
-        # utterances don't all exist at once.
-        cues.reverse()
-        while cues:
-            cue = cues.pop()
-            if voiced:
-                utterances.extend(_voice_utterances(cue, dropped))
-                continue
-            lines = cue.lines
-            if rolling:
-                fresh = tuple(ln for ln in lines if ln not in recent)
-                repeats += len(lines) - len(fresh)
-                recent.extend(fresh)
-                lines = fresh
-            text = " ".join(lines)
-            marked, text = strip_turn_marker(text)
-            if marked:
-                markers.append(cue.start)
-            if not text:
-                continue
-            name, rest = split_speaker_prefix(text)
-            if name in accepted:
-                utterances.append(Utterance(speaker=name, text=rest, start=cue.start, end=cue.end))
-            else:
-                utterances.append(Utterance(speaker=None, text=text, start=cue.start, end=cue.end))
-
-        has_labels = any(u.speaker for u in utterances)
+        accepted = set() if voiced else _prefix_labels(cues)
+        speech = _speech(cues, voiced=voiced, rolling=rolling, accepted=accepted)
+        has_labels = any(u.speaker for u in speech.utterances)
         if voiced:
             fmt = "webvtt-voice"
         elif has_labels:
@@ -279,16 +243,73 @@ class WebVTTReader:
             fmt = "webvtt-youtube"
         else:
             fmt = "webvtt"
-        if rolling and repeats:
-            warnings.append(f"Removed {repeats} repeated caption lines (rolling auto-captions show each line twice).")
-        if markers and not has_labels:
+        warnings.extend(speech.warnings(rolling=rolling, has_labels=has_labels))
+        return Parsed(
+            utterances=speech.utterances, format_name=fmt, has_speaker_labels=has_labels, title=title, warnings=warnings
+        )
+
+
+def _prefix_labels(cues: list[_Cue]) -> set[str]:
+    """The Zoom-style ``Name:`` prefixes believed to be speakers (they recur, or read like names)."""
+    counts = Counter(name for c in cues if c.lines for name, _ in [split_speaker_prefix(" ".join(c.lines))] if name)
+    return accept_labels(counts, units=sum(1 for c in cues if c.lines))
+
+
+@dataclass(slots=True)
+class _Speech:
+    """A file's utterances, and what was taken out of the captions on the way."""
+
+    utterances: list[Utterance] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # sound notes outside any voice
+    repeats: int = 0  # rolling captions' repeated lines
+    markers: list[float | None] = field(default_factory=list)  # when a '>>' marked a new speaker
+
+    def warnings(self, *, rolling: bool, has_labels: bool) -> list[str]:
+        warnings = []
+        if rolling and self.repeats:
             warnings.append(
-                f"{len(markers)} changes of speaker are marked only with '>>' (the last at "
-                f"{format_timestamp(markers[-1])}), without names; the marks were removed and "
+                f"Removed {self.repeats} repeated caption lines (rolling auto-captions show each line twice)."
+            )
+        if self.markers and not has_labels:
+            warnings.append(
+                f"{len(self.markers)} changes of speaker are marked only with '>>' (the last at "
+                f"{format_timestamp(self.markers[-1])}), without names; the marks were removed and "
                 "the speech left unattributed."
             )
-        if dropped:
-            warnings.append(f"Dropped {len(dropped)} sound notes outside any voice, e.g. {dropped[0]!r}.")
-        return Parsed(
-            utterances=utterances, format_name=fmt, has_speaker_labels=has_labels, title=title, warnings=warnings
-        )
+        if self.dropped:
+            warnings.append(f"Dropped {len(self.dropped)} sound notes outside any voice, e.g. {self.dropped[0]!r}.")
+        return warnings
+
+
+def _speech(cues: list[_Cue], *, voiced: bool, rolling: bool, accepted: set[str]) -> _Speech:
+    """The cues as utterances: by voice span, else one a cue (its ``Name:`` prefix the
+    speaker when ``accepted``), without rolling captions' repeats.
+
+    Empties ``cues``: each cue is let go as soon as it is an utterance, so that a long
+    file's cues and utterances don't all exist at once."""
+    speech = _Speech()
+    recent: deque[str] = deque(maxlen=3)
+    cues.reverse()
+    while cues:
+        cue = cues.pop()
+        if voiced:
+            speech.utterances.extend(_voice_utterances(cue, speech.dropped))
+            continue
+        lines = cue.lines
+        if rolling:
+            fresh = tuple(ln for ln in lines if ln not in recent)
+            speech.repeats += len(lines) - len(fresh)
+            recent.extend(fresh)
+            lines = fresh
+        text = " ".join(lines)
+        marked, text = strip_turn_marker(text)
+        if marked:
+            speech.markers.append(cue.start)
+        if not text:
+            continue
+        name, rest = split_speaker_prefix(text)
+        if name in accepted:
+            speech.utterances.append(Utterance(speaker=name, text=rest, start=cue.start, end=cue.end))
+        else:
+            speech.utterances.append(Utterance(speaker=None, text=text, start=cue.start, end=cue.end))
+    return speech

@@ -17,6 +17,10 @@ What it checks
   * the candidate label is a speaker of the transcript; VTT timestamps increase;
   * every criterion is TRUE in >= 6 cases and FALSE in >= 6 cases;
   * counterfactual pairs point at an existing case and have identical labels;
+  * `probes` (when present): an object mapping probe ids (the rubric's [[probes]]) to
+    1-2 quotes, each >= 4 words, an exact substring of ONE segment spoken by an
+    interviewer (any speaker but the candidate) and of no candidate segment;
+    `probe_notes` a non-empty string; if any case has `probes`, every case must;
   * a tiny keyword baseline (cue words in the candidate's words, no negation handling)
     must stay at or below --max-baseline-f1 macro F1 (default 0.55). If an edit pushes
     it above, the set has become too easy for keyword matching: rework cases.
@@ -56,7 +60,20 @@ CRITERIA = RED_FLAGS + STRENGTHS
 MIN_PER_CLASS = 6
 DIFFICULTIES = {"easy", "medium", "hard"}
 REQUIRED = {"id", "transcript", "candidate", "labels", "evidence", "difficulty", "notes"}
-OPTIONAL = {"counterfactual_of"}
+OPTIONAL = {"counterfactual_of", "probes", "probe_notes"}
+
+# The probe ids of prompts/rubrics/ai_architect.toml ([[probes]]), in the rubric's order.
+PROBES = [
+    "failure_story",
+    "architecture_design",
+    "production_debugging",
+    "model_selection",
+    "build_vs_buy",
+    "quality_metrics",
+    "below_the_framework",
+    "questions_back",
+]
+MIN_PROBE_QUOTE_WORDS = 4
 
 # --------------------------------------------------------------------------- parsing
 
@@ -141,6 +158,49 @@ def turn_count(segments: list[tuple[str, str]]) -> int:
             turns += 1
         prev = spk
     return turns
+
+
+def quote_words(q: str) -> int:
+    """Words in a quote: whitespace-separated tokens with a letter or a digit (a dash is not one)."""
+    return sum(1 for tok in q.split() if any(ch.isalnum() for ch in tok))
+
+
+def check_probes(where: str, row: dict, cand_segs: list[str], other_segs: list[str]) -> list[str]:
+    """Problems with a case's `probes` / `probe_notes` fields (empty list: fine)."""
+    errors: list[str] = []
+    if "probe_notes" in row and (not isinstance(row["probe_notes"], str) or not row["probe_notes"].strip()):
+        errors.append(f"{where}: probe_notes must be a non-empty string")
+    if "probes" not in row:
+        if "probe_notes" in row:
+            errors.append(f"{where}: probe_notes without probes")
+        return errors
+    probes = row["probes"]
+    if not isinstance(probes, dict):
+        return errors + [f"{where}: probes must be an object (probe id -> quotes)"]
+    for pid, quotes in probes.items():
+        if pid not in PROBES:
+            errors.append(f"{where}: unknown probe id {pid!r} (known: {', '.join(PROBES)})")
+            continue
+        if not isinstance(quotes, list) or not 1 <= len(quotes) <= 2:
+            errors.append(f"{where}: probe {pid} needs 1-2 quotes of the interviewer")
+            continue
+        for q in quotes:
+            if not isinstance(q, str) or quote_words(q) < MIN_PROBE_QUOTE_WORDS:
+                errors.append(f"{where}: probe {pid}: quote shorter than "
+                              f"{MIN_PROBE_QUOTE_WORDS} words: {q!r}")
+                continue
+            if "\n" in q:
+                errors.append(f"{where}: probe {pid}: quote spans a line break: {q[:50]!r}")
+            in_cand = any(q in seg for seg in cand_segs)
+            if not any(q in seg for seg in other_segs):
+                hint = " (it is the candidate's)" if in_cand else ""
+                hint = hint or (" (spans segments)" if q in " ".join(other_segs) else "")
+                errors.append(f"{where}: probe {pid}: quote not verbatim in one interviewer "
+                              f"segment{hint}: {q[:70]!r}")
+            elif in_cand:
+                errors.append(f"{where}: probe {pid}: quote also occurs in a candidate segment, "
+                              f"use a longer one: {q[:70]!r}")
+    return errors
 
 
 # ------------------------------------------------------------------ keyword baseline
@@ -237,6 +297,13 @@ def load_rubric_cues(path: Path) -> dict[str, list[str]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     cues = {c["id"]: [s.lower() for s in c.get("cues", [])] for c in data.get("criteria", [])}
     return {c: cues.get(c, []) for c in CRITERIA}
+
+
+def load_rubric_probe_ids(path: Path) -> list[str]:
+    import tomllib
+
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [p["id"] for p in data.get("probes", [])]
 
 
 # ---------------------------------------------------------------------------- main
@@ -337,6 +404,7 @@ def main() -> int:
                     hint = hint or (" (spans segments)" if q in " ".join(cand_segs) else "")
                     errors.append(f"{where}: {c}: quote not verbatim in one candidate "
                                   f"segment{hint}: {q[:70]!r}")
+        errors.extend(check_probes(where, row, cand_segs, other_segs))
         rows.append(row)
 
     by_id = {r["id"]: r for r in rows}
@@ -355,6 +423,17 @@ def main() -> int:
         if texts.get(orig) == texts.get(r["id"]):
             errors.append(f"{r['id']}: transcript identical to its original {orig}")
 
+    labelled = [r for r in rows if "probes" in r]
+    if labelled and len(labelled) != len(rows):
+        missing_p = [r["id"] for r in rows if "probes" not in r]
+        errors.append(f"probes labelled on {len(labelled)} of {len(rows)} cases; "
+                      f"missing on {missing_p}")
+    for orig, copy in pairs:
+        a, b = by_id[orig].get("probes"), by_id[copy].get("probes")
+        if a is not None and b is not None and set(a) != set(b):
+            warnings.append(f"{copy}: probes asked differ from its original {orig}: "
+                            f"{sorted(set(a) ^ set(b))}")
+
     # ---- counts
     print(f"cases: {len(rows)}   counterfactual pairs: {len(pairs)}")
     diff_counts = Counter(r["difficulty"] for r in rows)
@@ -371,6 +450,15 @@ def main() -> int:
         if flag:
             errors.append(f"{c}: {t} true / {f} false (need >= {MIN_PER_CLASS} each)")
         print(f"{c:28} {t:5d} {f:6d}{flag}")
+    if labelled:
+        print()
+        print(f"probes (interviewer asked it), over {len(labelled)} labelled cases")
+        print(f"{'probe':28} {'asked':>5} {'not':>6}")
+        for pid in PROBES:
+            k = sum(pid in r["probes"] for r in labelled)
+            print(f"{pid:28} {k:5d} {len(labelled) - k:6d}")
+        none = [r["id"] for r in labelled if not r["probes"]]
+        print(f"cases with no probe asked: {none or 'none'}")
 
     # ---- keyword baseline
     def report(name: str, cues: dict[str, list[str]]) -> float:
@@ -404,6 +492,10 @@ def main() -> int:
         }
         if args.rubric:
             report(f"rubric file {args.rubric}", load_rubric_cues(args.rubric))
+            ids = load_rubric_probe_ids(args.rubric)
+            if ids and ids != PROBES:
+                warnings.append(f"rubric {args.rubric} probe ids {ids} differ from "
+                                f"check_dataset.PROBES {PROBES}")
         print()
         print("keyword baseline macro F1: "
               + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))

@@ -33,12 +33,18 @@ _QUESTION_CRITERIA = {"probing_questions", "technology_only_questions"}
 _CONFIDENCE = 0.5
 
 
+def _cue_regex(cue: str) -> str:
+    """A cue as a regex: its words as written, where `` * `` stands for up to three words
+    ("questions * for" matches "questions do you have for")."""
+    return r"(?:\s+\S+){0,3}?\s+".join(re.escape(part.strip()) for part in cue.split(" * "))
+
+
 @cache
 def cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
     """Any of ``cues`` as whole words, case-insensitive (None for no cues)."""
     if not cues:
         return None
-    alternatives = sorted((re.escape(c) for c in cues), key=len, reverse=True)
+    alternatives = sorted((_cue_regex(c) for c in cues), key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
 
 

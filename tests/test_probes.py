@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ import pytest
 from clirun import run
 from transcript_judge import service
 from transcript_judge.ingest import Source
+from transcript_judge.llm.base import ChatRequest, ChatResult, Usage
+from transcript_judge.llm.fake import FakeLLM, subject_of
+from transcript_judge.llm.subject import JudgedChunk
 from transcript_judge.planning import AnalysisSettings
 from transcript_judge.probes import asks, find_probes
 from transcript_judge.report import render
@@ -159,3 +163,48 @@ def test_a_report_from_before_schema_1_1_still_loads_in_show(
     out = tmp_path / "old.html"
     assert run(["show", analysis_id, "-o", str(out)]) == 0
     assert "What the interview covered" not in out.read_text()  # an old report has no coverage to show
+
+
+def _model_run(answer_probes: Callable[[JudgedChunk], str]) -> Report:
+    """NO_EVALUATION through the llm tagger with ``probe_detection = "model"``: the fake
+    judges every criterion not shown, and answers the probe question with ``answer_probes``."""
+
+    def respond(request: ChatRequest) -> ChatResult:
+        subject = subject_of(request)
+        if subject.probes:
+            content = answer_probes(subject)
+        else:
+            nothing = {"evidence": [], "reasoning": "-", "verdict": "not_shown", "confidence": 0.5}
+            content = json.dumps({c: nothing for c in subject.criteria})
+        return ChatResult(content=content, usage=Usage(prompt_tokens=100, completion_tokens=10), model="fake")
+
+    source = Source(data=NO_EVALUATION.encode(), name="i.txt")
+    transcript, roles = service.read(source, service.ReadChoices(candidate="Cand"))
+    settings = AnalysisSettings(probe_detection="model")
+    prepared = service.prepare(transcript, roles, source_name="i.txt", rubric=RUBRIC, settings=settings)
+    return asyncio.run(service.run(prepared, FakeLLM(respond))).report
+
+
+def test_the_model_finds_probes_at_interviewer_lines_only_and_its_calls_are_counted() -> None:
+    def answer(subject: JudgedChunk) -> str:
+        assert {ln.role for ln in subject.lines} == {"interviewer"}  # it is shown only the interviewer
+        first = subject.lines[0].turn
+        # one at an interviewer's line; one at the candidate's turn 1 (dropped)
+        asked = [{"probe": "failure_story", "turn": first}, {"probe": "quality_metrics", "turn": 1}]
+        return json.dumps({"asked": asked})
+
+    report = _model_run(answer)
+    assert report.interview is not None and report.interview.method == "model"
+    assert [p.probe_id for p in report.interview.probes] == ["failure_story"]
+    assert report.interview.probes[0].quote.text.startswith("Tell me about a production AI system")
+    by_id = {f.criterion_id: f for f in report.findings}
+    assert by_id["evaluation_rigor"].verdict == "not_probed" and by_id["model_obsession"].verdict == "not_probed"
+    assert report.usage.calls == 2  # one judgement, one probe question
+    assert any("dropped" in w.message for w in report.warnings if w.kind == "other")
+
+
+def test_an_unusable_probe_answer_falls_back_to_the_cues_and_says_so() -> None:
+    report = _model_run(lambda subject: "I think they asked about failures.")
+    assert report.interview is not None
+    assert {p.probe_id for p in report.interview.probes} == {"failure_story", "model_selection", "build_vs_buy"}
+    assert any("read by cue phrases" in w.message for w in report.warnings)

@@ -34,7 +34,9 @@ from .judge import ChunkOutcome
 from .language import detect_language
 from .llm.base import LLM
 from .planning import Plan
-from .probes import interview_coverage
+from .probe_judge import ModelProbes, detect_with_model
+from .probe_judge import describe as describe_probe_answers
+from .probes import coverage_from, interview_coverage
 from .report.model import Report, Warning
 from .reporting import RunFacts, build_report, partial_warning, run_warnings
 from .taggers import KeywordBaseline, Tagging
@@ -108,6 +110,10 @@ async def run_analysis(
     injection_hits, language = await checks
     interview = await asked
     outcomes = tagging.outcomes
+    by_model: ModelProbes | None = None
+    if not lexical and llm is not None and plan.settings.probe_detection == "model" and interview.probes_available:
+        by_model = await detect_with_model(plan, llm, repeat_index=repeat_index)
+        interview = coverage_from(by_model.asked, plan.rubric, interview.talk_time, method="model")
 
     warnings = run_warnings(plan, outcomes, injection_hits, list(extra_warnings or []), lexical=lexical)
     tally: Counter[str] = Counter()
@@ -117,10 +123,11 @@ async def run_analysis(
     partial = partial_warning(outcomes)
     if partial is not None:
         warnings.append(partial)
+    if by_model is not None and (note := describe_probe_answers(by_model)) is not None:
+        warnings.append(Warning(kind="other", message=note))
     facts = RunFacts(source_name, lexical, language, batch_pricing, time.monotonic() - started)
-    report = build_report(plan, outcomes, findings, warnings, tally, facts).model_copy(
-        update={"interview": interview, "follow_ups": follow_ups}
-    )
+    report = build_report(plan, outcomes, findings, warnings, tally, facts, extra=by_model)
+    report = report.model_copy(update={"interview": interview, "follow_ups": follow_ups})
     if on_event:
         on_event(Event("done", len(outcomes), status="partial" if partial else "ok"))
     return AnalysisResult(report, outcomes, tagging.concurrency_lowest, tagging.backoffs)

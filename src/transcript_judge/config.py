@@ -9,7 +9,7 @@ Environment variables:
   table of :mod:`.pricing`. A value that isn't a number is an error, never ignored.
 The config file is TOML (``--config`` or TJ_CONFIG, else ``<user config dir>/config.toml``)
 with the keys ``model``, ``base_url``, ``azure_endpoint``, ``azure_api_version``,
-``timeout_s``, ``max_retries``, ``structured_output``, ``judge_mode``, ``concurrency``,
+``timeout_s``, ``max_retries``, ``structured_output``, ``judge_mode``, ``probe_detection``, ``concurrency``,
 ``chunk_tokens``. API keys are read from
 the environment only, never from files we write, and never logged.
 """
@@ -29,7 +29,16 @@ from .chunking import DEFAULT_CHUNK_TOKENS, ChunkingSettings
 from .errors import ConfigError
 from .llm.base import STRUCTURED_OUTPUT_CHOICES
 from .llm.settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ClientSettings
-from .planning import DEFAULT_CONCURRENCY, DEFAULT_MODEL, JUDGE_MODES, AnalysisSettings, JudgeMode, TaggerName
+from .planning import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MODEL,
+    JUDGE_MODES,
+    PROBE_DETECTIONS,
+    AnalysisSettings,
+    JudgeMode,
+    ProbeDetection,
+    TaggerName,
+)
 from .pricing import NO_OVERRIDES, PriceOverrides
 
 __all__ = ["ResolvedConfig", "config_file_path", "price_overrides", "resolve_config"]
@@ -43,6 +52,7 @@ _KEYS = {
     "max_retries",
     "structured_output",
     "judge_mode",
+    "probe_detection",
     "concurrency",
     "chunk_tokens",
 }
@@ -83,6 +93,7 @@ class ResolvedConfig:
     chunk_tokens: int
     judge_mode: str = "full"
     pricing: PriceOverrides = NO_OVERRIDES
+    probe_detection: str = "cues"
 
     def analysis_settings(self, *, tagger: TaggerName = "llm", concurrency: int | None = None) -> AnalysisSettings:
         """The analysis these settings ask for: the one place the CLI, the web app and
@@ -93,6 +104,7 @@ class ResolvedConfig:
             concurrency=self.concurrency if concurrency is None else concurrency,
             chunking=ChunkingSettings(chunk_tokens=self.chunk_tokens),
             judge_mode=cast(JudgeMode, self.judge_mode),  # checked by resolve_config
+            probe_detection=cast(ProbeDetection, self.probe_detection),  # checked by resolve_config
             pricing=self.pricing,
         )
 
@@ -157,6 +169,12 @@ def resolve_config(
         JUDGE_MODES,
         hint="full: one answer per chunk; confirm: the model confirms keyword matches (small models).",
     )
+    probes = _one_of(
+        pick(None, "probe_detection", "TJ_PROBE_DETECTION", default="cues"),
+        "probe_detection",
+        PROBE_DETECTIONS,
+        hint="cues: the rubric's cue phrases (no call); model: one short call per chunk (llm tagger only).",
+    )
     try:
         client = ClientSettings(
             model=str(pick(model, "model", "TJ_MODEL", default=DEFAULT_MODEL)),
@@ -183,6 +201,7 @@ def resolve_config(
         chunk_tokens=chunk,
         judge_mode=judge,
         pricing=price_overrides(env),
+        probe_detection=probes,
     )
 
 

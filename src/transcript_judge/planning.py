@@ -32,9 +32,11 @@ __all__ = [
     "DEFAULT_MODEL",
     "JUDGE_MODES",
     "LEXICAL_MODEL_LABEL",
+    "PROBE_DETECTIONS",
     "AnalysisSettings",
     "JudgeMode",
     "Plan",
+    "ProbeDetection",
     "TaggerName",
     "plan_analysis",
 ]
@@ -51,6 +53,10 @@ TaggerName = Literal["llm", "lexical"]
 #: each proposal with a yes/no; for small local models, see ``confirm.py``).
 JudgeMode = Literal["full", "confirm"]
 JUDGE_MODES: tuple[str, ...] = ("full", "confirm")
+#: How the probes asked are found (:mod:`.probes`): the rubric's cue phrases (no call), or
+#: a model call per chunk over the interviewer's lines (:mod:`.probe_judge`; llm tagger only).
+ProbeDetection = Literal["cues", "model"]
+PROBE_DETECTIONS: tuple[str, ...] = ("cues", "model")
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class AnalysisSettings:
     max_reasks: int = 1
     seed: int | None = None
     judge_mode: JudgeMode = "full"
+    probe_detection: ProbeDetection = "cues"
     #: The user's prices and context window (``TJ_PRICE_*``, ``TJ_CONTEXT_WINDOW``), resolved
     #: by :func:`.config.resolve_config`.
     pricing: PriceOverrides = NO_OVERRIDES
@@ -100,6 +107,7 @@ class AnalysisSettings:
             "chunk_tokens": self.chunking.chunk_tokens,
             "overlap_tokens": self.chunking.overlap_tokens,
             "judge_mode": self.judge_mode,
+            "probe_detection": self.probe_detection,
         }
 
 

@@ -25,7 +25,7 @@ from .roles import RoleAssignment
 from .rubric import Probe, Rubric
 from .transcript import Transcript, Turn, format_timestamp
 
-__all__ = ["asks", "find_probes", "interview_coverage", "is_interviewer", "talk_time"]
+__all__ = ["asks", "coverage_from", "find_probes", "interview_coverage", "is_interviewer", "quote_of", "talk_time"]
 
 #: How a sentence that doesn't end with "?" can still ask: a request or a scenario.
 _REQUEST = re.compile(
@@ -46,7 +46,8 @@ def is_interviewer(turn: Turn, roles: RoleAssignment) -> bool:
     return turn.speaker != roles.candidate and turn.speaker not in (*roles.excluded, *roles.unattributed)
 
 
-def _quote(turn: Turn, text: str) -> Quote:
+def quote_of(turn: Turn, text: str) -> Quote:
+    """``text`` (verbatim from ``turn``) as a quote with the turn's speaker and time."""
     stamp = format_timestamp(turn.start)
     return Quote(turn=turn.index, speaker=turn.speaker, timestamp=stamp, start=turn.start, text=text)
 
@@ -63,7 +64,7 @@ def find_probes(turns: Iterable[Turn], roles: RoleAssignment, probes: Sequence[P
                 continue
             for probe, pattern in patterns:
                 if probe.id not in found and pattern is not None and pattern.search(sentence):
-                    found[probe.id] = ProbeAsked(probe_id=probe.id, area=probe.area, quote=_quote(turn, sentence))
+                    found[probe.id] = ProbeAsked(probe_id=probe.id, area=probe.area, quote=quote_of(turn, sentence))
     order = {p.id: i for i, p in enumerate(probes)}
     return sorted(found.values(), key=lambda a: (a.quote.turn, order[a.probe_id]))
 
@@ -121,5 +122,20 @@ def interview_coverage(transcript: Transcript, roles: RoleAssignment, rubric: Ru
     if not any(is_interviewer(t, roles) for t in transcript.turns):
         reason = "No interviewer turns (all speech is the candidate's), so the questions asked can't be found."
         return InterviewCoverage(probes_available=False, unavailable_reason=reason, talk_time=speaking)
-    asked = find_probes(transcript.turns, roles, rubric.probes)
-    return InterviewCoverage(probes_available=True, probes=asked, areas=_areas(rubric, asked), talk_time=speaking)
+    return coverage_from(find_probes(transcript.turns, roles, rubric.probes), rubric, speaking)
+
+
+def coverage_from(
+    asked: Sequence[ProbeAsked],
+    rubric: Rubric,
+    speaking: Sequence[SpeakerTime],
+    method: Literal["cues", "model"] = "cues",
+) -> InterviewCoverage:
+    """The coverage of probes found by any method (:mod:`.probe_judge` for the model's)."""
+    return InterviewCoverage(
+        probes_available=True,
+        method=method,
+        probes=list(asked),
+        areas=_areas(rubric, asked),
+        talk_time=list(speaking),
+    )

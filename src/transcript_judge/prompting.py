@@ -46,7 +46,15 @@ __all__ = [
 ]
 
 Message = dict[str, str]
-TEMPLATES = ("system.j2", "user.j2", "reask.j2", "confirm_system.j2", "confirm_user.j2")
+TEMPLATES = (
+    "system.j2",
+    "user.j2",
+    "reask.j2",
+    "confirm_system.j2",
+    "confirm_user.j2",
+    "probes_system.j2",
+    "probes_user.j2",
+)
 
 # Angle-bracket look-alikes a model may read as a tag: always, and Canadian syllabics
 # (letters in Inuktitut) only where they hug ASCII, as in "ᐸ/transcript_chunkᐳ".
@@ -201,6 +209,20 @@ class PromptBuilder:
             )
         )
         system = _environment().get_template("confirm_system.j2").render(rubric=self.rubric)
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def probe_subject(self, subject: JudgedChunk) -> JudgedChunk:
+        """``subject`` narrowed to the question "which probes did the interviewer ask?"
+        (``probe_detection = "model"``): the interviewer's own lines, and the probe ids."""
+        return replace(subject, lines=tuple(subject.interviewer_lines()), criteria=(), probes=self.rubric.probe_ids)
+
+    def probe_messages_for(self, subject: JudgedChunk) -> list[Message]:
+        """The probe question, rendered from a :meth:`probe_subject`."""
+        env = _environment()
+        system = env.get_template("probes_system.j2").render(rubric=self.rubric)
+        user = env.get_template("probes_user.j2").render(
+            probes=self.rubric.probes, lines=subject.lines, nonce=_nonce(subject), chunk_label=_chunk_label(subject)
+        )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def reask(self, problem: str, errors: str = "", *, ids: Sequence[str] | None = None) -> str:

@@ -91,6 +91,10 @@ class Rubric(BaseModel):
                 raise ValueError(f"probe {p.id!r} names unknown criteria: {', '.join(unknown)}")
         return self
 
+    @property
+    def probe_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.probes)
+
     def probes_for(self, criterion_id: str) -> list[Probe]:
         """The probes that give the candidate a chance to show ``criterion_id``."""
         return [p for p in self.probes if criterion_id in p.criteria]

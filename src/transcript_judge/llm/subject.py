@@ -61,6 +61,8 @@ class JudgedChunk:
     #: The criterion ids asked for (on a re-ask, only those still missing).
     criteria: tuple[str, ...]
     question: ConfirmQuestion | None = None
+    #: The probe ids asked about ("which of these did the interviewer ask?"), if that is the question.
+    probes: tuple[str, ...] = ()
 
     def own_lines(self) -> list[JudgedLine]:
         """The lines judged here (not the context repeated from the previous chunk)."""

@@ -123,8 +123,10 @@ class InterviewCoverage(BaseModel):
 
     probes_available: bool = Field(description="False: the rubric has no probes, or there were no interviewer turns.")
     unavailable_reason: str | None = None
-    method: Literal["cues"] = Field(
-        "cues", description="How probes were found: the rubric's cue phrases in the interviewer's questions."
+    method: Literal["cues", "model"] = Field(
+        "cues",
+        description="How probes were found: the rubric's cue phrases in the interviewer's questions (cues), or "
+        "a model call per part of the interview that sees only the interviewer's lines (model).",
     )
     probes: list[ProbeAsked] = Field(default_factory=list)
     areas: list[AreaCovered] = Field(default_factory=list)

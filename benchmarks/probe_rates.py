@@ -7,11 +7,14 @@ Two sets, both labelled without reading the detector's cues:
   ``probes`` (the ids the interviewer's turn asks).
 - ``--dataset DIR`` (default ``evals/dev``): whole interviews with ``probes`` labels.
 
-Each is scored twice in the same run: the shipped detector (:func:`transcript_judge.probes.find_probes`:
-a cue in a sentence that *asks*), and a naive baseline (a cue anywhere in an interviewer's
-turn, asked or not), so the number says what the "does it ask?" rule buys.
+Each is scored in the same run by the shipped cue detector (:func:`transcript_judge.probes.find_probes`:
+a cue in a sentence that *asks*) and a naive baseline (a cue anywhere in an interviewer's
+turn, asked or not), so the number says what the "does it ask?" rule buys; with
+``--model``, also by the model (:func:`transcript_judge.probe_judge.detect_with_model`,
+against the server configured as for ``analyse``: ``TJ_BASE_URL``, ``TJ_MODEL``), with
+its seconds and tokens.
 
-Run: ``python -m benchmarks.probe_rates [-v]`` (``-v`` lists every miss and false alarm).
+Run: ``python -m benchmarks.probe_rates [-v] [--model]`` (``-v`` lists every miss and false alarm).
 """
 
 from __future__ import annotations
@@ -87,6 +90,47 @@ def score(cases: Iterable[Case], probes: Sequence[Probe], detect: Detector) -> t
     return tp, fp, fn, notes
 
 
+def model_detector() -> tuple[Detector, dict[str, float]]:
+    """The model's detector (one call per chunk), and the seconds and tokens it spent."""
+    import asyncio
+    import time
+
+    from transcript_judge.config import resolve_config
+    from transcript_judge.llm.factory import build_llm
+    from transcript_judge.planning import plan_analysis
+    from transcript_judge.probe_judge import detect_with_model
+    from transcript_judge.transcript import Transcript
+
+    cfg = resolve_config()
+    settings = cfg.analysis_settings()
+    rubric = load_rubric()
+    spent = {"seconds": 0.0, "prompt_tokens": 0.0, "completion_tokens": 0.0, "calls": 0.0}
+
+    def detect(turns: Sequence[Turn], roles: RoleAssignment, probes: Sequence[Probe]) -> set[str]:
+        if not any(t.speaker == roles.candidate for t in turns):  # a plan needs a candidate turn to chunk
+            turns = [*turns, Turn(index=len(turns), speaker=roles.candidate, text="Sure.")]
+        transcript = Transcript(source_format="benchmark", turns=tuple(turns))
+        plan = plan_analysis(transcript, roles, rubric, settings)
+
+        async def go() -> set[str]:
+            llm = build_llm(cfg.client)
+            try:
+                found = await detect_with_model(plan, llm)
+            finally:
+                await llm.aclose()
+            spent["prompt_tokens"] += found.usage.prompt_tokens
+            spent["completion_tokens"] += found.usage.completion_tokens
+            spent["calls"] += found.calls
+            return {a.probe_id for a in found.asked}
+
+        started = time.monotonic()
+        out = asyncio.run(go())
+        spent["seconds"] += time.monotonic() - started
+        return out
+
+    return detect, spent
+
+
 def _rate(a: int, b: int) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
@@ -96,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--heldout", type=Path, default=ROOT / "evals" / "heldout" / "probes" / "cases.jsonl")
     parser.add_argument("--dataset", type=Path, default=ROOT / "evals" / "dev")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--model", action="store_true", help="also the model's detector (a configured server)")
     args = parser.parse_args(argv)
     rubric = load_rubric()
     sets = []
@@ -104,16 +149,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.dataset / "dataset.jsonl").is_file():
         sets.append((f"dataset ({args.dataset.name})", dataset_cases(args.dataset, rubric)))
     print(f"{'set':<24} {'detector':<10} {'cases':>5} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>9} {'recall':>6}")
+    detectors: list[tuple[str, Detector]] = [("shipped", shipped), ("naive", naive)]
+    spent: dict[str, float] = {}
+    if args.model:
+        by_model, spent = model_detector()
+        detectors.append(("model", by_model))
     for name, cases in sets:
-        for label, detect in (("shipped", shipped), ("naive", naive)):
+        for label, detect in detectors:
             tp, fp, fn, notes = score(cases, rubric.probes, detect)
             print(
                 f"{name:<24} {label:<10} {len(cases):>5} {tp:>4} {fp:>4} {fn:>4} "
                 f"{_rate(tp, tp + fp):>9} {_rate(tp, tp + fn):>6}"
             )
-            if args.verbose and label == "shipped":
+            if args.verbose and label != "naive":
                 for note in notes:
                     print(f"    {note}")
+    if spent:
+        print(
+            f"model: {spent['calls']:.0f} calls, {spent['prompt_tokens']:.0f}+{spent['completion_tokens']:.0f} tokens, "
+            f"{spent['seconds']:.0f} s in all"
+        )
     return 0
 
 

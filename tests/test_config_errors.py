@@ -131,3 +131,16 @@ def test_precedence_is_flag_then_config_file_then_environment(tmp_path: Path, mo
         DEFAULT_CONCURRENCY,
         DEFAULT_CHUNK_TOKENS,
     )
+
+
+def test_probe_detection_is_configuration_and_a_bad_value_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from transcript_judge.config import resolve_config
+
+    monkeypatch.setenv("TJ_PROBE_DETECTION", "model")
+    assert resolve_config().analysis_settings().probe_detection == "model"
+    monkeypatch.setenv("TJ_PROBE_DETECTION", "telepathy")
+    code = run(["analyse", str(ROOT / "fixtures" / "interview_zoom.vtt")])
+    err = capsys.readouterr().err
+    assert code == ConfigError.exit_code and "probe_detection" in err and "Traceback" not in err

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -140,6 +140,23 @@ def _one_of(value: Any, key: str, choices: Sequence[str], *, hint: str) -> str:
     return choice
 
 
+def _modes(pick: Callable[..., Any], judge_mode: str | None) -> tuple[str, str]:
+    """How the llm tagger judges (``judge_mode``) and how probes are found (``probe_detection``)."""
+    judge = _one_of(
+        pick(judge_mode, "judge_mode", "TJ_JUDGE_MODE", default="full"),
+        "judge_mode",
+        JUDGE_MODES,
+        hint="full: one answer per chunk; confirm: the model confirms keyword matches (small models).",
+    )
+    probes = _one_of(
+        pick(None, "probe_detection", "TJ_PROBE_DETECTION", default="cues"),
+        "probe_detection",
+        PROBE_DETECTIONS,
+        hint="cues: the rubric's cue phrases (no call); model: one short call per chunk (llm tagger only).",
+    )
+    return judge, probes
+
+
 def resolve_config(
     *,
     model: str | None = None,
@@ -163,18 +180,7 @@ def resolve_config(
         STRUCTURED_OUTPUT_CHOICES,
         hint="auto negotiates with the server; see docs/servers.md for which server takes what.",
     )
-    judge = _one_of(
-        pick(judge_mode, "judge_mode", "TJ_JUDGE_MODE", default="full"),
-        "judge_mode",
-        JUDGE_MODES,
-        hint="full: one answer per chunk; confirm: the model confirms keyword matches (small models).",
-    )
-    probes = _one_of(
-        pick(None, "probe_detection", "TJ_PROBE_DETECTION", default="cues"),
-        "probe_detection",
-        PROBE_DETECTIONS,
-        hint="cues: the rubric's cue phrases (no call); model: one short call per chunk (llm tagger only).",
-    )
+    judge, probes = _modes(pick, judge_mode)
     try:
         client = ClientSettings(
             model=str(pick(model, "model", "TJ_MODEL", default=DEFAULT_MODEL)),

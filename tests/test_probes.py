@@ -189,18 +189,23 @@ def test_the_model_finds_probes_at_interviewer_lines_only_and_its_calls_are_coun
     def answer(subject: JudgedChunk) -> str:
         assert {ln.role for ln in subject.lines} == {"interviewer"}  # it is shown only the interviewer
         first = subject.lines[0].turn
-        # one at an interviewer's line; one at the candidate's turn 1 (dropped)
-        asked = [{"probe": "failure_story", "turn": first}, {"probe": "quality_metrics", "turn": 1}]
+        asked = [
+            {"probe": "failure_story", "turn": first},
+            {"probe": "model_selection", "turn": 3},  # the candidate's answer: placed at the question, turn 2
+            {"probe": "telepathy", "turn": first},  # not a probe: dropped
+        ]
         return json.dumps({"asked": asked})
 
     report = _model_run(answer)
     assert report.interview is not None and report.interview.method == "model"
-    assert [p.probe_id for p in report.interview.probes] == ["failure_story"]
+    found = [(p.probe_id, p.quote.turn) for p in report.interview.probes]
+    assert found == [("failure_story", 0), ("model_selection", 2)]
     assert report.interview.probes[0].quote.text.startswith("Tell me about a production AI system")
     by_id = {f.criterion_id: f for f in report.findings}
-    assert by_id["evaluation_rigor"].verdict == "not_probed" and by_id["model_obsession"].verdict == "not_probed"
+    assert by_id["evaluation_rigor"].verdict == "not_probed" and by_id["model_obsession"].probed
     assert report.usage.calls == 2  # one judgement, one probe question
-    assert any("dropped" in w.message for w in report.warnings if w.kind == "other")
+    note = next(w.message for w in report.warnings if w.kind == "other")
+    assert "1 probe(s) named at a line after" in note and "1 probe(s) with an unknown id" in note
 
 
 def test_an_unusable_probe_answer_falls_back_to_the_cues_and_says_so() -> None:

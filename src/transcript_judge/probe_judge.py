@@ -98,8 +98,19 @@ class ModelProbes:
     calls: int = 0
     #: Chunks read by the cue method instead (their answer was unusable, or the call failed).
     fell_back: list[int] = field(default_factory=list)
-    #: Items of answers that named a probe at a line the interviewer didn't say in that chunk.
+    #: Items of answers that named an unknown probe, or no interviewer line at or before the turn named.
     rejected: int = 0
+    #: Items placed at the interviewer's line before the turn named (the candidate's answer to it, say).
+    moved: int = 0
+
+
+def _asking_line(named: int, own: set[int]) -> int | None:
+    """The interviewer's line the model meant: the one named, else the last one before it
+    (small models often name the answer's turn, or count from 1). None if there is none."""
+    if named in own:
+        return named
+    before = [t for t in own if t < named]
+    return max(before) if before else None
 
 
 def _sentence(turn: Turn, probe: Probe) -> str:
@@ -147,10 +158,12 @@ async def detect_with_model(plan: Plan, llm: LLM, *, repeat_index: int = 0) -> M
             out.fell_back.append(chunk.index)
             cue_found = find_probes([turns[t] for t in sorted(own)], plan.roles, plan.rubric.probes)
             pairs = [(a.probe_id, a.quote.turn) for a in cue_found]
-        for probe_id, turn in pairs:
-            if probe_id not in by_id or turn not in own:
+        for probe_id, named in pairs:
+            turn = _asking_line(named, own)
+            if probe_id not in by_id or turn is None:
                 out.rejected += 1
                 continue
+            out.moved += int(turn != named)
             probe, t = by_id[probe_id], turns[turn]
             candidate = ProbeAsked(probe_id=probe_id, area=probe.area, quote=quote_of(t, _sentence(t, probe)))
             if probe_id not in found or turn < found[probe_id].quote.turn:
@@ -166,7 +179,9 @@ def describe(result: ModelProbes) -> str | None:
     if result.fell_back:
         n = len(result.fell_back)
         parts.append(f"{n} part(s) of the interview had an unusable answer and were read by cue phrases")
+    if result.moved:
+        parts.append(f"{result.moved} probe(s) named at a line after the interviewer's question were placed at it")
     if result.rejected:
-        parts.append(f"{result.rejected} probe(s) named at a line the interviewer didn't say there were dropped")
+        parts.append(f"{result.rejected} probe(s) with an unknown id or no interviewer line were dropped")
     return "Probe detection by the model: " + "; ".join(parts) + "." if parts else None
 

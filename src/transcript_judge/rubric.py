@@ -7,9 +7,9 @@ import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import RubricError
 from .resources import default_rubric_path
@@ -20,23 +20,26 @@ Kind = Literal["strength", "red_flag"]
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 
 
+def _snake_case(v: str) -> str:
+    if not _ID.match(v):
+        raise ValueError("must be snake_case: lower-case letters, digits and underscores")
+    return v
+
+
+#: A criterion's or a probe's id.
+SnakeId = Annotated[str, AfterValidator(_snake_case)]
+
+
 class Criterion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(description="snake_case identifier; the only name the model may answer with")
+    id: SnakeId = Field(description="snake_case identifier; the only name the model may answer with")
     kind: Kind
     title: str = Field(min_length=1)
     definition: str = Field(min_length=10)
     counts: list[str] = Field(min_length=1, description="What is evidence for it.")
     does_not_count: list[str] = Field(default_factory=list, description="Near misses.")
     cues: list[str] = Field(default_factory=list, description="Phrases for the lexical baseline.")
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError("must be snake_case: lower-case letters, digits and underscores")
-        return v
 
 
 class Probe(BaseModel):
@@ -49,19 +52,12 @@ class Probe(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(description="snake_case identifier")
+    id: SnakeId = Field(description="snake_case identifier")
     area: str = Field(min_length=1, description="The interview area it belongs to, as the report names it.")
     questions: list[str] = Field(min_length=1, description="Example wordings; the first is suggested as a follow-up.")
     criteria: list[str] = Field(min_length=1, description="The criteria it gives a chance to show.")
     cues: list[str] = Field(default_factory=list, description="Phrases in an interviewer's turn that ask it.")
     adapt: bool = Field(True, description="Whether a suggested follow-up may name the system the candidate described.")
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError("must be snake_case: lower-case letters, digits and underscores")
-        return v
 
 
 class Rubric(BaseModel):

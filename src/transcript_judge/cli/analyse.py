@@ -32,9 +32,11 @@ from ..runs import RunSession
 from ..store import Store
 from ..trace import CallStats
 from .common import (
+    candidate_options,
     combined_exit_code,
     err_console,
     judge_mode_option,
+    model_options,
     setup_logging,
     structured_output_option,
     timeout_option,
@@ -84,17 +86,9 @@ async def _run(prepared: Prepared, session: RunSession, cfg: ResolvedConfig, *, 
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "md", "html"]), help="Report format (default: from -o's extension)."
 )
-@click.option("--candidate", help="The candidate's speaker label (overrides inference).")
-@click.option(
-    "--all-speech-is-candidate",
-    "all_speech",
-    is_flag=True,
-    help="For transcripts without speaker labels: treat all speech as the candidate's.",
-)
+@candidate_options
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="A rubric file (TOML or JSON).")
-@click.option("--model", help="Model name (or Azure deployment). Env: TJ_MODEL.")
-@click.option("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1. Env: TJ_BASE_URL.")
-@click.option("--config", "config_path", help="Config file (TOML). Env: TJ_CONFIG.")
+@model_options
 @structured_output_option
 @timeout_option
 @judge_mode_option

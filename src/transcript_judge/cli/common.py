@@ -104,6 +104,26 @@ def timeout_option(f: _F) -> _F:
     )(f)
 
 
+def model_options(f: _F) -> _F:
+    """``--model``, ``--base-url`` and ``--config``: which model, where, and the config file."""
+    f = click.option("--config", "config_path", help="Config file (TOML). Env: TJ_CONFIG.")(f)
+    f = click.option(
+        "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1. Env: TJ_BASE_URL."
+    )(f)
+    return click.option("--model", help="Model name (or Azure deployment). Env: TJ_MODEL.")(f)
+
+
+def candidate_options(f: _F) -> _F:
+    """``--candidate`` and ``--all-speech-is-candidate``: whose words are judged."""
+    f = click.option(
+        "--all-speech-is-candidate",
+        "all_speech",
+        is_flag=True,
+        help="For transcripts without speaker labels: treat all speech as the candidate's.",
+    )(f)
+    return click.option("--candidate", help="The candidate's speaker label (overrides inference).")(f)
+
+
 def judge_mode_option(f: _F) -> _F:
     """``--judge-mode``: how the llm tagger judges a chunk."""
     return click.option(

@@ -34,6 +34,7 @@ from .common import (
     EXIT_GATE_FAILED,
     err_console,
     judge_mode_option,
+    model_options,
     setup_logging,
     structured_output_option,
     timeout_option,
@@ -86,9 +87,7 @@ class EvalOptions:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder with dataset.jsonl and the transcripts.",
 )
-@click.option("--model", help="Model name. Env: TJ_MODEL.")
-@click.option("--base-url", help="OpenAI-compatible endpoint. Env: TJ_BASE_URL.")
-@click.option("--config", "config_path", help="Config file (TOML).")
+@model_options
 @structured_output_option
 @timeout_option
 @judge_mode_option

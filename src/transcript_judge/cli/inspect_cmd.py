@@ -15,7 +15,7 @@ from rich.text import Text
 from ..errors import NoCandidateError
 from ..roles import RoleAssignment, assign_roles
 from ..transcript import Transcript, Turn
-from .common import load_with_roles
+from .common import candidate_options, load_with_roles
 
 __all__ = ["inspect_cmd"]
 
@@ -23,13 +23,7 @@ __all__ = ["inspect_cmd"]
 @click.command("inspect")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--candidate", help="The candidate's speaker label (overrides inference).")
-@click.option(
-    "--all-speech-is-candidate",
-    "all_speech",
-    is_flag=True,
-    help="For transcripts without speaker labels: treat all speech as the candidate's.",
-)
+@candidate_options
 @click.option("--input-format", help="Force a reader instead of detecting the format.")
 @click.option("--max-file-mb", type=float, help="Refuse files larger than this (default 25).")
 @click.option("--limit", type=int, default=0, help="Show at most this many turns (0: all).")

@@ -22,16 +22,7 @@ import respx
 
 from openai_payloads import BASE_URL, answer_for, completion, ok
 from transcript_judge.analysis import AnalysisResult, run_analysis
-from transcript_judge.batch import (
-    BatchJob,
-    BatchProgress,
-    BatchSettings,
-    chat_body,
-    custom_id,
-    parse_output_line,
-    request_line,
-    run_batch,
-)
+from transcript_judge.batch import BatchJob, BatchProgress, BatchSettings, run_batch
 from transcript_judge.chunking import ChunkingSettings
 from transcript_judge.errors import (
     ConfigError,
@@ -42,7 +33,8 @@ from transcript_judge.errors import (
 )
 from transcript_judge.ingest import read_transcript
 from transcript_judge.llm.base import ChatResult
-from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.llm.openai_batch import custom_id, parse_output_line, request_line
+from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM, chat_body
 from transcript_judge.planning import AnalysisSettings, Plan, plan_analysis
 from transcript_judge.pricing import estimate_cost
 from transcript_judge.roles import assign_roles
@@ -626,9 +618,9 @@ async def test_a_saved_batch_the_service_does_not_know_is_submitted_again(
 async def test_a_round_over_the_batch_limits_is_split(
     respx_mock: respx.MockRouter, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from transcript_judge import batch
+    from transcript_judge.llm import openai_batch
 
-    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)
+    monkeypatch.setattr(openai_batch, "MAX_BATCH_REQUESTS", 2)
     api = FakeBatchAPI().install(respx_mock)
     plan = _plan(chunk_tokens=500)
     results = await run_batch([BatchJob(plan, "x.vtt")], CLIENT, settings=FAST, http_client=http)

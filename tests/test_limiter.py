@@ -10,7 +10,7 @@ import pytest
 from transcript_judge.errors import LLMRateLimitError
 from transcript_judge.limiter import AdaptiveLimiter, RateLimitedLLM
 from transcript_judge.llm.base import ChatRequest, ChatResult
-from transcript_judge.llm.retry import retry_notice
+from transcript_judge.llm.retry import RetryPolicy, retry_notice
 
 REQUEST = ChatRequest(model="m", messages=({"role": "user", "content": "hi"},), schema_name="a", json_schema={})
 
@@ -74,7 +74,8 @@ async def test_a_429_waits_the_servers_retry_after_with_jitter_and_reports_it(wa
     retry_notice.set(lambda wait, attempt, limit: notices.append((wait, attempt, limit)))
     try:
         lim = AdaptiveLimiter(4)
-        result = await RateLimitedLLM(Scripted(rate_limited=2, retry_after=2.0), lim, max_attempts=5).complete(REQUEST)
+        policy = RetryPolicy(rate_limit_attempts=5)
+        result = await RateLimitedLLM(Scripted(rate_limited=2, retry_after=2.0), lim, policy=policy).complete(REQUEST)
     finally:
         retry_notice.set(None)
     assert result.retries == 2  # the caller sees the retries it cost
@@ -85,7 +86,8 @@ async def test_a_429_waits_the_servers_retry_after_with_jitter_and_reports_it(wa
 
 async def test_without_retry_after_the_wait_backs_off_exponentially_up_to_the_cap(waits: list[float]) -> None:
     inner = Scripted(rate_limited=4)
-    llm = RateLimitedLLM(inner, AdaptiveLimiter(1), max_attempts=9, base_delay_s=0.5, max_delay_s=3.0)
+    policy = RetryPolicy(rate_limit_attempts=9, base_delay_s=0.5, rate_limit_max_delay_s=3.0)
+    llm = RateLimitedLLM(inner, AdaptiveLimiter(1), policy=policy)
     await llm.complete(REQUEST)
     bases = [1.0, 2.0, 3.0, 3.0]  # 0.5 * 2**attempt, capped at 3 s
     assert all(b <= w <= b * 1.25 for b, w in zip(bases, waits, strict=True))
@@ -94,7 +96,7 @@ async def test_without_retry_after_the_wait_backs_off_exponentially_up_to_the_ca
 async def test_after_max_attempts_the_429_goes_to_the_caller(waits: list[float]) -> None:
     inner = Scripted(rate_limited=100)
     with pytest.raises(LLMRateLimitError):
-        await RateLimitedLLM(inner, AdaptiveLimiter(2), max_attempts=3).complete(REQUEST)
+        await RateLimitedLLM(inner, AdaptiveLimiter(2), policy=RetryPolicy(rate_limit_attempts=3)).complete(REQUEST)
     assert inner.calls == 3 and len(waits) == 2
 
 

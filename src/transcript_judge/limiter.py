@@ -3,24 +3,21 @@
 At most ``limit`` calls are at the server at once. When the service pushes back (a 429,
 or a call the SDK had to retry), the limit halves at once; after a run of clean calls it
 grows back by one, up to the configured maximum (AIMD, as TCP does). 429s are retried
-here, not in the SDK, so that waiting calls give their slots back and spread out.
+here, not in the SDK, so that waiting calls give their slots back and spread out; how
+often and how long is the one retry policy's decision (:mod:`.llm.retry`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from .errors import LLMRateLimitError
 from .llm.base import LLM, ChatRequest, ChatResult
-from .llm.retry import notify_retry, retry_notice
+from .llm.retry import RetryPolicy, retry_notice
 
 __all__ = ["AdaptiveLimiter", "RateLimitedLLM", "retry_notice"]
-
-log = logging.getLogger(__name__)
 
 
 class AdaptiveLimiter:
@@ -67,25 +64,15 @@ class RateLimitedLLM:
     """Every model call goes through the limiter; a 429 gives its slot back and waits.
 
     The slot is held only while a request is at the server. A 429 halves the limit at
-    once, the call waits the server's ``Retry-After`` (or an exponential backoff), plus up
-    to 25% jitter so waiting calls don't all return at the same moment, and queues for a
-    slot again. After ``max_attempts`` 429s the error goes to the caller (a failed chunk).
+    once, the call waits as long as ``policy`` says (the server's ``Retry-After`` or a
+    backoff, with jitter: :meth:`RetryPolicy.rate_limit_delay`) and queues for a slot
+    again. When the policy gives up, the error goes to the caller (a failed chunk).
     """
 
-    def __init__(
-        self,
-        inner: LLM,
-        limiter: AdaptiveLimiter,
-        *,
-        max_attempts: int = 10,
-        base_delay_s: float = 0.5,
-        max_delay_s: float = 60.0,
-    ) -> None:
+    def __init__(self, inner: LLM, limiter: AdaptiveLimiter, *, policy: RetryPolicy | None = None) -> None:
         self.inner = inner
         self.limiter = limiter
-        self.max_attempts = max_attempts
-        self.base_delay_s = base_delay_s
-        self.max_delay_s = max_delay_s
+        self.policy = policy or RetryPolicy()
         self.rate_limited = 0
 
     async def complete(self, request: ChatRequest) -> ChatResult:
@@ -98,14 +85,10 @@ class RateLimitedLLM:
                     self.limiter.report(pushed_back=True)
                     self.rate_limited += 1
                     attempt += 1
-                    if attempt >= self.max_attempts:
+                    wait = self.policy.rate_limit_delay(e, attempt)
+                    if wait is None:
                         raise
-                    backoff = min(self.max_delay_s, self.base_delay_s * 2 ** min(attempt, 8))
-                    wait = min(self.max_delay_s, e.retry_after) if e.retry_after is not None else backoff
                 else:
                     self.limiter.report(pushed_back=result.retries > 0)
                     return result.model_copy(update={"retries": result.retries + attempt}) if attempt else result
-            wait *= 1 + 0.25 * random.random()
-            log.info("rate limited (429); retrying in %.1f s (retry %d of %d)", wait, attempt, self.max_attempts - 1)
-            notify_retry(wait, attempt, self.max_attempts - 1)
-            await _sleep(wait)
+            await self.policy.wait_out(wait, attempt, sleep=_sleep)

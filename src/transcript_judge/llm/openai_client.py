@@ -1,4 +1,5 @@
-"""The only module that imports ``openai``. SDK errors become our own errors here.
+"""The synchronous chat-completions client. With :mod:`.openai_errors` (SDK errors become
+ours there) and :mod:`.openai_batch` (the Batch API), the only modules that import ``openai``.
 
 Works with OpenAI, Azure OpenAI, and OpenAI-compatible servers (llama-cpp-python, vLLM,
 Ollama) through ``base_url``. Servers differ, and say so in different ways, so the
@@ -23,27 +24,17 @@ Retries are ours, not the SDK's (it is built with ``max_retries=0``): see
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import openai
 from openai.types.chat import ChatCompletion
 
-from ..errors import (
-    ContextLengthExceededError,
-    LLMAuthError,
-    LLMBadRequestError,
-    LLMError,
-    LLMModelNotFoundError,
-    LLMRateLimitError,
-    LLMTimeoutError,
-    LLMTransientError,
-)
+from ..errors import LLMError, LLMTimeoutError, LLMTransientError
 from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, Usage, stream_progress
+from .openai_errors import error_text, map_error
 from .retry import RetryPolicy
 from .settings import ClientSettings, ModeMemory
 
@@ -53,9 +44,8 @@ __all__ = [
     "OpenAIChatLLM",
     "build_openai_client",
     "chat_body",
+    "completion_result",
     "finish_reason",
-    "is_context_length",
-    "map_error",
 ]
 
 log = logging.getLogger(__name__)
@@ -109,110 +99,6 @@ def build_openai_client(
     )
 
 
-def _retry_after(headers: Any) -> float | None:
-    if headers is None:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value:
-            try:
-                return max(0.0, float(value) * scale)
-            except ValueError:
-                continue
-    return None
-
-
-def _error_text(e: openai.APIStatusError) -> str:
-    body = e.body if isinstance(e.body, dict) else {}
-    err = body.get("error", body) if isinstance(body, dict) else {}
-    msg = err.get("message") if isinstance(err, dict) else None
-    code = err.get("code") if isinstance(err, dict) else None
-    if msg is None and isinstance(err, dict) and "detail" in err:  # FastAPI-style bodies
-        msg = json.dumps(err["detail"])[:2000]
-    return f"{msg or e.message} {code or ''}".strip()
-
-
-def _request_id(e: openai.APIStatusError) -> str | None:
-    return e.response.headers.get("x-request-id") if e.response is not None else None
-
-
-def is_context_length(low: str) -> bool:
-    """Whether an error's (lower-cased) text says the prompt didn't fit the model's context:
-    how OpenAI, Azure, vLLM, llama.cpp and Ollama word it (the batch's failed lines too)."""
-    return any(
-        w in low
-        for w in (
-            "context_length",
-            "maximum context",
-            "context window",
-            "too many tokens",
-            "exceeds the context",
-            "requested tokens",
-        )
-    )
-
-
-def map_error(e: Exception, settings: ClientSettings) -> LLMError:
-    """Turn an SDK exception into ours. The caller raises it ``from e``."""
-    model = settings.model
-    if isinstance(e, openai.APIStatusError):
-        text, rid, status = _error_text(e), _request_id(e), e.status_code
-        if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
-            return LLMAuthError(
-                f"The model service rejected the credentials ({status}): {text}",
-                hint="Check OPENAI_API_KEY (or TJ_API_KEY) and that it can use this model.",
-                status_code=status,
-                request_id=rid,
-            )
-        if isinstance(e, openai.NotFoundError):
-            return LLMModelNotFoundError(
-                f"Model {model!r} was not found ({status}): {text}",
-                hint="Check --model (for Azure: the deployment name) and --base-url.",
-                status_code=status,
-                request_id=rid,
-            )
-        low = text.lower()
-        if status in (400, 413, 422, 500) and is_context_length(low):
-            return ContextLengthExceededError(
-                f"The prompt exceeded the model's context window: {text}",
-                status_code=status,
-                request_id=rid,
-            )
-        if status == 429 and "insufficient_quota" in low:
-            return LLMAuthError(
-                f"The account is out of quota ({status}): {text}",
-                hint="Check the plan and billing of the account behind the API key.",
-                status_code=status,
-                request_id=rid,
-            )
-        if status == 429:
-            return LLMRateLimitError(
-                f"Rate limited ({status}): {text}",
-                retry_after=_retry_after(e.response.headers if e.response is not None else None),
-                status_code=status,
-                request_id=rid,
-            )
-        if status >= 500 or status in (408, 409):
-            return LLMTransientError(f"The model service failed ({status}): {text}", status_code=status, request_id=rid)
-        return LLMBadRequestError(
-            f"The model service refused the request ({status}): {text}", status_code=status, request_id=rid
-        )
-    if isinstance(e, openai.APITimeoutError):
-        local = " A local server may still be generating the abandoned answer." if settings.self_hosted else ""
-        return LLMTimeoutError(
-            f"No answer from the model service for {settings.timeout_s:g} s; the request was not re-sent.{local}",
-            hint="Raise --timeout (TJ_TIMEOUT, config timeout_s): it is the longest wait for the next token. "
-            "On a CPU, the first token of a long prompt can take minutes.",
-        )
-    if isinstance(e, openai.APIConnectionError):
-        return LLMTransientError(
-            f"Couldn't reach the model service at {settings.server}: {e}", hint="Check --base-url and your network."
-        )
-    if isinstance(e, openai.APIError):  # an error event in the middle of a stream
-        return LLMTransientError(f"The model service reported an error mid-answer: {e}")
-    return LLMError(f"Unexpected error from the model client: {type(e).__name__}: {e}")
-
-
 def finish_reason(reason: object, refusal: str | None) -> FinishReason:
     """Our finish reason for an answer's ``finish_reason`` (streamed or in a batch's file)."""
     if refusal:
@@ -220,6 +106,33 @@ def finish_reason(reason: object, refusal: str | None) -> FinishReason:
     if reason in ("stop", "length", "content_filter", "tool_calls"):
         return reason
     return "stop" if reason is None else "other"
+
+
+def completion_result(completion: ChatCompletion, *, model: str, request_id: str | None) -> ChatResult:
+    """A whole (unstreamed) completion as our result: the one reading of a ``ChatCompletion``,
+    for a server that ignored ``stream=True`` and for a line of a Batch API output file.
+    ``model`` and ``request_id`` stand in where the completion has none."""
+    u = completion.usage
+    details = u.prompt_tokens_details if u is not None else None
+    common: dict[str, Any] = {
+        "model": completion.model or model,
+        "request_id": request_id or completion.id,
+        "usage": Usage(
+            prompt_tokens=u.prompt_tokens if u else 0,
+            completion_tokens=u.completion_tokens if u else 0,
+            cached_tokens=(details.cached_tokens or 0) if details is not None else 0,
+        ),
+    }
+    if not completion.choices:
+        return ChatResult(content=None, finish_reason="other", **common)
+    choice = completion.choices[0]
+    refusal = getattr(choice.message, "refusal", None)
+    return ChatResult(
+        content=choice.message.content,
+        refusal=refusal,
+        finish_reason=finish_reason(choice.finish_reason, refusal),
+        **common,
+    )
 
 
 def _estimate_prompt_tokens(request: ChatRequest) -> int:
@@ -253,7 +166,7 @@ def chat_body(
     drop: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The chat-completions body for ``request``: the one definition, which the client
-    streams and the Batch API (``batch.py``) writes to its JSONL file."""
+    streams and the Batch API (:mod:`.openai_batch`) writes to its JSONL file."""
     params: dict[str, Any] = {
         "model": request.model,
         "messages": list(request.messages),
@@ -277,16 +190,6 @@ def chat_body(
     for name in drop:
         params.pop(name, None)
     return params
-
-
-@dataclass
-class _Answer:
-    content: str | None
-    refusal: str | None
-    finish_reason: str | None
-    usage: Usage
-    model: str
-    request_id: str | None
 
 
 class OpenAIChatLLM:
@@ -334,7 +237,7 @@ class OpenAIChatLLM:
         """
         if e.status_code not in (400, 415, 422, 500, 501):
             return False
-        low = _error_text(e).lower()
+        low = error_text(e.body, e.message).lower()
         if wire != "none" and len(self._wires) > 1 and any(w in low for w in _FORMAT_WORDS):
             self._wires.remove(wire)
             self._learned = True
@@ -356,14 +259,14 @@ class OpenAIChatLLM:
 
     # -- the answer ----------------------------------------------------------------
 
-    async def _send(self, request: ChatRequest, wire: str) -> _Answer:
+    async def _send(self, request: ChatRequest, wire: str) -> ChatResult:
         stream = await self._client.chat.completions.create(**self._params(request, wire))
         response = stream.response
         rid = response.headers.get("x-request-id")
         if "json" in response.headers.get("content-type", ""):  # a server that ignored stream=True
             await response.aread()
             completion = ChatCompletion.model_validate_json(response.content)
-            return self._from_completion(completion, request, rid)
+            return completion_result(completion, model=request.model, request_id=rid)
         parts: list[str] = []
         refusal: list[str] = []
         finish: str | None = None
@@ -402,35 +305,14 @@ class OpenAIChatLLM:
             )
         if usage is None:  # no usage chunk (llama-cpp-python ignores include_usage): count them here
             usage = Usage(prompt_tokens=_estimate_prompt_tokens(request), completion_tokens=pieces)
-        return _Answer(
+        refused = "".join(refusal) or None
+        return ChatResult(
             content="".join(parts) if parts or finish else None,
-            refusal="".join(refusal) or None,
-            finish_reason=finish,
+            refusal=refused,
+            finish_reason=finish_reason(finish, refused),
             usage=usage,
             model=model or request.model,
             request_id=rid,
-        )
-
-    @staticmethod
-    def _from_completion(completion: ChatCompletion, request: ChatRequest, rid: str | None) -> _Answer:
-        if not completion.choices:
-            return _Answer(None, None, "other", Usage(), completion.model or "", rid)
-        choice = completion.choices[0]
-        u = completion.usage
-        cached = 0
-        if u is not None and u.prompt_tokens_details is not None:
-            cached = u.prompt_tokens_details.cached_tokens or 0
-        return _Answer(
-            content=choice.message.content,
-            refusal=getattr(choice.message, "refusal", None),
-            finish_reason=choice.finish_reason,
-            usage=Usage(
-                prompt_tokens=u.prompt_tokens if u else 0,
-                completion_tokens=u.completion_tokens if u else 0,
-                cached_tokens=cached,
-            ),
-            model=completion.model or request.model,
-            request_id=rid or completion.id,
         )
 
     async def complete(self, request: ChatRequest) -> ChatResult:
@@ -455,16 +337,8 @@ class OpenAIChatLLM:
                 cause, error = e, LLMTransientError(f"The model service sent an unreadable response: {e}")
             else:
                 self._remember(wire)
-                return ChatResult(
-                    content=answer.content,
-                    refusal=answer.refusal,
-                    finish_reason=finish_reason(answer.finish_reason, answer.refusal),
-                    usage=answer.usage,
-                    model=answer.model,
-                    request_id=answer.request_id,
-                    latency_s=time.monotonic() - started,
-                    retries=retries,
-                    structured_mode=_mode(wire),
+                return answer.model_copy(
+                    update={"latency_s": time.monotonic() - started, "retries": retries, "structured_mode": _mode(wire)}
                 )
             if not self._policy.should_retry(error, retries):
                 if isinstance(error, LLMTransientError) and retries and not isinstance(error, LLMTimeoutError):

@@ -5,9 +5,14 @@ be seen and tested. Three kinds of failure, three answers:
 
 - **a server error or a dropped connection** (5xx that isn't about the request's format,
   408, 409, connection reset): retried up to ``max_retries`` times with exponential
-  backoff and jitter, honouring ``Retry-After``;
-- **429 rate limits**: not retried here. They go to the adaptive limiter
-  (:mod:`transcript_judge.limiter`), which halves concurrency and spreads the waits;
+  backoff and jitter, honouring ``Retry-After`` (:meth:`RetryPolicy.should_retry`);
+- **429 rate limits**: waited out up to ``rate_limit_attempts`` times, for the server's
+  ``Retry-After`` or an exponential backoff, plus up to 25% jitter so that waiting calls
+  don't all return at once (:meth:`RetryPolicy.rate_limit_delay`). The chat client leaves
+  them to the adaptive limiter (:mod:`transcript_judge.limiter`), which asks this policy
+  how long to wait and meanwhile gives its slot back and halves concurrency; a call with
+  no limiter in front of it (the Batch API's uploads and polls) waits them out in
+  :meth:`RetryPolicy.call`;
 - **a timeout**: never re-sent. A local server keeps generating an answer whose client
   has gone, so a re-send doubles its work and the retry times out too (seen with
   llama-cpp-python: four re-sends, ten minutes, nothing judged). The error says what
@@ -22,9 +27,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..errors import LLMError, LLMRateLimitError, LLMTimeoutError, LLMTransientError
 
@@ -40,6 +46,9 @@ retry_notice: ContextVar[Callable[[float, int, int], None] | None] = ContextVar(
 
 _sleep = asyncio.sleep  # tests replace this to record waits instead of sleeping
 
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
 
 def notify_retry(wait: float, attempt: int, limit: int) -> None:
     notify = retry_notice.get()
@@ -54,6 +63,9 @@ class RetryPolicy:
     max_retries: int = 4
     base_delay_s: float = 0.5
     max_delay_s: float = 30.0
+    #: 429s waited out before the error goes to the caller, and the longest such wait.
+    rate_limit_attempts: int = 10
+    rate_limit_max_delay_s: float = 60.0
 
     def should_retry(self, error: LLMError, attempt: int) -> bool:
         """``attempt`` is how many retries were already made."""
@@ -70,7 +82,47 @@ class RetryPolicy:
         backoff: float = min(self.max_delay_s, self.base_delay_s * 2.0 ** min(attempt, 16))
         return backoff * (0.75 + 0.5 * random.random())
 
-    async def wait(self, error: LLMError, attempt: int) -> None:
+    def rate_limit_delay(self, error: LLMError, attempts: int) -> float | None:
+        """How long to wait out a 429 before sending again; None when ``error`` isn't one,
+        or ``attempts`` (429s so far, this one included) are enough."""
+        if not isinstance(error, LLMRateLimitError) or attempts >= self.rate_limit_attempts:
+            return None
+        cap = self.rate_limit_max_delay_s
+        backoff = min(cap, self.base_delay_s * 2.0 ** min(attempts, 8))
+        wait = min(cap, error.retry_after) if error.retry_after is not None else backoff
+        return wait * (1 + 0.25 * random.random())
+
+    async def call(
+        self, send: Callable[[], Awaitable[T]], to_error: Callable[[Exception], LLMError], *, sleep: Sleep | None = None
+    ) -> T:
+        """``send()`` until it succeeds or this policy gives up, for a call no limiter stands
+        in front of. ``to_error`` turns what ``send`` raised into ours; that error is raised
+        ``from`` the original."""
+        retries = limited = 0
+        while True:
+            try:
+                return await send()
+            except Exception as e:  # every failure becomes ours, via to_error
+                error = to_error(e)
+                if self.should_retry(error, retries):
+                    await self.wait(error, retries, sleep=sleep)
+                    retries += 1
+                    continue
+                limited += isinstance(error, LLMRateLimitError)
+                seconds = self.rate_limit_delay(error, limited)
+                if seconds is None:
+                    raise error from e
+                await self.wait_out(seconds, limited, sleep=sleep)
+
+    async def wait_out(self, seconds: float, attempt: int, *, sleep: Sleep | None = None) -> None:
+        """Wait out 429 number ``attempt`` for ``seconds`` (:meth:`rate_limit_delay`)."""
+        limit = self.rate_limit_attempts - 1
+        log.info("rate limited (429); retrying in %.1f s (retry %d of %d)", seconds, attempt, limit)
+        notify_retry(seconds, attempt, limit)
+        await (sleep or _sleep)(seconds)
+
+    async def wait(self, error: LLMError, attempt: int, *, sleep: Sleep | None = None) -> None:
+        """Wait before retry ``attempt + 1`` of a server error (``sleep``: the caller's clock)."""
         seconds = self.delay(error, attempt)
         log.info(
             "model call failed (%s); retry %d of %d in %.1f s",
@@ -80,4 +132,4 @@ class RetryPolicy:
             seconds,
         )
         notify_retry(seconds, attempt + 1, self.max_retries)
-        await _sleep(seconds)
+        await (sleep or _sleep)(seconds)

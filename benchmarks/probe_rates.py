@@ -115,12 +115,12 @@ def model_detector() -> tuple[Detector, dict[str, float]]:
         async def go() -> set[str]:
             llm = build_llm(cfg.client)
             try:
-                found = await detect_with_model(plan, llm)
+                found, usage, calls = await detect_with_model(plan, llm)
             finally:
                 await llm.aclose()
-            spent["prompt_tokens"] += found.usage.prompt_tokens
-            spent["completion_tokens"] += found.usage.completion_tokens
-            spent["calls"] += found.calls
+            spent["prompt_tokens"] += usage.prompt_tokens
+            spent["completion_tokens"] += usage.completion_tokens
+            spent["calls"] += calls
             return {a.probe_id for a in found.asked}
 
         started = time.monotonic()

@@ -202,3 +202,14 @@ def test_a_long_turn_is_split_at_pinned_boundaries(
     assert [len(ln.text.split()) for ln in lines] == pieces
     assert " ".join(ln.text for ln in lines).split() == text.split()
     assert [ch.tokens for ch in chunks] == [counter(ln.text) + 12 for ln in lines]
+
+
+def test_a_long_turn_split_for_a_tiny_budget_still_fits_it() -> None:
+    # Found by the property test above: the pieces had a 50-token floor, so with room for
+    # only ~47 a piece plus its label came to 61 tokens of a 60-token budget.
+    t = Transcript(
+        turns=(Turn(index=0, speaker="I", text="data"), Turn(index=1, speaker="C", text=" ".join(["data"] * 49))),
+        source_format="test",
+    )
+    chunks = chunk_transcript(t, ROLES, budget=60, count_tokens=count, overlap_tokens=30)
+    assert chunks and all(ch.tokens <= 60 for ch in chunks)

@@ -34,7 +34,7 @@ from .judge import ChunkOutcome
 from .language import detect_language
 from .llm.base import LLM
 from .planning import Plan
-from .probe_judge import ModelProbes, detect_with_model
+from .probe_judge import ModelProbes, probes_from_outcomes
 from .probe_judge import describe as describe_probe_answers
 from .probes import coverage_from, interview_coverage
 from .report.model import Report, Warning
@@ -112,7 +112,7 @@ async def run_analysis(
     outcomes = tagging.outcomes
     by_model: ModelProbes | None = None
     if not lexical and llm is not None and plan.settings.probe_detection == "model" and interview.probes_available:
-        by_model = await detect_with_model(plan, llm, repeat_index=repeat_index)
+        by_model = probes_from_outcomes(plan, outcomes)
         interview = coverage_from(by_model.asked, plan.rubric, interview.talk_time, method="model")
 
     warnings = run_warnings(plan, outcomes, injection_hits, list(extra_warnings or []), lexical=lexical)
@@ -126,7 +126,7 @@ async def run_analysis(
     if by_model is not None and (note := describe_probe_answers(by_model)) is not None:
         warnings.append(Warning(kind="other", message=note))
     facts = RunFacts(source_name, lexical, language, batch_pricing, time.monotonic() - started)
-    report = build_report(plan, outcomes, findings, warnings, tally, facts, extra=by_model)
+    report = build_report(plan, outcomes, findings, warnings, tally, facts)
     report = report.model_copy(update={"interview": interview, "follow_ups": follow_ups})
     if on_event:
         on_event(Event("done", len(outcomes), status="partial" if partial else "ok"))

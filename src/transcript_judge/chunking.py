@@ -215,7 +215,8 @@ def _lines(
             lines.append(base)
             costs.append(cost)
             continue
-        pieces = _split_text(t.text, max(50, budget - _PER_LINE - len(t.speaker)), count_tokens)
+        # each piece's text leaves room for the label (no floor: a floor broke tiny budgets)
+        pieces = _split_text(t.text, max(1, budget - _PER_LINE - len(t.speaker)), count_tokens)
         for i, piece in enumerate(pieces, 1):
             lines.append(replace(base, text=piece, part=i, parts=len(pieces)))
             costs.append(count_tokens(piece) + allowance)

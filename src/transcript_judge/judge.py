@@ -57,6 +57,10 @@ class ChunkOutcome:
     #: The chunk didn't fit the model's context (:class:`.errors.ContextLengthExceededError`):
     #: smaller chunks may.
     too_long: bool = False
+    #: ``probe_detection = "model"``: the (probe id, turn) pairs the model named for this
+    #: chunk, unchecked (:mod:`.probe_judge`); None when its answer was unusable or the call
+    #: failed; empty when nothing was asked, or no probe was named.
+    probe_answer: list[tuple[str, int]] | None = field(default_factory=list)
 
     @property
     def splittable(self) -> bool:

@@ -1,6 +1,7 @@
 """Which probes were asked, by the model (``probe_detection = "model"``).
 
-A separate call per chunk, not a field of the judgement: it shows the model only the
+A separate call per chunk, made by the model tagger as part of the chunk's work (after
+its judgement), not a field of the judgement: it shows the model only the
 interviewer's lines (a few hundred tokens) and asks for a short list, so a small model's
 judgement prompt doesn't grow, and the judgement's schema and cache keys don't change. Its
 cost is in the report's usage. The answer is checked like any evidence: a probe counts only
@@ -11,23 +12,33 @@ read by the cue method instead, and the report says so.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .answer_json import AnswerUnreadableError, extract_json
 from .chunking import Chunk
 from .errors import LLMTransientError
+from .judge import ChunkOutcome
 from .lexical import cue_pattern, sentences_of
 from .llm.base import LLM, ChatRequest, Usage
-from .planning import Plan
 from .probes import asks, find_probes, quote_of
 from .report.model import ProbeAsked
 from .rubric import Probe
 from .transcript import Turn
 
-__all__ = ["ModelProbes", "describe", "detect_with_model", "probe_json_schema", "probe_request"]
+if TYPE_CHECKING:
+    from .planning import Plan
+
+__all__ = [
+    "ModelProbes",
+    "ask_probes",
+    "describe",
+    "detect_with_model",
+    "probe_json_schema",
+    "probe_request",
+    "probes_from_outcomes",
+]
 
 #: The answer's token reserve: a list of at most eight short items.
 PROBE_ANSWER_TOKENS = 160
@@ -91,11 +102,9 @@ def probe_request(plan: Plan, chunk: Chunk, repeat_index: int = 0) -> ChatReques
 
 @dataclass
 class ModelProbes:
-    """What the model found, and what it cost."""
+    """What the model found (its calls are in the chunks' outcomes)."""
 
     asked: list[ProbeAsked]
-    usage: Usage = field(default_factory=Usage)
-    calls: int = 0
     #: Chunks read by the cue method instead (their answer was unusable, or the call failed).
     fell_back: list[int] = field(default_factory=list)
     #: Items of answers that named an unknown probe, or no interviewer line at or before the turn named.
@@ -121,41 +130,39 @@ def _sentence(turn: Turn, probe: Probe) -> str:
     return next((x for x in asking if pattern is not None and pattern.search(x)), asking[0])
 
 
-async def _one(plan: Plan, llm: LLM, chunk: Chunk, repeat_index: int) -> tuple[list[tuple[str, int]] | None, Usage]:
+async def ask_probes(plan: Plan, llm: LLM, chunk: Chunk, outcome: ChunkOutcome, repeat_index: int = 0) -> None:
+    """Ask which probes the interviewer asked in ``chunk``; the answer (and its cost) go in
+    ``outcome``. Called by the model tagger inside the chunk's work, so a batch round sees
+    it as the chunk's call (:mod:`.batch`)."""
     request = probe_request(plan, chunk, repeat_index)
     if request.subject is None or not request.subject.lines:
-        return [], Usage()  # no interviewer lines here: nothing to ask about
+        return  # no interviewer lines here: nothing to ask about
     try:
         result = await llm.complete(request)
     except LLMTransientError:
-        return None, Usage()
-    usage = Usage() if result.cache_hit else result.usage
-    return (_read(result.content or "") if result.finish_reason == "stop" else None), usage
+        outcome.probe_answer = None
+        return
+    if result.cache_hit:
+        outcome.cached_usage = outcome.cached_usage + result.usage
+    else:
+        outcome.usage = outcome.usage + result.usage
+    outcome.calls += 1
+    outcome.cache_hits += int(result.cache_hit)
+    outcome.probe_answer = _read(result.content or "") if result.finish_reason == "stop" else None
 
 
-async def detect_with_model(plan: Plan, llm: LLM, *, repeat_index: int = 0) -> ModelProbes:
-    """Every chunk's probes by the model (cues for a chunk it couldn't answer), first ask of each kept.
-
-    Raises:
-        LLMError: a failure every call would share (auth, model not found).
-    """
+def probes_from_outcomes(plan: Plan, outcomes: Sequence[ChunkOutcome]) -> ModelProbes:
+    """The probes the model named, checked against each chunk's interviewer lines (the cue
+    method for a chunk whose answer was unusable); the first ask of each probe kept."""
     by_id = {p.id: p for p in plan.rubric.probes}
     turns = {t.index: t for t in plan.transcript.turns}
-    gate = asyncio.Semaphore(max(1, plan.settings.concurrency))
-
-    async def limited(chunk: Chunk) -> tuple[list[tuple[str, int]] | None, Usage]:
-        async with gate:
-            return await _one(plan, llm, chunk, repeat_index)
-
-    answers = await asyncio.gather(*(limited(ch) for ch in plan.chunks))
     out = ModelProbes(asked=[])
     found: dict[str, ProbeAsked] = {}
-    for chunk, (pairs, usage) in zip(plan.chunks, answers, strict=True):
-        out.usage = out.usage + usage
-        own = {ln.turn for ln in chunk.lines if ln.role == "interviewer" and not ln.overlap}
-        out.calls += int(bool(own))
+    for o in outcomes:
+        own = {ln.turn for ln in o.chunk.lines if ln.role == "interviewer" and not ln.overlap}
+        pairs = o.probe_answer
         if pairs is None:
-            out.fell_back.append(chunk.index)
+            out.fell_back.append(o.chunk.index)
             cue_found = find_probes([turns[t] for t in sorted(own)], plan.roles, plan.rubric.probes)
             pairs = [(a.probe_id, a.quote.turn) for a in cue_found]
         for probe_id, named in pairs:
@@ -171,6 +178,21 @@ async def detect_with_model(plan: Plan, llm: LLM, *, repeat_index: int = 0) -> M
     order = {p: i for i, p in enumerate(by_id)}
     out.asked = sorted(found.values(), key=lambda a: (a.quote.turn, order[a.probe_id]))
     return out
+
+
+async def detect_with_model(plan: Plan, llm: LLM, *, repeat_index: int = 0) -> tuple[ModelProbes, Usage, int]:
+    """Probe detection alone (no judgement), for the benchmark: the probes, the usage and the calls.
+
+    Raises:
+        LLMError: a failure every call would share (auth, model not found).
+    """
+    outcomes = [ChunkOutcome(chunk=ch, status="ok") for ch in plan.chunks]
+    for o in outcomes:
+        await ask_probes(plan, llm, o.chunk, o, repeat_index)
+    usage = Usage()
+    for o in outcomes:
+        usage = usage + o.usage
+    return probes_from_outcomes(plan, outcomes), usage, sum(o.calls for o in outcomes)
 
 
 def describe(result: ModelProbes) -> str | None:

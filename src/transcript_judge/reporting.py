@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
 from ._version import __version__
 from .aggregation import injection_review
@@ -24,13 +23,6 @@ from .pricing import estimate_cost
 from .report.model import LEXICAL_BANNER, ChunkReport, Coverage, Finding, Report, UsageReport, Warning
 
 __all__ = ["RunFacts", "build_report", "partial_warning", "run_warnings"]
-
-
-class ExtraCalls(Protocol):
-    """Model calls a run made beside the chunks' judgements (:class:`.probe_judge.ModelProbes`)."""
-
-    usage: Usage
-    calls: int
 
 
 @dataclass(frozen=True)
@@ -112,12 +104,8 @@ def build_report(
     warnings: list[Warning],
     tally: Counter[str],
     facts: RunFacts,
-    *,
-    extra: ExtraCalls | None = None,
 ) -> Report:
-    """The report of a finished run (a fresh id; the history gives it the run's).
-
-    ``extra``: calls beside the chunks' (the model's probe detection), in the usage too."""
+    """The report of a finished run (a fresh id; the history gives it the run's)."""
     return Report(
         tool_version=__version__,
         analysis_id=uuid.uuid4().hex[:12],
@@ -136,7 +124,7 @@ def build_report(
         strengths=[f for f in findings if f.kind == "strength"],
         red_flags=[f for f in findings if f.kind == "red_flag"],
         coverage=_coverage(plan, outcomes, tally),
-        usage=_usage(plan, outcomes, facts, extra),
+        usage=_usage(plan, outcomes, facts),
         warnings=warnings,
     )
 
@@ -172,9 +160,9 @@ def _coverage(plan: Plan, outcomes: Sequence[ChunkOutcome], tally: Counter[str])
     )
 
 
-def _usage(plan: Plan, outcomes: Sequence[ChunkOutcome], facts: RunFacts, extra: ExtraCalls | None) -> UsageReport:
+def _usage(plan: Plan, outcomes: Sequence[ChunkOutcome], facts: RunFacts) -> UsageReport:
     s = plan.settings
-    usage = extra.usage if extra is not None else Usage()
+    usage = Usage()
     saved = Usage()
     for o in outcomes:
         usage = usage + o.usage
@@ -187,7 +175,7 @@ def _usage(plan: Plan, outcomes: Sequence[ChunkOutcome], facts: RunFacts, extra:
         return None if value is None else round(value, 6)
 
     return UsageReport(
-        calls=sum(o.calls for o in outcomes) + (extra.calls if extra is not None else 0),
+        calls=sum(o.calls for o in outcomes),
         cache_hits=sum(o.cache_hits for o in outcomes),
         retries=sum(o.retries for o in outcomes),
         prompt_tokens=usage.prompt_tokens,

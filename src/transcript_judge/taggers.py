@@ -33,6 +33,7 @@ from .lexical import LexicalTagger
 from .limiter import AdaptiveLimiter, RateLimitedLLM
 from .llm.base import LLM, ChatRequest, Usage
 from .pricing import estimate_cost
+from .probe_judge import ask_probes
 
 if TYPE_CHECKING:
     from .planning import AnalysisSettings, Plan
@@ -203,6 +204,8 @@ class _ChunkRun(Generic[S]):
             first.usage = first.usage + outcome.usage
             first.calls += outcome.calls
             return [o for p in parts for o in p]
+        if self.plan.settings.probe_detection == "model" and self.plan.rubric.probes:
+            await ask_probes(self.plan, self.llm, chunk, outcome, self.repeat_index)
         self._emit("chunk_done", chunk.index, outcome.status, outcome.detail)
         return [outcome]
 

@@ -213,3 +213,15 @@ def test_an_unusable_probe_answer_falls_back_to_the_cues_and_says_so() -> None:
     assert report.interview is not None
     assert {p.probe_id for p in report.interview.probes} == {"failure_story", "model_selection", "build_vs_buy"}
     assert any("read by cue phrases" in w.message for w in report.warnings)
+
+
+def test_the_terminal_summary_says_not_probed_and_suggests_follow_ups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "i.txt"
+    source.write_text(NO_EVALUATION)
+    assert run(["analyse", str(source), "--tagger", "lexical", "--candidate", "Cand"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "not probed" in out and "Suggested follow-ups (suggestions, not findings)" in out
+    assert "Interview covered: Failure story" in out and "not covered:" in out
+    assert "What metrics do you use to measure system quality in production?" in out

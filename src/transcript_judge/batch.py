@@ -129,6 +129,30 @@ class _Rounds:
                 await self.changed.wait()
 
 
+async def _analyse(job: BatchJob, llm: LLM, on_event: EventCallback) -> AnalysisResult:
+    # Every chunk asks at once: the batch is the only limit.
+    unlimited = replace(job.plan.settings, concurrency=max(job.plan.settings.concurrency, 1_000_000))
+    return await run_analysis(
+        replace(job.plan, settings=unlimited),
+        llm,
+        source_name=job.source_name,
+        repeat_index=job.repeat_index,
+        on_event=on_event,
+        extra_warnings=list(job.extra_warnings),
+        batch_pricing=True,
+    )
+
+
+def _result(task: asyncio.Task[AnalysisResult]) -> AnalysisResult | TranscriptJudgeError:
+    """A finished analysis's result, or the error that stopped it alone (a bug propagates)."""
+    error = task.exception()
+    if error is None:
+        return task.result()
+    if isinstance(error, TranscriptJudgeError):
+        return error
+    raise error
+
+
 async def run_batch(
     jobs: Sequence[BatchJob],
     client_settings: ClientSettings,
@@ -163,20 +187,7 @@ async def run_batch(
     rounds = _Rounds(api, jobs)
     fronts = [wrap(rounds.llm, i) if wrap is not None else rounds.llm for i in range(len(jobs))]
 
-    async def one(i: int, job: BatchJob) -> AnalysisResult:
-        # Every chunk asks at once: the batch is the only limit.
-        unlimited = replace(job.plan.settings, concurrency=max(job.plan.settings.concurrency, 1_000_000))
-        return await run_analysis(
-            replace(job.plan, settings=unlimited),
-            fronts[i],
-            source_name=job.source_name,
-            repeat_index=job.repeat_index,
-            on_event=rounds.callbacks[i],
-            extra_warnings=list(job.extra_warnings),
-            batch_pricing=True,
-        )
-
-    tasks = [asyncio.create_task(one(i, job)) for i, job in enumerate(jobs)]
+    tasks = [asyncio.create_task(_analyse(job, fronts[i], rounds.callbacks[i])) for i, job in enumerate(jobs)]
     try:
         await rounds.run(tasks)
     except BaseException:
@@ -188,14 +199,6 @@ async def run_batch(
         if http_client is None:  # a client the caller passed in is the caller's to close
             with contextlib.suppress(Exception):
                 await api.aclose()
-    results: list[AnalysisResult | TranscriptJudgeError] = []
-    for t in tasks:
-        error = t.exception()
-        if error is None:
-            results.append(t.result())
-        elif isinstance(error, TranscriptJudgeError):
-            results.append(error)
-        else:
-            raise error
+    results = [_result(t) for t in tasks]
     api.forget()
     return results

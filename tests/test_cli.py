@@ -82,7 +82,7 @@ def test_partial_run_exit_code(mocked_openai: respx.MockRouter, tmp_path: Path) 
     mocked_openai.post("/chat/completions").mock(return_value=error(503, "Service Unavailable", type_="server_error"))
     out = tmp_path / "r.md"
     assert run(["analyse", str(FIXTURES / "interview_zoom.vtt"), "-o", str(out), "--quiet"]) == 3
-    assert "PARTIAL RESULT" in out.read_text()
+    assert "FAILED" in out.read_text()  # every chunk failed: no verdicts, not a partial result
 
 
 def test_auth_error_exit_code(mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]) -> None:

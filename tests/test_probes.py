@@ -116,7 +116,7 @@ def test_an_interview_that_never_asks_about_evaluation_says_not_probed_and_sugge
     covered = {a.area for a in report.interview.areas if a.covered}
     assert covered == {"Failure story", "Model selection", "Build vs buy"}
     assert {s.speaker for s in report.interview.talk_time} == {"Int", "Cand"}
-    assert report.schema_version == "1.1"
+    assert report.schema_version >= "1.1"  # the schema that added coverage, or later
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

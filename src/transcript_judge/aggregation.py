@@ -155,6 +155,8 @@ def aggregate(rubric: Rubric, per_chunk: Sequence[dict[str, CriterionEvidence]])
                     for q in quotes
                 ],
                 chunks_shown=len(shown),
+                # A "shown" whose quotes all failed verification (evidence.py) didn't count: its card says so.
+                unverified_shown=sum(1 for e in evidence if e.claimed == "shown" and not e.quotes),
             )
         )
     return findings

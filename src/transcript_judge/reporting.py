@@ -89,11 +89,13 @@ def partial_warning(outcomes: Sequence[ChunkOutcome]) -> Warning | None:
     if not failed:
         return None
     reasons = Counter(o.status for o in failed)
+    why = ", ".join(f"{n} {k}" for k, n in reasons.items())
+    if len(failed) == len(outcomes):
+        return Warning(kind="partial", message=f"No part of the interview could be judged ({why}): there are no verdicts.")
     return Warning(
         kind="partial",
-        message=f"Partial result: {len(failed)} of {len(outcomes)} chunk(s) could not be "
-        "judged (" + ", ".join(f"{n} {k}" for k, n in reasons.items()) + "). Verdicts cover "
-        "only the rest of the interview.",
+        message=f"Partial result: {len(failed)} of {len(outcomes)} chunk(s) could not be judged ({why}). "
+        "Verdicts cover only the rest of the interview.",
     )
 
 

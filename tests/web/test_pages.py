@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import httpx
@@ -45,7 +46,7 @@ async def test_upload_form_to_report_page(make_app: MakeApp) -> None:
         assert quote is not None
         turn, start, end, text = int(quote[1]), int(quote[2]), int(quote[3]), quote[4]
         turn_text = re.search(rf'id="turn-{turn}"[^>]*>.*?<p class="text">(.*?)</p>', page, re.S)
-        assert turn_text is not None and turn_text[1][start:end] == text
+        assert turn_text is not None and unescape(turn_text[1])[start:end] == unescape(text)  # offsets are in the text
         assert f'<span class="who">{CANDIDATE}</span>' in page and "(given)" in page
 
         history = (await http.get("/")).text
@@ -184,6 +185,7 @@ async def test_the_report_page_shows_what_the_interview_covered_and_still_shows_
 
     from test_probes import NO_EVALUATION, _as_schema_1_0
     from transcript_judge.planning import AnalysisSettings
+    from transcript_judge.report.model import SCHEMA_VERSION
     from transcript_judge.store import store_path
 
     app = make_app(analysis=AnalysisSettings(tagger="lexical"))
@@ -194,7 +196,7 @@ async def test_the_report_page_shows_what_the_interview_covered_and_still_shows_
         assert "What the interview covered" in page and "Suggested follow-ups" in page
         assert "not probed" in page and "What metrics do you use to measure system quality in production?" in page
         report = (await http.get(f"/api/analyses/{analysis_id}/report.json")).json()
-        assert report["schema_version"] == "1.1" and report["follow_ups"]
+        assert report["schema_version"] == SCHEMA_VERSION and report["follow_ups"]
 
         with sqlite3.connect(store_path()) as db:  # the same run, as a 1.0 report was stored
             (stored,) = db.execute("SELECT report FROM analyses WHERE id = ?", (analysis_id,)).fetchone()

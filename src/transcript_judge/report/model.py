@@ -15,6 +15,7 @@ from ..roles import RoleAssignment
 
 __all__ = [
     "SCHEMA_VERSION",
+    "WARNING_AUDIENCE",
     "AreaCovered",
     "ChunkReport",
     "Coverage",
@@ -29,11 +30,13 @@ __all__ = [
     "SpeakerTime",
     "UsageReport",
     "Warning",
+    "WarningKind",
 ]
 
 #: 1.1: a finding may be ``not_probed`` (no question gave the candidate the chance), and
 #: ``interview`` and ``follow_ups`` say what the interview covered and what to ask next.
-SCHEMA_VERSION = "1.1"
+#: 1.2: a finding's ``unverified_shown`` counts the parts whose "shown" lost its quotes.
+SCHEMA_VERSION = "1.2"
 #: A finding's verdict: the model's (:data:`.schema.Verdict`), or ``not_probed`` when it
 #: wasn't shown and no probe for it was asked (the rubric's probes, :mod:`..probes`).
 ReportVerdict = Literal["shown", "not_shown", "insufficient_evidence", "not_probed"]
@@ -42,6 +45,11 @@ NOTICE = (
     "Decision support, not a hiring decision. This report points to moments in the interview "
     "for a person to review; it infers nothing about the candidate's personal traits, and "
     "it can be wrong. Read the quotes in context before relying on any finding."
+)
+#: What a keyword-baseline report means, for its reader (LEXICAL_BANNER says how to do better).
+LEXICAL_READER = (
+    "Keyword baseline, not an AI judgement: these findings come only from matching phrases in "
+    "the candidate's words. Treat them as pointers to read, not as verdicts."
 )
 LEXICAL_BANNER = (
     "KEYWORD BASELINE, NOT AN LLM JUDGEMENT: no model was configured, so these findings "
@@ -76,6 +84,16 @@ class Finding(BaseModel):
         None, description="Whether a probe for it was asked (None: the rubric has no probes, or none could be found)."
     )
     probes_asked: list[str] = Field(default_factory=list, description="Ids of its probes that the interviewer asked.")
+    unverified_shown: int = Field(
+        0,
+        description="Parts of the interview the model judged it shown in, but with no quote that could be "
+        "verified, so they didn't count (0 in reports before schema 1.2).",
+    )
+
+    @property
+    def downgraded(self) -> bool:
+        """A "shown" the model gave that didn't count because its quotes couldn't be verified."""
+        return self.verdict != "shown" and self.unverified_shown > 0
 
 
 class ProbeAsked(BaseModel):
@@ -194,24 +212,52 @@ class UsageReport(BaseModel):
     wall_time_s: float = 0.0
 
 
+WarningKind = Literal[
+    "quote_dropped",
+    "salvaged",
+    "prompt_injection",
+    "injection_review",
+    "candidate_inferred",
+    "lexical_baseline",
+    "partial",
+    "token_estimate",
+    "parse",
+    "language",
+    "redaction",
+    "other",
+]
+#: Who a warning is for: the person reading the report about the candidate ("reader"), or
+#: whoever runs the tool ("operator": how the run was made, and how to make it better).
+#: The only definition; every renderer splits warnings by it.
+WARNING_AUDIENCE: dict[str, Literal["reader", "operator"]] = {
+    "prompt_injection": "reader",
+    "injection_review": "reader",
+    "candidate_inferred": "reader",
+    "partial": "reader",
+    "parse": "reader",
+    "language": "reader",
+    "redaction": "reader",
+    "other": "reader",
+    # The model's quotes that didn't verify: the reader only sees verified ones, and a
+    # "shown" that lost them says so on its own card (Finding.unverified_shown).
+    "quote_dropped": "operator",
+    "salvaged": "operator",
+    "token_estimate": "operator",
+    # Its message says how to configure a model; the reader gets LEXICAL_READER instead.
+    "lexical_baseline": "operator",
+}
+
+
 class Warning(BaseModel):  # a report item; shadows the builtin only inside this module
-    kind: Literal[
-        "quote_dropped",
-        "salvaged",
-        "prompt_injection",
-        "injection_review",
-        "candidate_inferred",
-        "lexical_baseline",
-        "partial",
-        "token_estimate",
-        "parse",
-        "language",
-        "redaction",
-        "other",
-    ]
+    kind: WarningKind
     message: str
     quote: str | None = None
     turn: int | None = None
+
+    @property
+    def for_reader(self) -> bool:
+        """Whether the report's reader needs it (else it is for whoever runs the tool)."""
+        return WARNING_AUDIENCE.get(self.kind, "reader") == "reader"
 
 
 class Notice(BaseModel):
@@ -251,6 +297,16 @@ class Report(BaseModel):
     @property
     def partial(self) -> bool:
         return self.coverage.partial
+
+    @property
+    def judged_nothing(self) -> bool:
+        """No part of the interview could be judged: a failed run, whatever its findings say."""
+        return self.coverage.chunks_total > 0 and self.coverage.chunks_ok == 0
+
+    @property
+    def outcome(self) -> Literal["done", "partial", "failed"]:
+        """How the run ended, as the web page and the history state it."""
+        return "failed" if self.judged_nothing else "partial" if self.partial else "done"
 
     @property
     def findings(self) -> list[Finding]:

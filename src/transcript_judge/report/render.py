@@ -20,7 +20,20 @@ from rich.text import Text
 from ..errors import ConfigError
 from ..ingest.textclean import safe_display
 from ..transcript import Turn, format_timestamp
-from .model import LEXICAL_BANNER, Finding, Report
+from .model import LEXICAL_BANNER, LEXICAL_READER, Report
+from .summary import (
+    LEGEND,
+    Questions,
+    by_section,
+    chunk_problems,
+    downgrade_note,
+    has_conclusion,
+    operator_warnings,
+    reader_warnings,
+    scorecard,
+    time_order,
+    verdict_label,
+)
 
 __all__ = [
     "FOLLOW_UPS_NOTE",
@@ -34,12 +47,6 @@ __all__ = [
 ]
 
 Format = Literal["json", "md", "html"]
-_LABELS = {
-    "shown": "shown",
-    "not_shown": "not shown",
-    "insufficient_evidence": "insufficient evidence",
-    "not_probed": "not probed",
-}
 #: What every "Suggested follow-ups" section says of itself.
 FOLLOW_UPS_NOTE = (
     "Suggestions for the next round, not findings: questions from the rubric's probes for what "
@@ -47,17 +54,6 @@ FOLLOW_UPS_NOTE = (
 )
 
 
-def verdict_label(finding: Finding) -> str:
-    """A verdict in words, the same in every format: *probed, not shown* where the
-    interview gave the candidate the chance, *not probed* where it didn't."""
-    if finding.verdict == "not_shown" and finding.probed:
-        return "probed, not shown"
-    return _LABELS[finding.verdict]
-
-
-def has_conclusion(finding: Finding) -> bool:
-    """Whether the verdict concludes anything (so its confidence means something)."""
-    return finding.verdict in ("shown", "not_shown")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 # In a name shown as a heading, '_' stays as written (file names are full of them).
 _MD_NAME_SPECIAL = re.compile(r"([\\`*{}\[\]<>|#])")
@@ -96,9 +92,20 @@ def _cost(report: Report) -> str:
 
 
 def _context(report: Report, turns: Sequence[Turn] | None) -> dict[str, object]:
+    questions = Questions(turns or [], report)
     return {
         "r": report,
         "banner": LEXICAL_BANNER,
+        "lexical_reader": LEXICAL_READER,
+        "card": scorecard(report),
+        "sections": [] if report.judged_nothing else by_section(report),
+        "legend": LEGEND,
+        "time_order": time_order,
+        "question_before": questions.before,
+        "downgrade_note": downgrade_note,
+        "problems": chunk_problems(report),
+        "reader_warnings": reader_warnings(report),
+        "operator_warnings": operator_warnings(report),
         "verdict_label": verdict_label,
         "has_conclusion": has_conclusion,
         "follow_ups_note": FOLLOW_UPS_NOTE,
@@ -134,19 +141,38 @@ def render_pieces(report: Report, fmt: Format, *, turns: Sequence[Turn] | None =
 
 
 def render_terminal(report: Report, console: Console) -> None:
-    """A compact summary for the terminal."""
+    """A compact summary for the terminal, in the reader's order (:mod:`.summary`)."""
     if report.tagger == "lexical":
         console.print(Panel(Text(LEXICAL_BANNER, style="bold"), border_style="yellow"))
     r = report
+    card = scorecard(r)
+    when = card.date.isoformat() if card.date else "date unknown"
     console.print(Text.assemble(("Candidate: ", "bold"), r.roles.candidate, f"  ({r.roles.method}: {r.roles.reason})"))
+    console.print(Text(f"Interview: {when} · {card.length or 'length unknown'} · {r.turns} turns", style="dim"))
     console.print(
         f"Model {r.model} · prompt {r.prompt_version} · {r.coverage.chunks_ok}/{r.coverage.chunks_total} "
         f"chunks · {r.usage.prompt_tokens}+{r.usage.completion_tokens} tokens · {_cost(r)}",
         markup=False,
         highlight=False,
     )
-    for title, findings, colour in (("Strengths", r.strengths, "green"), ("Red flags", r.red_flags, "red")):
-        table = Table(title=title, title_style=f"bold {colour}", show_lines=False, expand=True)
+    if r.judged_nothing:
+        console.print(Text("FAILED: no part of the interview could be judged, so there are no verdicts.", style="bold red"))
+        for sentence, detail in chunk_problems(r):
+            console.print(Text(f"  {sentence}" + (f" ({detail})" if detail else "")))
+    else:
+        _terminal_findings(r, console)
+    _terminal_interview(r, console)
+    _terminal_warnings(r, console)
+    if r.partial and not r.judged_nothing:
+        console.print(Text(f"PARTIAL RESULT: {r.coverage.chunks_failed} chunk(s) failed.", style="bold red"))
+    console.print(Text(r.notice, style="italic dim"))
+
+
+def _terminal_findings(r: Report, console: Console) -> None:
+    """A table per section: red flags shown, strengths shown, left open, not shown."""
+    for anchor, heading, _, findings in by_section(r):
+        colour = {"flags-shown": "red", "strengths-shown": "green"}.get(anchor, "default")
+        table = Table(title=heading, title_style=f"bold {colour}", show_lines=False, expand=True)
         table.add_column("Criterion", no_wrap=True)
         table.add_column("Verdict", no_wrap=True)
         table.add_column("Conf.", justify="right")
@@ -155,25 +181,34 @@ def render_terminal(report: Report, console: Console) -> None:
             style = colour if f.verdict == "shown" else "dim"
             quote = f.quotes[0] if f.quotes else None
             evidence = Text(f"[{quote.timestamp} T{quote.turn}] “{quote.text}”" if quote else f.rationale)
+            if f.downgraded:
+                evidence.append(" (a 'shown' didn't count: its quotes couldn't be verified)", style="yellow")
+            kind = "red flag" if f.kind == "red_flag" else "strength"
             table.add_row(
-                Text(f.title, style=style),
+                Text(f"{f.title} ({kind})", style=style),
                 Text(verdict_label(f), style=style),
                 f"{f.confidence:.2f}" if has_conclusion(f) else "-",
                 evidence,
             )
         console.print(table)
-    _terminal_interview(r, console)
-    for w in r.warnings:
-        if w.kind == "lexical_baseline":
-            continue
+
+
+def _terminal_warnings(r: Report, console: Console) -> None:
+    """The reader's warnings, then the operator's (the lexical banner is already shown)."""
+    operator = [w for w in operator_warnings(r) if w.kind != "lexical_baseline"]
+    for w in reader_warnings(r):
         line = Text(f"! {w.kind}: ", style="yellow")
         line.append(w.message)
         if w.quote:
             line.append(f" “{w.quote}”", style="dim")
         console.print(line)
-    if r.partial:
-        console.print(Text(f"PARTIAL RESULT: {r.coverage.chunks_failed} chunk(s) failed.", style="bold red"))
-    console.print(Text(r.notice, style="italic dim"))
+    if operator:
+        console.print(Text("For whoever runs the tool:", style="bold dim"))
+    for w in operator:
+        line = Text(f"  {w.kind}: {w.message}", style="dim")
+        if w.quote:
+            line.append(f" “{w.quote}”")
+        console.print(line)
 
 
 def _terminal_interview(r: Report, console: Console) -> None:

@@ -107,7 +107,7 @@ def _message(state: str, progress: dict[str, Any] | None, record: AnalysisRecord
             "Retrying sends only the failed chunks again."
         )
     if state == "failed":
-        return error or "The analysis failed."
+        return error or "The analysis failed: no part of the interview could be judged."
     return (
         "Cut off: the server stopped while this ran. Resume sends only the chunks "
         "that have no saved answer; the rest come from the cache."
@@ -301,6 +301,8 @@ class Service:
             state = "done"
         elif record.status == "failed" and question is not None and question.get("kind") == "candidate":
             state = "candidate_needed"
+        elif record.status == "partial" and record.chunks_ok == 0:
+            state = "failed"  # a report, but nothing judged in it (Report.outcome)
         elif record.status in ("partial", "failed", "interrupted"):
             state = record.status
         elif upload is not None and upload.stale():

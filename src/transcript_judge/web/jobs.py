@@ -220,7 +220,7 @@ class JobRunner:
             job.report = report
             job.progress.total = max(job.progress.total, report.coverage.chunks_total)
             job.progress.judged = report.coverage.chunks_total
-            job.set_state("partial" if report.partial else "done")
+            job.set_state(report.outcome)  # "failed" when no chunk could be judged
         except asyncio.CancelledError:
             self.store.interrupt(job.id)
             job.set_state("interrupted")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -22,7 +23,7 @@ from .api.common import service_of
 from .api.submit import read_upload
 from .pipeline import UploadOptions
 from .security import check_form_csrf, clip, csrf_token
-from .views import report_view
+from .views import matching_rubric, report_view
 
 __all__ = ["page", "router"]
 
@@ -204,7 +205,11 @@ async def analysis_page(request: Request, analysis_id: str) -> Response:
     speakers = [s for s in (transcript.speakers if transcript else []) if s != report.roles.candidate]
     # A long transcript is tens of thousands of turns to lay out: off the event loop, and
     # streamed as it renders rather than held whole (twice: as text, then as bytes).
-    v = await asyncio.to_thread(report_view, report, transcript.turns if transcript else None)
+    rubric = matching_rubric(report, (service.rubrics.get(c.key) for c in service.rubrics.choices()))
+    title = getattr(transcript, "title", None)  # a parsed upload has one; kept turns don't
+    v = await asyncio.to_thread(
+        partial(report_view, rubric=rubric, title=title), report, transcript.turns if transcript else None
+    )
     return _stream(request, "report.html.j2", a=view, v=v, speakers=speakers)
 
 

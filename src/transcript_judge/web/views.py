@@ -6,15 +6,28 @@ offsets are in UTF-16 code units, the unit of the browser's DOM ranges.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..grounding import normalize_with_map
-from ..report.model import Finding, Report, Warning
-from ..report.render import verdict_label
+from ..report.model import LEXICAL_READER, Finding, Quote, Report, Warning
+from ..report.summary import (
+    LEGEND,
+    Questions,
+    Scorecard,
+    by_section,
+    chunk_problems,
+    downgrade_note,
+    operator_warnings,
+    reader_warnings,
+    scorecard,
+    time_order,
+    verdict_label,
+)
+from ..rubric import Criterion, Rubric
 from ..transcript import Turn
 
-__all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "quote_span", "report_view"]
+__all__ = ["STATE_LABELS", "WARNING_LABELS", "ReportView", "matching_rubric", "quote_span", "report_view"]
 
 
 STATE_LABELS = {
@@ -66,6 +79,15 @@ def quote_span(turn_text: str, quote: str) -> tuple[int, int] | None:
 
 
 @dataclass(frozen=True)
+class AskedView:
+    """The interviewer's turn a quote answers."""
+
+    turn: int
+    timestamp: str
+    text: str
+
+
+@dataclass(frozen=True)
 class QuoteView:
     turn: int
     timestamp: str
@@ -74,13 +96,24 @@ class QuoteView:
     start: int  # UTF-16 offsets in the turn's text; -1 when not located
     end: int
     linked: bool  # the transcript is on the page
+    asked: AskedView | None = None  # the question it answers, when the transcript is known
 
 
 @dataclass(frozen=True)
 class FindingView:
     finding: Finding
     verdict_label: str
-    quotes: list[QuoteView]
+    quotes: list[QuoteView]  # in time order
+    downgrade: str | None = None  # why a "shown" the model gave didn't count
+    criterion: Criterion | None = None  # the rubric's definition (None: an unknown or changed rubric)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    anchor: str
+    heading: str
+    blurb: str
+    findings: list[FindingView]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +141,22 @@ class ReportView:
     report: Report
     strengths: list[FindingView]
     red_flags: list[FindingView]
-    warnings: list[WarningView]
+    warnings: list[WarningView]  # every warning but the keyword baseline's (its banner says it)
     turns: list[TurnView] = field(default_factory=list)
     unjudged: list[tuple[int, int]] = field(default_factory=list)  # turn ranges nobody judged
     failed_chunks: list[str] = field(default_factory=list)
+    card: Scorecard | None = None
+    sections: list[SectionView] = field(default_factory=list)  # the reader's order; none for a failed run
+    legend: tuple[tuple[str, str], ...] = LEGEND
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (plain sentence, raw detail) per failed part
+    reader_warnings: list[WarningView] = field(default_factory=list)
+    operator_warnings: list[WarningView] = field(default_factory=list)  # with the keyword baseline's how-to
+    lexical_reader: str = LEXICAL_READER
+
+    @property
+    def failed(self) -> bool:
+        """Nothing was judged: the page shows no verdicts."""
+        return self.report.judged_nothing
 
 
 def _unjudged(report: Report) -> tuple[set[int], list[tuple[int, int]]]:
@@ -147,19 +192,38 @@ def _shown_first(findings: list[FindingView]) -> list[FindingView]:
     return sorted(findings, key=lambda f: f.finding.verdict != "shown")
 
 
-def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
+def matching_rubric(report: Report, rubrics: Iterable[Rubric]) -> Rubric | None:
+    """The rubric ``report`` was judged with, by name and version (None: not on this server,
+    or changed since: its definitions might not be the ones the model read)."""
+    return next((r for r in rubrics if (r.name, r.version) == (report.rubric_name, report.rubric_version)), None)
+
+
+def _criteria(rubric: Rubric | None) -> dict[str, Criterion]:
+    return {c.id: c for c in rubric.criteria} if rubric is not None else {}
+
+
+def report_view(
+    report: Report, turns: Sequence[Turn] | None, *, rubric: Rubric | None = None, title: str | None = None
+) -> ReportView:
+    """What the report page shows. ``rubric``: the one it was judged with (for each card's
+    definition); ``title``: the transcript's own title (it may date the interview)."""
     by_index = {t.index: t for t in turns or []}
     missing, ranges = _unjudged(report)
     flagged = {w.turn for w in report.warnings if w.turn is not None and w.kind == "prompt_injection"}
+    questions = Questions(turns or [], report)
+    criteria = _criteria(rubric)
+
+    def quote(q: Quote) -> QuoteView:
+        turn = by_index.get(q.turn)
+        span = quote_span(turn.text, q.text) if turn is not None else None
+        start, end = span if span is not None else (-1, -1)
+        before = questions.before(q.turn)
+        asked = AskedView(before.index, before.timestamp, before.text) if before is not None else None
+        return QuoteView(q.turn, q.timestamp, q.text, q.match, start, end, turn is not None, asked)
 
     def finding(f: Finding) -> FindingView:
-        quotes: list[QuoteView] = []
-        for q in f.quotes:
-            turn = by_index.get(q.turn)
-            span = quote_span(turn.text, q.text) if turn is not None else None
-            start, end = span if span is not None else (-1, -1)
-            quotes.append(QuoteView(q.turn, q.timestamp, q.text, q.match, start, end, turn is not None))
-        return FindingView(f, verdict_label(f), quotes)
+        quotes = [quote(q) for q in time_order(f.quotes)]
+        return FindingView(f, verdict_label(f), quotes, downgrade_note(f), criteria.get(f.criterion_id))
 
     def warning(w: Warning) -> WarningView:
         message = _web_words(w.message) if by_index else w.message  # the page offers the re-run
@@ -187,12 +251,22 @@ def report_view(report: Report, turns: Sequence[Turn] | None) -> ReportView:
         for c in report.coverage.chunks
         if c.status != "ok"
     ]
+    views = {f.criterion_id: finding(f) for f in report.findings}
+    sections = [
+        SectionView(anchor, heading, blurb, [views[f.criterion_id] for f in items])
+        for anchor, heading, blurb, items in by_section(report)
+    ]
     return ReportView(
         report=report,
-        strengths=_shown_first([finding(f) for f in report.strengths]),
-        red_flags=_shown_first([finding(f) for f in report.red_flags]),
+        strengths=_shown_first([views[f.criterion_id] for f in report.strengths]),
+        red_flags=_shown_first([views[f.criterion_id] for f in report.red_flags]),
         warnings=[warning(w) for w in report.warnings if w.kind != "lexical_baseline"],
         turns=turn_views,
         unjudged=ranges,
         failed_chunks=failed,
+        card=scorecard(report, title=title),
+        sections=[] if report.judged_nothing else sections,
+        problems=chunk_problems(report),
+        reader_warnings=[warning(w) for w in reader_warnings(report)],
+        operator_warnings=[warning(w) for w in operator_warnings(report)],
     )

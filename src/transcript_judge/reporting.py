@@ -91,7 +91,7 @@ def partial_warning(outcomes: Sequence[ChunkOutcome]) -> Warning | None:
     reasons = Counter(o.status for o in failed)
     why = ", ".join(f"{n} {k}" for k, n in reasons.items())
     if len(failed) == len(outcomes):
-        return Warning(kind="partial", message=f"No part of the interview could be judged ({why}): there are no verdicts.")
+        return Warning(kind="partial", message=f"No part of the interview could be judged ({why}): no verdicts.")
     return Warning(
         kind="partial",
         message=f"Partial result: {len(failed)} of {len(outcomes)} chunk(s) could not be judged ({why}). "

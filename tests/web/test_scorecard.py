@@ -61,7 +61,8 @@ async def test_the_legend_explains_every_verdict_label(make_app: MakeApp) -> Non
     legend = page[page.index('id="legend"') : page.index("</details>", page.index('id="legend"'))]
     for label in ("shown", "not shown", "probed, not shown", "insufficient evidence", "not probed"):
         assert f'<span class="verdict">{label}</span>' in legend
-    assert {label for label, _ in LEGEND} == {"shown", "not shown", "probed, not shown", "insufficient evidence", "not probed"}
+    labels = {"shown", "not shown", "probed, not shown", "insufficient evidence", "not probed"}
+    assert {label for label, _ in LEGEND} == labels
 
 
 async def test_a_card_expands_to_its_definition_and_near_misses(make_app: MakeApp) -> None:
@@ -78,8 +79,10 @@ async def test_each_quote_shows_the_question_it_answers_in_time_order(make_app: 
     _, page, _ = await _page(make_app, scripted())
     start = page.index('id="criterion-systems_thinking"')
     card = _text(page[start : page.index("</section>", start)])
-    assert re.search(r"Asked \d\d:\d\d:\d\d : “And what happens when that model's API is down\?” Then we fall back", card)
-    turns = [int(t) for t in re.findall(r'<a class="quote" href="#turn-(\d+)"', page[start : page.index("</section>", start)])]
+    asked = r"Asked \d\d:\d\d:\d\d : “And what happens when that model's API is down\?” Then we fall back"
+    assert re.search(asked, card)
+    html = page[start : page.index("</section>", start)]
+    turns = [int(t) for t in re.findall(r'<a class="quote" href="#turn-(\d+)"', html)]
     assert turns == sorted(turns)
 
 
@@ -99,7 +102,7 @@ def _downgrading(request: ChatRequest) -> ChatResult:
 
 
 async def test_a_shown_whose_quotes_could_not_be_verified_says_so_on_its_card(make_app: MakeApp) -> None:
-    analysis_id, page, _ = await _page(make_app, FakeLLM(_downgrading))
+    _, page, _ = await _page(make_app, FakeLLM(_downgrading))
     start = page.index('id="criterion-model_obsession"')
     card = page[start : page.index("</section>", start)]
     assert "Not counted." in card and "none of its quotes could be found" in card
@@ -109,7 +112,8 @@ async def test_a_shown_whose_quotes_could_not_be_verified_says_so_on_its_card(ma
 
 def _unusable(request: ChatRequest) -> ChatResult:
     evidence = [{"turn": 1, "text": f"quote {i}"} for i in range(4)]
-    bad = {c: {"evidence": evidence, "reasoning": "-", "verdict": "maybe", "confidence": 2} for c in subject_of(request).criteria}
+    wrong = {"evidence": evidence, "reasoning": "-", "verdict": "maybe", "confidence": 2}
+    bad = dict.fromkeys(subject_of(request).criteria, wrong)
     return ChatResult(content=json.dumps(bad), usage=Usage(prompt_tokens=100, completion_tokens=10), model="m")
 
 
@@ -150,7 +154,8 @@ async def test_warnings_are_split_between_the_reader_and_whoever_runs_the_tool(m
         with sqlite3.connect(store_path()) as db:
             (stored,) = db.execute("SELECT report FROM analyses WHERE id = ?", (created["id"],)).fetchone()
             data = json.loads(stored)
-            data["warnings"].append({"kind": "token_estimate", "message": "Token counts are estimates; set TIKTOKEN_CACHE_DIR."})
+            note = "Token counts are estimates; set TIKTOKEN_CACHE_DIR."
+            data["warnings"].append({"kind": "token_estimate", "message": note})
             db.execute("UPDATE analyses SET report = ? WHERE id = ?", (json.dumps(data), created["id"]))
         estimated = (await http.get(f"/analyses/{created['id']}")).text
     operator = page.index('id="operator"')

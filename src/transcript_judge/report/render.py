@@ -156,7 +156,8 @@ def render_terminal(report: Report, console: Console) -> None:
         highlight=False,
     )
     if r.judged_nothing:
-        console.print(Text("FAILED: no part of the interview could be judged, so there are no verdicts.", style="bold red"))
+        failed = "FAILED: no part of the interview could be judged, so there are no verdicts."
+        console.print(Text(failed, style="bold red"))
         for sentence, detail in chunk_problems(r):
             console.print(Text(f"  {sentence}" + (f" ({detail})" if detail else "")))
     else:

@@ -18,12 +18,12 @@ from ..transcript import Turn
 from .model import Finding, Quote, Report, Warning
 
 __all__ = [
+    "CHUNK_PROBLEMS",
     "LEGEND",
     "SECTIONS",
     "Questions",
-    "Scorecard",
     "ScoreLine",
-    "CHUNK_PROBLEMS",
+    "Scorecard",
     "by_section",
     "chunk_problems",
     "downgrade_note",

@@ -202,6 +202,28 @@ def _criteria(rubric: Rubric | None) -> dict[str, Criterion]:
     return {c.id: c for c in rubric.criteria} if rubric is not None else {}
 
 
+def _turn_views(report: Report, turns: Sequence[Turn], missing: set[int], flagged: set[int]) -> list[TurnView]:
+    roles = report.roles
+
+    def role(speaker: str) -> str:
+        if speaker == roles.candidate:
+            return "candidate"
+        return "interviewer" if speaker in roles.interviewers else "other"
+
+    return [
+        TurnView(
+            index=t.index,
+            speaker=t.speaker,
+            text=t.text,
+            timestamp=t.timestamp,
+            role=role(t.speaker),
+            judged=t.index not in missing,
+            flagged=t.index in flagged,
+        )
+        for t in turns
+    ]
+
+
 def report_view(
     report: Report, turns: Sequence[Turn] | None, *, rubric: Rubric | None = None, title: str | None = None
 ) -> ReportView:
@@ -229,23 +251,7 @@ def report_view(
         message = _web_words(w.message) if by_index else w.message  # the page offers the re-run
         return WarningView(w.kind, WARNING_LABELS.get(w.kind, w.kind), message, w.quote, w.turn)
 
-    roles = report.roles
-    turn_views = [
-        TurnView(
-            index=t.index,
-            speaker=t.speaker,
-            text=t.text,
-            timestamp=t.timestamp,
-            role="candidate"
-            if t.speaker == roles.candidate
-            else "interviewer"
-            if t.speaker in roles.interviewers
-            else "other",
-            judged=t.index not in missing,
-            flagged=t.index in flagged,
-        )
-        for t in turns or []
-    ]
+    turn_views = _turn_views(report, turns or [], missing, flagged)
     failed = [
         f"chunk {c.index} (turns {c.turns[0]}–{c.turns[1]}): {c.status}" + (f" — {c.detail}" if c.detail else "")
         for c in report.coverage.chunks

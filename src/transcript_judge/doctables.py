@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import EXIT_CODES
+from .report.summary import LEGEND
 
-__all__ = ["TABLES", "exit_codes_table", "main", "render_into"]
+__all__ = ["TABLES", "exit_codes_table", "main", "render_into", "verdicts_table"]
 
 
 def exit_codes_table() -> str:
@@ -22,10 +23,16 @@ def exit_codes_table() -> str:
     return "| code | meaning |\n|---|---|\n" + rows
 
 
+def verdicts_table() -> str:
+    rows = "\n".join(f"| *{label}* | {meaning} |" for label, meaning in LEGEND)
+    return "| verdict | meaning |\n|---|---|\n" + rows
+
+
 #: Each generated table: its marker name, the doc it lives in (from the repository root),
 #: and what writes it.
 TABLES: dict[str, tuple[str, Callable[[], str]]] = {
     "exit-codes": ("docs/usage.md", exit_codes_table),
+    "verdicts": ("docs/usage.md", verdicts_table),
 }
 
 

@@ -66,8 +66,8 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("not shown", "It didn't come up in the candidate's answers. Whether anyone asked about it is not known."),
     (
         "insufficient evidence",
-        "The interview touched on it, but too little was said to tell either way, or the quotes "
-        "the model gave couldn't be found in the transcript.",
+        "Too little was said to tell either way, or the quotes the model gave for it couldn't be "
+        "found in the transcript. Read the interview yourself.",
     ),
     ("not probed", "No question gave the candidate the chance to show it, so the report draws no conclusion."),
 )

@@ -43,6 +43,8 @@ STATE_LABELS = {
 WARNING_LABELS = {
     "quote_dropped": "Quotes dropped",
     "prompt_injection": "Injection suspected",
+    "injection_review": "Needs review",
+    "salvaged": "Answer repaired",
     "candidate_inferred": "Candidate inferred",
     "lexical_baseline": "Keyword baseline",
     "partial": "Partial result",

@@ -1,0 +1,81 @@
+"""The scorecard in a real browser (#13): at 1366×900 and 390×844 the first screen shows the
+red flags shown; a scorecard line leads to its card; the legend and a card's definition open;
+a failed run shows no verdicts. Screenshots go to the browser tests' temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from transcript_judge.llm.fake import FakeLLM
+
+from .conftest import MakeApp, serving
+from .support import INTERVIEW, scripted, vtt
+from .test_browser import ARGS, CHROMIUM, SCREENSHOTS, WAIT_MS, _missing, _upload_and_wait, _watch
+from .test_scorecard import _unusable
+
+try:
+    from playwright.sync_api import Browser, expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None  # type: ignore[assignment]
+
+pytestmark = pytest.mark.browser
+VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=WAIT_MS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.mark.parametrize("size", sorted(VIEWPORTS))
+def test_the_first_screen_is_the_scorecard_and_its_lines_lead_to_the_cards(
+    chromium: Browser, make_app: MakeApp, size: str
+) -> None:
+    width, height = VIEWPORTS[size]
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        context = chromium.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
+        page = context.new_page()
+        seen = _watch(page)
+        _upload_and_wait(page, url, "phone-screen_2026-11-21.vtt", vtt(INTERVIEW), drop=False)
+        flag = page.locator("#scorecard .score-flags a").first
+        expect(flag).to_have_text("Model obsession")
+        expect(flag).to_be_in_viewport()  # a red flag shown, on the first screen
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"scorecard-{size}.png"))
+        flag.click()
+        card = page.locator("#criterion-model_obsession")
+        expect(card).to_be_in_viewport()
+        card.locator("details.criterion-more summary").click()
+        expect(card.locator("details.criterion-more")).to_contain_text("Does not count (near misses)")
+        page.locator("#legend summary").click()
+        expect(page.locator("#legend dl")).to_contain_text("probed, not shown")
+        width_now = page.evaluate("document.documentElement.scrollWidth")
+        assert width_now <= width, f"the page is {width_now}px wide at {width}px"
+        context.close()
+    assert seen == {"dialogs": [], "errors": [], "console": []}
+
+
+def test_a_failed_run_shows_no_verdicts(chromium: Browser, make_app: MakeApp) -> None:
+    with serving(make_app(llm_factory=lambda: FakeLLM(_unusable))) as url:
+        context = chromium.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        _upload_and_wait(page, url, "interview.vtt", vtt(INTERVIEW), drop=False)
+        expect(page.locator(".report-head .state")).to_have_text("Failed")
+        expect(page.locator("#failed")).to_be_in_viewport()
+        assert page.locator(".card").count() == 0
+        raw = page.locator("#failed details.raw").first
+        expect(raw.locator("code")).not_to_be_visible()  # the raw error is behind "details"
+        raw.locator("summary").click()
+        expect(raw.locator("code")).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "failed-run.png"))
+        context.close()

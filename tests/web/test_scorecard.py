@@ -184,3 +184,43 @@ async def test_an_old_report_and_an_unknown_rubric_show_without_the_new_parts(ma
     assert 'id="scorecard"' in old.text and 'id="criterion-model_obsession"' in old.text
     assert "criterion-more" not in old.text  # its rubric isn't this server's: no definitions to show
     assert "## Red flags shown" in md.text
+
+
+def test_the_view_asks_each_question_once_and_takes_the_date_from_the_title() -> None:
+    import asyncio
+
+    from transcript_judge import service
+    from transcript_judge.ingest import Source
+    from transcript_judge.planning import AnalysisSettings
+    from transcript_judge.report.model import Quote
+    from transcript_judge.web.views import matching_rubric, report_view
+
+    text = "\n\n".join(
+        [
+            "Int: Tell me about a system you built that failed.",
+            "Cand: Our nightly index job skipped a shard.",
+            "Cand: So I added a check on document counts and a fallback to the previous index.",
+        ]
+    )
+    transcript, roles = service.read(Source(text.encode(), "i.txt"), service.ReadChoices(candidate="Cand"))
+    prepared = service.prepare(
+        transcript, roles, source_name="i.txt", rubric=RUBRIC, settings=AnalysisSettings(tagger="lexical")
+    )
+    report = asyncio.run(service.run(prepared, None)).report
+    two = [
+        Quote(turn=2, speaker="Cand", timestamp="--:--", text="I added a check on document counts"),
+        Quote(turn=1, speaker="Cand", timestamp="--:--", text="Our nightly index job skipped a shard"),
+    ]
+    first = report.strengths[0].model_copy(update={"verdict": "shown", "quotes": two})
+    report = report.model_copy(update={"strengths": [first, *report.strengths[1:]]})
+    view = report_view(report, transcript.turns, rubric=matching_rubric(report, [RUBRIC]), title="Screen 2024-05-06")
+    card = next(f for s in view.sections for f in s.findings if f.finding.criterion_id == first.criterion_id)
+    assert [q.turn for q in card.quotes] == [1, 2]  # time order, not the stored order
+    assert card.quotes[0].asked == card.quotes[1].asked and card.quotes[0].asked is not None
+    assert card.criterion is not None and view.card is not None and str(view.card.date) == "2024-05-06"
+    assert report_view(report, None).sections[0].findings[0].criterion is None  # no rubric: no definitions
+    from transcript_judge.report import render
+
+    md = render(report, "md", turns=transcript.turns)
+    section = md.split(f'<a id="criterion-{first.criterion_id.replace("_", "-")}"></a>')[1].split("<a id=")[0]
+    assert section.count("*Asked [") == 1 and section.count("turn 1]") == 1 and section.count("turn 2]") == 1

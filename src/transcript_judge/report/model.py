@@ -1,7 +1,8 @@
 """The report: a pydantic model with a versioned JSON schema.
 
-``SCHEMA_VERSION`` changes whenever a field is removed or changes meaning; adding an
-optional field doesn't change it. ``transcript-judge schema`` prints the JSON schema.
+``SCHEMA_VERSION``'s minor number goes up when optional fields are added (older reports
+still load: every new field has a default), its major number when a field is removed or
+changes meaning. ``transcript-judge schema`` prints the JSON schema.
 """
 
 from __future__ import annotations

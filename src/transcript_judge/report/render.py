@@ -229,7 +229,7 @@ def _terminal_interview(r: Report, console: Console) -> None:
     console.print(line)
     talk = ", ".join(f"{s.speaker} {s.share:.0%}" for s in iv.talk_time)
     console.print(Text(f"Talk time (words): {talk}", style="dim"))
-    if r.follow_ups:
+    if r.follow_ups and not r.judged_nothing:  # they build on verdicts
         console.print(Text("Suggested follow-ups (suggestions, not findings):", style="bold"))
         for fu in r.follow_ups:
             console.print(Text(f"  - {fu.question}  [{fu.area}; {', '.join(fu.criteria)}]"))

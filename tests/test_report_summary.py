@@ -215,3 +215,15 @@ def test_a_report_from_before_schema_1_2_loads_and_renders() -> None:
     out = StringIO()
     render_terminal(old, Console(file=out, width=120))
     assert "Red flags shown" in out.getvalue()
+
+
+def test_the_terminal_summary_is_in_the_readers_order_with_the_labels_it_uses_explained() -> None:
+    report, _ = _run(FakeLLM(_judge))
+    out = StringIO()
+    render_terminal(report, Console(file=out, width=160))
+    text = out.getvalue()
+    assert "Interview: 2025-03-14 · 2 min" in text
+    assert text.index("Red flags shown") < text.index("Strengths shown") < text.index("What the verdicts mean")
+    used = {verdict_label(f) for f in report.findings}
+    for label, meaning in LEGEND:
+        assert (f"{label}: {meaning[:30]}" in text) == (label in used)

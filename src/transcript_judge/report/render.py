@@ -192,6 +192,11 @@ def _terminal_findings(r: Report, console: Console) -> None:
                 evidence,
             )
         console.print(table)
+    used = {verdict_label(f) for f in r.findings}
+    console.print(Text("What the verdicts mean:", style="bold dim"))
+    for label, meaning in LEGEND:
+        if label in used:
+            console.print(Text(f"  {label}: {meaning}", style="dim"))
 
 
 def _terminal_warnings(r: Report, console: Console) -> None:

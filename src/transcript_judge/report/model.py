@@ -201,6 +201,7 @@ class Warning(BaseModel):  # a report item; shadows the builtin only inside this
         "prompt_injection",
         "injection_review",
         "candidate_inferred",
+        "all_speech",  # all speech judged as the candidate's: the interviewer's words may be in it
         "lexical_baseline",
         "partial",
         "token_estimate",

@@ -64,17 +64,22 @@ def speaker_line(s: SpeakerStats) -> str:
     )
 
 
-def cli_listing(facts: CandidateFacts) -> str:
+def cli_listing(facts: CandidateFacts, *, labelled: bool) -> str:
     """The speakers with their facts, the likely candidate marked, for a terminal hint."""
-    lines = ["Speakers:"]
-    for s in facts.speakers:
-        marks = []
-        if s.name == facts.inferred:
-            marks.append("most likely the candidate")
-        if facts.name_speaker == s.name and facts.name_source:
-            marks.append(f"named in the {facts.name_source}")
-        mark = f"  <- {'; '.join(marks)}" if marks else ""
-        lines.append(f"    {s.name!r}: {speaker_line(s)}{mark}")
+    lines = []
+    if labelled and facts.speakers:
+        lines.append("Speakers:")
+        for s in facts.speakers:
+            marks = []
+            if s.name == facts.inferred:
+                marks.append("most likely the candidate")
+            if facts.name_speaker == s.name and facts.name_source:
+                marks.append(f"named in the {facts.name_source}")
+            mark = f"  <- {'; '.join(marks)}" if marks else ""
+            lines.append(f"  {s.name!r}: {speaker_line(s)}{mark}")
     if facts.name and facts.name_speaker is None and facts.name_source:
-        lines.append(f"  The {facts.name_source} names {facts.name!r}.")
-    return "\n".join(lines)
+        then = ": the report will call the candidate that" if not labelled else ""
+        lines.append(f"The {facts.name_source} gives the name {facts.name!r}{then}.")
+    if facts.inferred:
+        lines.append(f"Pass --candidate {facts.inferred!r} if that is right.")
+    return "\n  ".join(lines)

@@ -154,7 +154,7 @@ class _Cast:
             name=self.hint.name if self.hint else None, name_source=self.hint.source if self.hint else None,
             name_speaker=self.name_speaker,
         )
-        listing = cli_listing(facts) if self.labelled and self.speakers else ""
+        listing = cli_listing(facts, labelled=self.labelled)
         return CandidateNeeded(message, hint="\n  ".join(x for x in (listing, hint) if x),
                                speakers=self.speakers, labelled=self.labelled, facts=facts)
 
@@ -241,7 +241,7 @@ def _given(cast: _Cast, candidate: str) -> RoleAssignment:
         raise cast.needed(
             "not_a_speaker",
             f"--candidate {candidate!r} is not a speaker in this transcript.",
-            "Pass --candidate with one of the speakers' names.",
+            "Otherwise pass --candidate with one of the speakers' names.",
             guess,
         )
     return cast.assign(match, "given", f"given with --candidate {candidate!r}", 1.0)

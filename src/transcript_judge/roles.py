@@ -145,9 +145,12 @@ class _Cast:
         """The named speaker whose label matches the header's or file name's name."""
         return _match_name(self.hint.name, self.named) if self.hint else None
 
-    def needed(self, why: Why, message: str, hint: str, guess: RoleAssignment | None = None) -> CandidateNeeded:
-        """The question to ask, with the facts; ``guess`` is the likeliest candidate, if any."""
-        best = guess or _best(self)
+    def needed(
+        self, why: Why, message: str, hint: str, guess: RoleAssignment | Literal["best"] | None = "best"
+    ) -> CandidateNeeded:
+        """The question to ask, with the facts; ``guess`` is the likeliest candidate (by
+        default who answers the most questions, :func:`_best`), or None for no guess."""
+        best = _best(self) if guess == "best" else guess
         facts = CandidateFacts(
             why=why, speakers=self.stats,
             inferred=best.candidate if best else None, inferred_reason=best.reason if best else None,
@@ -283,6 +286,7 @@ def _labelled(cast: _Cast) -> RoleAssignment | None:
             f"Every speaker here is labelled as an interviewer ({_listed(named)}): there are "
             "no candidate turns.",
             "Check that this is the whole interview, or pass --candidate NAME.",
+            None,  # an interviewer who answers a colleague is no guess at the candidate
         )
     return None
 

@@ -37,6 +37,8 @@ NAMED = (
         ("Phone screen — Jake Miller (Zoom) 2024-05-01", None, NameHint("Jake Miller", "header")),
         ("Interview with Sam O'Neil", None, NameHint("Sam O'Neil", "header")),
         ("Candidate: Jake Miller, ML engineer", None, NameHint("Jake Miller", "header")),
+        ("A phone screen with Jake Miller.", None, NameHint("Jake Miller", "header")),
+        ("Interview with Sam A. Lee", None, NameHint("Sam A. Lee", "header")),
         ("DEPOSITION OF: JANE ROE", None, NameHint("Jane Roe", "header")),
         ("Interview: Tom Alvarez - 2024/05/01 10:00 CEST - Transcript", None, NameHint("Tom Alvarez", "header")),
         (None, "interview_jane_doe.vtt", NameHint("Jane Doe", "file name")),
@@ -131,3 +133,13 @@ def test_unlabelled_captions_take_the_file_name_for_display() -> None:
     _, roles = read(Source(data=vtt.encode(), name="interview_jane_doe.vtt"), ReadChoices(all_speech=True))
     assert (roles.method, roles.shown_name, roles.name_source) == ("all_speech", "Jane Doe", "file name")
     assert "the interviewer's words may be included" in roles.reason
+
+
+def test_a_generic_label_never_matches_a_name() -> None:
+    text = "".join(f"{a}: {t}\n" for a, t in [
+        ("A", "Thanks for joining. Can you tell me about your last role?"), ("B", "I built data pipelines."),
+        ("A", "What was hard about it?"), ("B", "Late data. We added watermarks."),
+    ])
+    roles = assign_roles(_parse(text), source_name="interview_sam_a._lee.txt")
+    assert (roles.candidate, roles.method) == ("B", "inferred")
+    assert roles.name == "Sam A. Lee" and roles.name_source == "file name"

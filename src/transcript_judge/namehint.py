@@ -65,7 +65,7 @@ def _runs(segment: str, *, strict_case: bool) -> list[list[str]]:
     words, letters only, capitalised in a header)."""
     runs: list[list[str]] = [[]]
     for word in segment.split():
-        if word.casefold().strip(".") in _NOISE or _DATEISH.search(word):
+        if word.casefold() in _NOISE or _DATEISH.search(word):  # "A." is an initial, "a" a word
             runs.append([])
         else:
             runs[-1].append(word)
@@ -82,6 +82,8 @@ def _is_name(words: list[str], *, strict_case: bool) -> bool:
 
 
 def _shown(words: list[str]) -> str:
+    if len(words[-1].rstrip(".")) > 1:  # a sentence's full stop, not an initial's
+        words = [*words[:-1], words[-1].rstrip(".")]
     text = " ".join(words)
     if text.islower() or text.isupper():  # file names and ALL-CAPS headers
         text = " ".join(w[:1].upper() + w[1:].lower() for w in words)

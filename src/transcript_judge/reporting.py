@@ -58,7 +58,7 @@ def run_warnings(
                 f"(confidence {roles.confidence:.2f}). Pass --candidate NAME if this is wrong.",
             )
         )
-    if roles.method == "all_speech":
+    if roles.method == "all_speech" and not plan.transcript.has_speaker_labels:
         warnings.append(Warning(kind="all_speech", message=ALL_SPEECH_WARNING))
     warnings.extend(Warning(kind="parse", message=w) for w in plan.transcript.warnings)
     if not plan.counter.exact and plan.counter.note and plan.settings.uses_model:

@@ -142,8 +142,10 @@ class _Cast:
 
     @property
     def name_speaker(self) -> str | None:
-        """The named speaker whose label matches the header's or file name's name."""
-        return _match_name(self.hint.name, self.named) if self.hint else None
+        """The named speaker whose label matches the header's or file name's name (a generic
+        label such as ``A`` never does, even beside "Sam A. Lee")."""
+        labels = [s for s in self.named if not _is_generic(s)]
+        return _match_name(self.hint.name, labels) if self.hint else None
 
     def needed(
         self, why: Why, message: str, hint: str, guess: RoleAssignment | Literal["best"] | None = "best"

@@ -123,3 +123,13 @@ def test_all_speech_quotes_carry_their_own_times_and_the_report_warns(corpus: Pa
     warnings = [w for w in report.warnings if w.kind == "all_speech"]
     assert [w.message for w in warnings] == [ALL_SPEECH_WARNING]
     assert "interviewer's words may be included" in ALL_SPEECH_WARNING
+
+
+def test_one_labelled_speaker_taken_as_the_candidate_has_no_all_speech_warning() -> None:
+    data = b"Caleob King: Today we look at moles. Tell me what a mole is?\nCaleob King: It is a count.\n"
+    transcript, roles = service.read(Source(data=data, name="lesson.txt"), service.ReadChoices(all_speech=True))
+    assert roles.method == "all_speech" and transcript.has_speaker_labels
+    prepared = service.prepare(transcript, roles, source_name="lesson.txt", rubric=load_rubric(),
+                               settings=AnalysisSettings(tagger="lexical"))
+    report = asyncio.run(service.run(prepared, None)).report
+    assert not [w for w in report.warnings if w.kind == "all_speech"]

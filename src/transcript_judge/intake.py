@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .candidate_question import CandidateNeeded
 from .errors import NoCandidateError
 from .ingest import DEFAULT_MAX_BYTES, Source, load_source, parse_source
 from .roles import RoleAssignment, assign_roles, is_bot
@@ -27,24 +28,21 @@ class ReadChoices:
     max_bytes: int = DEFAULT_MAX_BYTES
 
 
-class CandidateNeeded(NoCandidateError):
-    """The candidate can't be told safely: the caller should ask which speaker it is."""
-
-    def __init__(self, message: str, *, hint: str | None, speakers: list[str], labelled: bool) -> None:
-        super().__init__(message, hint=hint)
-        self.speakers = speakers
-        self.labelled = labelled
-
-
-def attribute(transcript: Transcript, choices: ReadChoices) -> RoleAssignment:
-    """Who the candidate is (given, or inferred and said so in the report).
+def attribute(transcript: Transcript, choices: ReadChoices, *, source_name: str | None = None) -> RoleAssignment:
+    """Who the candidate is (given, or inferred and said so in the report); ``source_name``,
+    the file's name, may name the candidate.
 
     Raises:
-        CandidateNeeded: the candidate can't be determined; carries the speakers to ask about.
-        NoCandidateError: the candidate given isn't a speaker of this transcript.
+        CandidateNeeded: the candidate can't be determined (or the one given isn't a
+            speaker); carries the speakers to ask about, with the facts to decide on.
     """
     try:
-        return assign_roles(transcript, candidate=choices.candidate or None, all_speech_is_candidate=choices.all_speech)
+        return assign_roles(
+            transcript,
+            candidate=choices.candidate or None,
+            all_speech_is_candidate=choices.all_speech,
+            source_name=source_name,
+        )
     except CandidateNeeded:
         raise
     except NoCandidateError as e:
@@ -62,4 +60,4 @@ def read(source: Path | Source, choices: ReadChoices) -> tuple[Transcript, RoleA
     if isinstance(source, Path):
         source = load_source(source, max_bytes=choices.max_bytes)
     transcript = parse_source(source, input_format=choices.input_format or None, max_bytes=choices.max_bytes)
-    return transcript, attribute(transcript, choices)
+    return transcript, attribute(transcript, choices, source_name=source.name)

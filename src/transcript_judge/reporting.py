@@ -21,6 +21,7 @@ from .llm.base import Usage
 from .planning import LEXICAL_MODEL_LABEL, Plan
 from .pricing import estimate_cost
 from .report.model import LEXICAL_BANNER, ChunkReport, Coverage, Finding, Report, UsageReport, Warning
+from .roles import ALL_SPEECH_WARNING
 
 __all__ = ["RunFacts", "build_report", "partial_warning", "run_warnings"]
 
@@ -57,6 +58,8 @@ def run_warnings(
                 f"(confidence {roles.confidence:.2f}). Pass --candidate NAME if this is wrong.",
             )
         )
+    if roles.method == "all_speech" and not plan.transcript.has_speaker_labels:
+        warnings.append(Warning(kind="all_speech", message=ALL_SPEECH_WARNING))
     warnings.extend(Warning(kind="parse", message=w) for w in plan.transcript.warnings)
     if not plan.counter.exact and plan.counter.note and plan.settings.uses_model:
         warnings.append(Warning(kind="token_estimate", message=plan.counter.note))

@@ -219,9 +219,12 @@ def test_corpus_file(corpus: Path, relpath: str) -> None:
         assert t.has_speaker_labels
         assert len(t.speakers) == expected.speakers, t.speakers
         assert first.speaker == expected.first_speaker
-    assert first.text.startswith(expected.first_text), first.text[:200]
+    # Without labels a turn is about a sentence (each with its own time): the opening
+    # words are the first turns' together.
+    opening = first.text if expected.speakers is not None else " ".join(x.text for x in t.turns[:10])
+    assert opening.startswith(expected.first_text), opening[:200]
     if expected.absent is not None:
-        assert expected.absent not in first.text
+        assert expected.absent not in opening
     if expected.warning is not None:
         assert any(expected.warning in w for w in t.warnings), t.warnings
     # Every turn is clean: no markup left, no empty text, indices in order.

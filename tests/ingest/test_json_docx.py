@@ -26,8 +26,8 @@ def test_whisper_segments(fixtures: Path) -> None:
     t = read_transcript(fixtures / "whisper.json")
     assert t.source_format == "whisper-json"
     assert not t.has_speaker_labels
-    assert t.turns[0].text == "Tell me about your background. I studied physics."
-    assert (t.turns[0].start, t.turns[0].end) == (0.0, 4.6)
+    assert [x.text for x in t.turns[:2]] == ["Tell me about your background.", "I studied physics."]
+    assert (t.turns[0].start, t.turns[1].end) == (0.0, 4.6)
 
 
 def test_whisperx_diarized_segments(fixtures: Path) -> None:

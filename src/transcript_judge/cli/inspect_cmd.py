@@ -87,7 +87,7 @@ def _print_roles(console: Console, roles: RoleAssignment | None, role_error: str
     if not roles:
         console.print(Text(f"Candidate: not determined. {role_error}", style="yellow"))
         return
-    console.print(Text.assemble(("Candidate: ", "bold"), roles.candidate, f"  ({roles.method}: {roles.reason})"))
+    console.print(Text.assemble(("Candidate: ", "bold"), roles.shown_name, f"  ({roles.method}: {roles.reason})"))
     if roles.interviewers:
         console.print(Text.assemble(("Interviewers: ", "bold"), ", ".join(roles.interviewers)))
     if roles.excluded:

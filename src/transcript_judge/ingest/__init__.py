@@ -16,6 +16,7 @@ from ..transcript import Transcript, Utterance, merge_utterances
 from .assemblyai import AssemblyAIReader
 from .aws_transcribe import AWSTranscribeReader
 from .base import JSON_FORMATS_HINT, Parsed, Reader, get_reader, readers, register
+from .captionturns import sentence_turns
 from .court import CourtTranscriptReader
 from .cueblocks import CueBlocksReader
 from .deepgram import DeepgramReader
@@ -174,7 +175,8 @@ def parse_source(
     named = {u.speaker for u in parsed.utterances if u.speaker}
     excluded = set(parsed.excluded_speakers) | {s for s in named if is_bot(s)}
     utterances = _safe_speakers([u for u in parsed.utterances if u.speaker is None or u.speaker not in excluded])
-    turns = merge_utterances(utterances)
+    # Without labels, merging by speaker would make the whole file one turn: a sentence each.
+    turns = merge_utterances(utterances) if parsed.has_speaker_labels else sentence_turns(utterances)
     if not turns:
         raise InputError(
             f"{source.name} contains no speech ({parsed.format_name}: no cues or turns with text).",

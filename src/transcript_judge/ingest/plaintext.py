@@ -50,6 +50,7 @@ _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+(?P<text>.*))?$")
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _BOLD = re.compile(r"^\s*(?:\*\*|__)")
 _HEAD = 300
+_HEADER_CHARS = 120  # a first line longer than this is speech or notes, not a title
 # Something short before a colon at the start of a line (then a space or the end): a label
 # the strict pattern didn't take, or ordinary speech; see _unrecognised_label.
 _LOOSE_LABEL = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<label>[^\s:：*_][^:：\n]{0,40}?)(?:\*\*|__)?[ \t]*[:：](?:\s|$)")
@@ -166,11 +167,13 @@ def parse_labelled_lines(
             as labels even if they speak only once.
         warn_preamble: warn when lines before the first label are dropped.
     """
-    body, title, markdown = _without_markup(lines)
+    body, (title, title_line), markdown = _without_markup(lines)
     numbered = [(n, ln) for n, ln in enumerate(body, 1) if ln.strip()]
     splits = [_split_line(ln) for _, ln in numbered]  # once: the counts and the turns use them
     shown, accepted = _speaker_labels(splits, known_names, units=len(numbered))
     turns = _Turns(markdown=markdown)
+    first_label: int | None = None
+    header: str | None = None  # the first line before the first label
     for (number, line), split in zip(numbered, splits, strict=True):
         if split is None:  # a bare timestamp: when the next words were said
             turns.pending = parse_clock_or_none(line.strip().strip("\\[]"))
@@ -178,27 +181,42 @@ def parse_labelled_lines(
         turns.markdown = turns.markdown or split.bold
         key = speaker_key(split.name) if split.name is not None else ""
         if key and key in accepted:
+            first_label = number if first_label is None else first_label
             turns.open(shown[key], split, pseudo=key.casefold() in _PSEUDO)
         elif turns.started:
             turns.extend(number, line, split)
         else:
+            header = header or line
             turns.preamble += 1
     turns.flush()
     return LabelledText(
         utterances=turns.utterances,
-        title=title,
+        title=_title(title, title_line, header, first_label),
         warnings=turns.warnings(warn_preamble=warn_preamble),
         markdown=turns.markdown,
         labelled=turns.started,
     )
 
 
-def _without_markup(lines: list[str]) -> tuple[list[str], str | None, bool]:
-    """(body, title, markdown): the lines with front matter, headings and rules blanked
-    (``body[i]`` is ``lines[i]``, so warnings can name line numbers), the first heading as
-    the title, and whether there were headings (Markdown)."""
+def _title(heading: str | None, heading_line: int, header: str | None, first_label: int | None) -> str | None:
+    """The transcript's title: its first heading, or else its first line, when it comes
+    before the first speaker label (a heading among the turns is the speakers' words, and
+    never names anyone)."""
+    if heading is not None and (first_label is None or heading_line < first_label):
+        return heading
+    if header is None or first_label is None:
+        return None  # without labels, the first line is as likely speech as a title
+    line = clean_markdown(header).strip(" #*_-–—")
+    return line if 0 < len(line) <= _HEADER_CHARS else None
+
+
+def _without_markup(lines: list[str]) -> tuple[list[str], tuple[str | None, int], bool]:
+    """(body, (title, its line number), markdown): the lines with front matter, headings and
+    rules blanked (``body[i]`` is ``lines[i]``, so warnings can name line numbers), the first
+    heading as the title, and whether there were headings (Markdown)."""
     body: list[str] = []
     title: str | None = None
+    title_line = 0
     markdown = False
     in_front_matter = bool(lines) and lines[0].strip() == "---"
     for i, line in enumerate(lines):
@@ -209,11 +227,12 @@ def _without_markup(lines: list[str]) -> tuple[list[str], str | None, bool]:
             continue
         if m := _HEADING.match(line):
             markdown = True
-            title = title or (clean_markdown((m["text"] or "").rstrip("# \t")) or None)
+            if title is None:
+                title, title_line = clean_markdown((m["text"] or "").rstrip("# \t")) or None, i + 1
             body.append("")
             continue
         body.append("" if _RULE.match(line) else line)
-    return body, title, markdown
+    return body, (title, title_line), markdown
 
 
 def _speaker_labels(

@@ -219,6 +219,7 @@ WarningKind = Literal[
     "prompt_injection",
     "injection_review",
     "candidate_inferred",
+    "all_speech",  # all speech judged as the candidate's: the interviewer's words may be in it
     "lexical_baseline",
     "partial",
     "token_estimate",
@@ -234,6 +235,7 @@ WARNING_AUDIENCE: dict[str, Literal["reader", "operator"]] = {
     "prompt_injection": "reader",
     "injection_review": "reader",
     "candidate_inferred": "reader",
+    "all_speech": "reader",
     "partial": "reader",
     "parse": "reader",
     "language": "reader",

@@ -147,7 +147,7 @@ def render_terminal(report: Report, console: Console) -> None:
     r = report
     card = scorecard(r)
     when = card.date.isoformat() if card.date else "date unknown"
-    console.print(Text.assemble(("Candidate: ", "bold"), r.roles.candidate, f"  ({r.roles.method}: {r.roles.reason})"))
+    console.print(Text.assemble(("Candidate: ", "bold"), r.roles.shown_name, f"  ({r.roles.method}: {r.roles.reason})"))
     console.print(Text(f"Interview: {when} · {card.length or 'length unknown'} · {r.turns} turns", style="dim"))
     console.print(
         f"Model {r.model} · prompt {r.prompt_version} · {r.coverage.chunks_ok}/{r.coverage.chunks_total} "

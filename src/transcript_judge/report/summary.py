@@ -222,7 +222,7 @@ def scorecard(report: Report, *, title: str | None = None) -> Scorecard:
 
     every = [*report.red_flags, *report.strengths]
     return Scorecard(
-        candidate=report.roles.candidate,
+        candidate=report.roles.shown_name,
         date=interview_date(title, report.source_name),
         length=interview_length(report),
         red_flags=lines([f for f in report.red_flags if f.verdict == "shown"]),

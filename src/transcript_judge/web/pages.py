@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment
 
+from ..candidate_question import CandidateFacts
 from ..errors import RubricError
 from ..ingest import available_formats
 from ..report.model import NOTICE, Report
@@ -187,18 +188,7 @@ async def analysis_page(request: Request, analysis_id: str) -> Response:
     view = _found(service, analysis_id)
     report: Report | None = service.report(analysis_id) if view.has_report else None
     if report is None and view.state == "candidate_needed" and view.question is not None:
-        q = view.question
-        return page(
-            request,
-            "candidate.html.j2",
-            a=view,
-            name=view.source_name,
-            message=view.message,
-            speakers=q.get("speakers") or [],
-            labelled=bool(q.get("labelled", True)),
-            tried=clip(q["tried"], 80) if q.get("tried") else None,
-            all_speech=ALL_SPEECH,
-        )
+        return _candidate_page(request, view, view.question)
     if report is None:
         return page(request, "job.html.j2", a=view, message=_web_hint(view.message) or "")
     transcript = await service.transcript(analysis_id, view.options)
@@ -211,6 +201,29 @@ async def analysis_page(request: Request, analysis_id: str) -> Response:
         partial(report_view, rubric=rubric, title=title), report, transcript.turns if transcript else None
     )
     return _stream(request, "report.html.j2", a=view, v=v, speakers=speakers)
+
+
+def _candidate_page(request: Request, view: AnalysisView, q: Mapping[str, Any]) -> HTMLResponse:
+    """Who is the candidate: each speaker with who asks and who answers, the likely one
+    chosen (records from before the facts were kept show the speakers alone)."""
+    facts = CandidateFacts.model_validate(q["facts"]) if q.get("facts") else None
+    speakers: list[str] = q.get("speakers") or []
+    labelled = bool(q.get("labelled", True))
+    likely = (facts.inferred or facts.name_speaker) if facts else None
+    preselect = likely if likely in speakers else (ALL_SPEECH if not labelled or not speakers else None)
+    return page(
+        request,
+        "candidate.html.j2",
+        a=view,
+        name=view.source_name,
+        facts=facts,
+        stats={st.name: st for st in facts.speakers} if facts else {},
+        speakers=speakers,
+        labelled=labelled,
+        preselect=preselect,
+        tried=clip(q["tried"], 80) if q.get("tried") else None,
+        all_speech=ALL_SPEECH,
+    )
 
 
 @router.post("/analyses/{analysis_id}/resume", response_model=None)

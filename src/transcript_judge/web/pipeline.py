@@ -71,12 +71,15 @@ class UploadOptions:
 def question_of(error: TranscriptJudgeError, options: UploadOptions) -> dict[str, Any] | None:
     """What to ask the user so that a run that stopped with ``error`` can go on, or None.
 
-    ``{"kind": "candidate", "speakers": [...], "labelled": bool, "tried": name or None}``
-    asks which speaker is the candidate; ``{"kind": "format"}`` offers to read a file no
-    reader recognised as plain text.
+    ``{"kind": "candidate", "speakers": [...], "labelled": bool, "tried": name or None,
+    "facts": CandidateFacts or None}`` asks which speaker is the candidate (the facts: who
+    asks and who answers, the likely candidate, a name from the header or file name);
+    ``{"kind": "format"}`` offers to read a file no reader recognised as plain text.
     """
     if isinstance(error, service.CandidateNeeded):
-        return {"kind": "candidate", "speakers": error.speakers, "labelled": error.labelled, "tried": options.candidate}
+        facts = error.facts.model_dump(mode="json") if error.facts is not None else None
+        return {"kind": "candidate", "speakers": error.speakers, "labelled": error.labelled,
+                "tried": options.candidate, "facts": facts}
     if isinstance(error, InputError) and not options.input_format and NOT_RECOGNISED in error.message:
         return {"kind": "format"}
     return None

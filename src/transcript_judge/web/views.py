@@ -46,6 +46,7 @@ WARNING_LABELS = {
     "injection_review": "Needs review",
     "salvaged": "Answer repaired",
     "candidate_inferred": "Candidate inferred",
+    "all_speech": "Everyone's words judged",
     "lexical_baseline": "Keyword baseline",
     "partial": "Partial result",
     "token_estimate": "Token estimate",

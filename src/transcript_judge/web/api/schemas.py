@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ...candidate_question import CandidateFacts
 from ..actions import AnalysisView
 
 __all__ = ["AnalysisList", "AnalysisOut", "Deleted", "Links", "Problem", "Question", "out"]
@@ -31,6 +32,10 @@ class Question(BaseModel):
     speakers: list[str] = Field(default_factory=list, description="For candidate: the speakers to choose from.")
     labelled: bool = Field(True, description="For candidate: whether the transcript has speaker labels at all.")
     tried: str | None = Field(None, description="For candidate: the name given, if it was not one of the speakers.")
+    facts: CandidateFacts | None = Field(
+        None, description="For candidate: each speaker's questions asked and answered and words spoken, "
+        "the likely candidate, and a name the header or file name gives."
+    )
 
 
 class AnalysisOut(BaseModel):

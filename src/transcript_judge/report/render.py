@@ -174,10 +174,11 @@ def _terminal_findings(r: Report, console: Console) -> None:
     for anchor, heading, _, findings in by_section(r):
         colour = {"flags-shown": "red", "strengths-shown": "green"}.get(anchor, "default")
         table = Table(title=heading, title_style=f"bold {colour}", show_lines=False, expand=True)
-        table.add_column("Criterion", no_wrap=True)
+        # The criterion wraps, so a narrow terminal keeps room for the evidence.
+        table.add_column("Criterion", ratio=1, min_width=14)
         table.add_column("Verdict", no_wrap=True)
-        table.add_column("Conf.", justify="right")
-        table.add_column("Evidence")
+        table.add_column("Conf.", justify="right", no_wrap=True)
+        table.add_column("Evidence", ratio=2, min_width=24)
         for f in findings:
             style = colour if f.verdict == "shown" else "dim"
             quote = f.quotes[0] if f.quotes else None

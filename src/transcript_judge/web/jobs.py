@@ -81,8 +81,13 @@ class Progress:
         s = self.stats
         waiting = s.oldest_in_flight(now) if s is not None else None
         elapsed = now - self.started
+        at_model = list(s.in_flight.values()) if s is not None else []
+        # A wait is news until it ends, and after that while no answer has come back.
+        wait = self.wait if self.wait and (self.wait["until"] > now or self.state == "retrying") else None
         said = (
-            describe(self.clock, elapsed_s=elapsed, now=now, wait=self.wait) if self.phase == "judging" else None
+            describe(self.clock, elapsed_s=elapsed, now=now, wait=wait, at_model=at_model)
+            if self.phase == "judging"
+            else None
         )
         return {
             "state": self.state,
@@ -166,7 +171,7 @@ class Job:
             p.chunks[event.chunk] = event.status
             if event.detail:
                 p.details[event.chunk] = event.detail
-            p.clock.on_done(event.chunk, event.status, now)
+            p.clock.on_done(event.chunk, event.status)
         self.changed()
 
     def on_stats(self, stats: CallStats) -> None:
@@ -174,11 +179,12 @@ class Job:
 
     def on_call(self, record: dict[str, Any]) -> None:
         p = self.progress
-        if record.get("cache_hit"):
-            p.clock.cache_hits += 1
-        elif p.state == "retrying":
+        at_model = len(p.stats.in_flight) if p.stats is not None else 0
+        if "prompt_tokens" in record:  # an answer (errors and cancellations have no usage)
+            latency = float(record.get("latency_s") or 0.0)
+            p.clock.on_call(latency, cache_hit=bool(record.get("cache_hit")), still_at_model=at_model)
+        if p.state == "retrying" and not record.get("cache_hit"):
             p.state = "analysing"  # a call came back: the service answers again
-            p.wait = None
         self.changed()
 
     def on_retry(self, wait_s: float, attempt: int, limit: int, rate_limited: bool) -> None:

@@ -27,9 +27,6 @@ from ..transcript import Turn
 
 __all__ = ["PartClock", "PartSpan", "describe", "duration_words", "part_spans"]
 
-#: A part served from the cache finishes at once; when the run had cache hits, parts
-#: quicker than this don't count towards the estimate (they would make it far too low).
-CACHED_PART_S = 1.0
 #: What a part's status says on the page.
 PART_WORDS = {"waiting": "waiting", "reading": "reading…", "read": "read", "failed": "couldn't be read"}
 #: Below this, the estimate says "less than a minute".
@@ -47,7 +44,8 @@ class PartSpan:
         """``minutes 0–31``, or "" when the source had no times."""
         if self.start_s is None or self.end_s is None:
             return ""
-        first, last = int(self.start_s // 60), max(int(math.ceil(self.end_s / 60)), int(self.start_s // 60) + 1)
+        first = int(self.start_s // 60)
+        last = max(round(self.end_s / 60), first + 1)  # parts that meet share a minute: 0–10, 10–22
         return f"minutes {first}–{last}"
 
 
@@ -83,18 +81,23 @@ def duration_words(seconds: float) -> str:
 
 @dataclass
 class PartClock:
-    """When each part started and ended, and how many were read at once."""
+    """Which parts started, were split and ended, and what the model calls took.
+
+    A part "starts" when the pipeline queues it, not when its call reaches the model (it
+    may wait for a slot), so the time a part takes is measured by its calls: the mean
+    time of a fresh (not cached) call, and how many calls a part needed, so far.
+    """
 
     spans: list[PartSpan] = field(default_factory=list)
     judging_since: float | None = None
-    first_start: dict[int, float] = field(default_factory=dict)
     started: dict[int, int] = field(default_factory=dict)
     done: dict[int, int] = field(default_factory=dict)
     split: dict[int, int] = field(default_factory=dict)
-    finished_at: dict[int, float] = field(default_factory=dict)
+    finished: set[int] = field(default_factory=set)
     failed: set[int] = field(default_factory=set)
-    most_at_once: int = 0
-    cache_hits: int = 0
+    fresh_calls: int = 0
+    fresh_s: float = 0.0  # the fresh calls' time at the model, added up
+    at_once: int = 1  # the most calls seen at the model at once
     shown: float = 0.0  # the bar's value so far: it never goes back
 
     @property
@@ -104,50 +107,63 @@ class PartClock:
     def open_pieces(self, index: int) -> int:
         return self.started.get(index, 0) - self.done.get(index, 0) - self.split.get(index, 0)
 
-    def reading(self) -> list[int]:
-        return sorted(i for i in self.started if self.open_pieces(i) > 0)
+    def open_parts(self) -> list[int]:
+        """Parts queued or being read, in order (the pipeline sends them in order)."""
+        return sorted(i for i in self.started if self.open_pieces(i) > 0 and i not in self.finished)
+
+    def reading(self, calls_at_model: int) -> list[int]:
+        """The parts being read now: the first open ones, as many as calls are at the model
+        (at least one: between a part's calls it is still being read)."""
+        open_ = self.open_parts()
+        return open_[: max(1, min(len(open_), calls_at_model))] if open_ else []
 
     def on_started(self, index: int, now: float) -> None:
         if self.judging_since is None:
             self.judging_since = now
-        self.first_start.setdefault(index, now)
         self.started[index] = self.started.get(index, 0) + 1
-        self.most_at_once = max(self.most_at_once, len(self.reading()))
 
     def on_split(self, index: int) -> None:
         self.split[index] = self.split.get(index, 0) + 1
 
-    def on_done(self, index: int, status: str, now: float) -> None:
+    def on_done(self, index: int, status: str) -> None:
         self.done[index] = self.done.get(index, 0) + 1
         if status != "ok":
             self.failed.add(index)
         if self.open_pieces(index) <= 0 and self.done[index] >= 1 + self.split.get(index, 0):
-            self.finished_at[index] = now
+            self.finished.add(index)
 
-    def mean_part_s(self) -> float | None:
-        """The mean time a part took, from the parts read so far (None: none yet)."""
-        took = [self.finished_at[i] - self.first_start[i] for i in self.finished_at if i in self.first_start]
-        if self.cache_hits:
-            took = [t for t in took if t >= CACHED_PART_S]
-        return sum(took) / len(took) if took else None
+    def on_call(self, latency_s: float, *, cache_hit: bool, still_at_model: int) -> None:
+        """A call came back (``still_at_model``: the calls still waiting for theirs)."""
+        self.at_once = max(self.at_once, still_at_model + 1)
+        if not cache_hit:
+            self.fresh_calls += 1
+            self.fresh_s += max(0.0, latency_s)
 
-    def left_s(self, now: float) -> float | None:
-        """Seconds left, estimated from the parts so far; None until one is read."""
-        mean = self.mean_part_s()
-        if mean is None:
+    def part_s(self) -> float | None:
+        """A part's time at the model, from the calls so far (None: no part read yet, or
+        no fresh call back yet: answers from the cache say nothing about the model)."""
+        if not self.finished or not self.fresh_calls:
             return None
-        reading = self.reading()
-        waiting = self.total - len(self.finished_at) - len(reading)
-        work = sum(max(mean - (now - self.first_start[i]), 0.0) for i in reading) + max(waiting, 0) * mean
-        at_once = max(1, min(self.most_at_once, len(reading) + max(waiting, 0)))
-        return work / at_once
+        per_call = self.fresh_s / self.fresh_calls
+        return per_call * max(1.0, self.fresh_calls / len(self.finished))
 
-    def bar(self, now: float) -> float | None:
+    def left_s(self, now: float, at_model: Sequence[float] = ()) -> float | None:
+        """Seconds left, estimated from the calls so far; None until a part is read.
+        ``at_model``: when each call now at the model was sent (monotonic)."""
+        part = self.part_s()
+        if part is None:
+            return None
+        remaining = self.total - len(self.finished)
+        per_call = self.fresh_s / self.fresh_calls
+        under_way = sum(min(now - t, per_call) for t in at_model)
+        work = max(0.0, remaining * part - under_way)
+        return work / max(1, min(max(self.at_once, len(at_model)), remaining or 1))
+
+    def bar(self, now: float, left: float | None) -> float | None:
         """The bar's value (0–1), or None while there is nothing to base it on."""
-        left = self.left_s(now)
-        floor = len(self.finished_at) / self.total if self.total else 0.0
+        floor = len(self.finished) / self.total if self.total else 0.0
         if left is None or self.judging_since is None:
-            value = floor if self.finished_at else None
+            value = floor if self.finished else None
         else:
             spent = now - self.judging_since
             value = max(floor, min(0.99, spent / (spent + left) if spent + left > 0 else floor))
@@ -162,8 +178,7 @@ def _numbers(parts: Sequence[int]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def _headline(clock: PartClock) -> str:
-    reading = clock.reading()
+def _headline(clock: PartClock, reading: list[int]) -> str:
     n = clock.total
     if reading:
         spans = [clock.spans[i] for i in reading if i < n]
@@ -172,10 +187,10 @@ def _headline(clock: PartClock) -> str:
         where = PartSpan(min(starts), max(ends)).minutes() if starts and ends else ""
         which = f"part{'s' if len(reading) > 1 else ''} {_numbers(reading)} of {n}"
         return f"Reading {which}{f' ({where})' if where else ''}…"
-    if n and len(clock.finished_at) >= n:
+    if n and len(clock.finished) >= n:
         return "All parts read: putting the report together…"
-    if clock.finished_at:
-        return f"Read {len(clock.finished_at)} of {n} parts; waiting to read the next…"
+    if clock.finished:
+        return f"Read {len(clock.finished)} of {n} parts; waiting to read the next…"
     return f"Waiting to read part 1 of {n}…" if n else "Getting ready…"
 
 
@@ -189,14 +204,16 @@ def _left_words(seconds: float | None, remaining: int) -> str:
     return f"about {max(1, round(seconds / 60))} min left"
 
 
-def describe(clock: PartClock, *, elapsed_s: float, now: float, wait: dict[str, Any] | None) -> dict[str, Any]:
+def describe(
+    clock: PartClock, *, elapsed_s: float, now: float, wait: dict[str, Any] | None, at_model: Sequence[float] = ()
+) -> dict[str, Any]:
     """The page's words and numbers for a job in its judging phase.
 
     ``wait`` is the retry wait under way, if any: ``{"until": monotonic time,
-    "rate_limited": bool}``.
+    "rate_limited": bool}``; ``at_model``, when each call now at the model was sent.
     """
-    left = clock.left_s(now)
-    remaining = clock.total - len(clock.finished_at)
+    left = clock.left_s(now, at_model)
+    reading = clock.reading(len(at_model))
     waiting = ""
     retry_in = None
     if wait is not None:
@@ -207,32 +224,25 @@ def describe(clock: PartClock, *, elapsed_s: float, now: float, wait: dict[str, 
             if retry_in > 0
             else f"Waiting for the model service ({why}); trying again now…"
         )
-    parts = [
-        {
-            "number": i + 1,
-            "minutes": span.minutes(),
-            "status": (status := _part_status(clock, i)),
-            "words": PART_WORDS[status],
-        }
-        for i, span in enumerate(clock.spans)
-    ]
+    parts = []
+    for i, span in enumerate(clock.spans):
+        status = _part_status(clock, i, reading)
+        parts.append({"number": i + 1, "minutes": span.minutes(), "status": status, "words": PART_WORDS[status]})
     return {
-        "headline": _headline(clock),
-        "parts_read": len(clock.finished_at),
+        "headline": _headline(clock, reading),
+        "parts_read": len(clock.finished),
         "parts_total": clock.total,
         "parts": parts,
         "elapsed": duration_words(elapsed_s),
-        "left": _left_words(left, remaining),
+        "left": _left_words(left, clock.total - len(clock.finished)),
         "left_s": None if left is None else round(left, 1),
-        "bar": clock.bar(now),
+        "bar": clock.bar(now, left),
         "waiting": waiting,
         "retry_in_s": retry_in,
     }
 
 
-def _part_status(clock: PartClock, index: int) -> str:
-    if index in clock.finished_at:
+def _part_status(clock: PartClock, index: int, reading: list[int]) -> str:
+    if index in clock.finished:
         return "failed" if index in clock.failed else "read"
-    if clock.open_pieces(index) > 0:
-        return "reading"
-    return "waiting"
+    return "reading" if index in reading else "waiting"

@@ -142,7 +142,8 @@ HISTORY_STATES: dict[str, str] = {
 }
 HISTORY_VERDICTS: dict[str, str] = {
     "red_flags": f"EXISTS (SELECT 1 FROM json_each(a.report, '$.red_flags') WHERE {_SHOWN})",
-    "no_red_flags": f"a.report IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(a.report, '$.red_flags') WHERE {_SHOWN})",
+    "no_red_flags": "a.report IS NOT NULL AND NOT EXISTS "
+    f"(SELECT 1 FROM json_each(a.report, '$.red_flags') WHERE {_SHOWN})",
     "strengths": f"EXISTS (SELECT 1 FROM json_each(a.report, '$.strengths') WHERE {_SHOWN})",
 }
 #: Earlier runs of one transcript listed under its latest (the rest are counted).
@@ -407,13 +408,17 @@ class WebStore:
     def recover(self, live: set[str]) -> list[str]:
         """Mark web runs left ``running`` by a server that is gone as ``interrupted``."""
         cut: list[str] = []
-        for record in self.history.recent(500):
-            if record.status != "running" or record.id in live:
+        # Only the ids of runs still marked running: not every report of the history.
+        rows = self.store.query(
+            "SELECT id FROM analyses WHERE status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 500"
+        )
+        for analysis_id in (str(r["id"]) for r in rows):
+            if analysis_id in live:
                 continue
-            info = self.upload_info(record.id)
+            info = self.upload_info(analysis_id)
             if info is not None and info.stale():
-                self.interrupt(record.id)
-                cut.append(record.id)
+                self.interrupt(analysis_id)
+                cut.append(analysis_id)
         return cut
 
     # -- reading ------------------------------------------------------------------

@@ -7,15 +7,22 @@ from __future__ import annotations
 import asyncio
 import re
 
+import httpx
+import pytest
+import respx
+
+from openai_payloads import BASE_URL, chat_request, error, ok
 from transcript_judge.chunking import Chunk, ChunkLine
 from transcript_judge.events import Event
+from transcript_judge.llm.openai_client import ClientSettings, OpenAIChatLLM
+from transcript_judge.planning import AnalysisSettings
 from transcript_judge.transcript import Turn
 from transcript_judge.web.jobs import Job
 from transcript_judge.web.pipeline import UploadOptions
 from transcript_judge.web.progress import PartClock, PartSpan, describe, duration_words, part_spans
 
 from .conftest import MakeApp, running, upload_api, wait_for
-from .support import INTERVIEW, scripted, vtt
+from .support import INTERVIEW, answer, scripted, vtt
 
 SPANS = [PartSpan(0.0, 1860.0), PartSpan(1860.0, 3540.0)]  # minutes 0–31, 31–59
 
@@ -169,5 +176,48 @@ async def test_the_job_page_speaks_the_readers_language_and_works_without_script
         assert '<meta http-equiv="refresh" content="3">' in page  # no script: the page refreshes
         bar = re.search(r'<progress id="job-bar" max="1" value="([0-9.]+)"', page)
         assert bar and 0 < float(bar.group(1)) < 1  # a part is read: the bar isn't at 0
+        release.set()
+        assert (await wait_for(http, analysis_id))["state"] == "done"
+
+
+# The 429 as api.openai.com sends it (the body and headers of tests/web/test_jobs.py's
+# _FIRST_FAILURE, from tests/openai_payloads.py): Retry-After 20 s.
+@respx.mock(base_url=BASE_URL)
+async def test_a_rate_limited_run_says_so_on_the_page(
+    respx_mock: respx.MockRouter, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transcript_judge import limiter
+
+    waiting, release = asyncio.Event(), asyncio.Event()
+
+    async def held(seconds: float) -> None:  # the wait is under way until the test lets it end
+        waiting.set()
+        await release.wait()
+
+    monkeypatch.setattr(limiter, "_sleep", held)
+    sent: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(1)
+        if len(sent) == 1:
+            limited = "Rate limit reached for gpt-4.1-mini."
+            return error(429, limited, code="rate_limit_exceeded", headers={"retry-after": "20"})
+        return ok(answer(chat_request(request)).content)
+
+    respx_mock.post("/chat/completions").mock(side_effect=handler)
+    app = make_app(
+        llm_factory=lambda: OpenAIChatLLM(
+            ClientSettings(model="gpt-4.1-mini", api_key="sk-test"), http_client=httpx.AsyncClient()
+        ),
+        analysis=AnalysisSettings(),  # default chunking: one part, one call
+    )
+    async with running(app) as http:
+        analysis_id = (await upload_api(http, vtt(INTERVIEW))).json()["id"]
+        await asyncio.wait_for(waiting.wait(), 10)
+        page = (await http.get(f"/analyses/{analysis_id}")).text
+        reader = _reader_text(page)
+        assert re.search(r"Waiting for the model service \(rate limited\)\s*, retrying in (2[0-5]|1\d) s\.", reader)
+        assert "retry 1 of" not in reader and "retries" not in reader  # counts are the operator's
+        assert "rate limit: retry 1 of 9" in page  # ... in the details
         release.set()
         assert (await wait_for(http, analysis_id))["state"] == "done"

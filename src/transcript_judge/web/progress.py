@@ -214,7 +214,7 @@ def describe(
     """
     left = clock.left_s(now, at_model)
     reading = clock.reading(len(at_model))
-    waiting = ""
+    waiting = why = ""
     retry_in = None
     if wait is not None:
         why = "rate limited" if wait.get("rate_limited") else "it answered with an error"
@@ -238,6 +238,7 @@ def describe(
         "left_s": None if left is None else round(left, 1),
         "bar": clock.bar(now, left),
         "waiting": waiting,
+        "wait_reason": why,  # "rate limited", "it answered with an error", or "" (no wait)
         "retry_in_s": retry_in,
     }
 

@@ -17,21 +17,29 @@
     return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`;
   }
 
-  const clock = { elapsed: null, retryIn: null, received: 0, waiting: "", headline: "" };
+  const clock = { elapsed: null, retryIn: null, received: 0, why: "" };
+
+  // The wait's reason sits in a live region (announced once); its countdown ticks beside it.
+  function showWait(since) {
+    const why = document.getElementById("job-wait-why");
+    const when = document.getElementById("job-wait-when");
+    if (!why || !when) return;
+    const text = clock.why ? `Waiting for the model service (${clock.why})` : "";
+    if (why.textContent !== text) why.textContent = text;
+    if (!clock.why) {
+      when.textContent = "";
+      return;
+    }
+    const left = clock.retryIn === null ? 0 : Math.max(0, Math.ceil(clock.retryIn - since));
+    when.textContent = left > 0 ? `, retrying in ${left} s.` : "; trying again now…";
+  }
 
   function tick() {
     if (clock.elapsed === null) return;
     const since = (performance.now() - clock.received) / 1000;
     const elapsed = document.getElementById("job-elapsed");
     if (elapsed) elapsed.textContent = durationWords(clock.elapsed + since);
-    if (clock.retryIn !== null && clock.waiting) {
-      const left = Math.max(0, Math.ceil(clock.retryIn - since));
-      const message = document.getElementById("job-message");
-      const text = left > 0
-        ? clock.waiting.replace(/retrying in \d+ s/, `retrying in ${left} s`)
-        : clock.waiting.replace(/, retrying in \d+ s\./, "; trying again now…");
-      if (message) message.textContent = `${text} ${clock.headline}`;
-    }
+    showWait(since);
   }
 
   function renderParts(list, parts) {
@@ -67,10 +75,10 @@
     const state = document.getElementById("job-state");
     state.textContent = data.label;
     state.className = `state state-${data.state}`;
-    document.getElementById("job-message").textContent = data.message;
     const p = data.progress;
+    const said = p ? p.said : null;
+    document.getElementById("job-message").textContent = said ? said.headline : data.message;
     if (!p) return;
-    const said = p.said;
     const bar = document.getElementById("job-bar");
     if (said && said.bar !== null) bar.value = said.bar;
     else bar.removeAttribute("value"); // indeterminate: nothing to measure by yet
@@ -85,8 +93,7 @@
       elapsed: p.elapsed_s,
       received: performance.now(),
       retryIn: said ? said.retry_in_s : null,
-      waiting: said ? said.waiting : "",
-      headline: said ? said.headline : "",
+      why: said ? said.wait_reason : "",
     });
     tick();
   }
@@ -96,6 +103,9 @@
     if (!job || TERMINAL.has(job.dataset.state)) return;
     const first = document.getElementById("job-elapsed");
     clock.elapsed = first ? Number(first.dataset.seconds) || 0 : 0;
+    const wait = document.getElementById("job-wait");
+    clock.why = wait ? wait.dataset.why || "" : "";
+    clock.retryIn = wait && wait.dataset.retryIn ? Number(wait.dataset.retryIn) : null;
     clock.received = performance.now();
     window.setInterval(tick, 1000);
     let finished = false;

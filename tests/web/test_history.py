@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -186,3 +186,45 @@ def test_the_interview_date_comes_from_the_file_name_when_it_has_one(name: str, 
 def test_every_filter_choice_is_a_query_the_store_knows() -> None:
     assert set(STATE_CHOICES) - {""} == set(HISTORY_STATES)
     assert set(VERDICT_CHOICES) - {""} == set(HISTORY_VERDICTS)
+
+
+async def test_each_state_filter_lists_the_runs_the_page_shows_in_that_state(make_app: MakeApp) -> None:
+    now = datetime.now(UTC)
+    fresh, stale = now.isoformat(timespec="milliseconds"), (now - timedelta(minutes=5)).isoformat()
+    rows = {  # id: (status, heartbeat or None for a command-line run, the question's kind)
+        "ok0000000001": ("ok", fresh, None),
+        "partial00001": ("partial", fresh, None),
+        "failed000001": ("failed", fresh, None),
+        "asks00000001": ("failed", fresh, "candidate"),
+        "running00001": ("running", fresh, None),
+        "cli000000001": ("running", None, None),
+        "stale0000001": ("running", stale, None),
+        "interrupted1": ("interrupted", fresh, None),
+    }
+    async with running(make_app()) as http:  # started first: its recovery has run
+        with Store.open() as store, store.transaction() as c:
+            for n, (analysis_id, (status, beat, kind)) in enumerate(rows.items()):
+                c.execute(
+                    "INSERT INTO analyses (id, source_name, source_path, source_sha256, model, prompt_version, "
+                    "options, status, chunks_planned, started_at) VALUES (?, ?, 'p', '', 'm', 'v', '{}', ?, 1, ?)",
+                    (analysis_id, f"{analysis_id}.vtt", status, f"2026-01-01T00:00:{n:02d}+00:00"),
+                )
+                if beat is not None:
+                    question = json.dumps({"kind": kind, "speakers": ["A", "B"]}) if kind else None
+                    c.execute(
+                        "INSERT INTO web_uploads (analysis_id, upload_name, heartbeat_at, question) "
+                        "VALUES (?, ?, ?, ?)",
+                        (analysis_id, f"{analysis_id}.vtt", beat, question),
+                    )
+        shown = {}
+        for analysis_id in rows:
+            shown[analysis_id] = (await http.get(f"/api/analyses/{analysis_id}")).json()["state"]
+        listed = {}
+        for state in HISTORY_STATES:
+            page = (await http.get("/history", params={"state": state})).text
+            listed[state] = set(re.findall(r'<tr data-id="(\w+)"', page))
+    as_filtered = {"analysing": "running"}  # a run somewhere else: "running" in the filter
+    for analysis_id, state in shown.items():
+        key = as_filtered.get(state, state)
+        assert analysis_id in listed[key], f"{analysis_id} is {state} on its page but not under {key}"
+    assert sum(len(ids) for ids in listed.values()) == len(rows)  # each run under exactly one state

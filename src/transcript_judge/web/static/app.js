@@ -1,6 +1,6 @@
 // transcript-judge web: a little JavaScript over server-rendered pages. Every page works
 // without it; this adds drag and drop, local times and quote highlighting
-// (live progress is progress.js, the history's extras history.js).
+// (live progress is progress.js).
 // Text from the server is only ever set with textContent, never as HTML.
 "use strict";
 

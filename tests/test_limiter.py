@@ -70,8 +70,8 @@ async def test_no_more_calls_are_in_flight_than_the_limit() -> None:
 
 
 async def test_a_429_waits_the_servers_retry_after_with_jitter_and_reports_it(waits: list[float]) -> None:
-    notices: list[tuple[float, int, int]] = []
-    retry_notice.set(lambda wait, attempt, limit: notices.append((wait, attempt, limit)))
+    notices: list[tuple[float, int, int, bool]] = []
+    retry_notice.set(lambda wait, attempt, limit, rate_limited: notices.append((wait, attempt, limit, rate_limited)))
     try:
         lim = AdaptiveLimiter(4)
         policy = RetryPolicy(rate_limit_attempts=5)
@@ -80,7 +80,7 @@ async def test_a_429_waits_the_servers_retry_after_with_jitter_and_reports_it(wa
         retry_notice.set(None)
     assert result.retries == 2  # the caller sees the retries it cost
     assert len(waits) == 2 and all(2.0 <= w <= 2.5 for w in waits)  # Retry-After, plus up to 25% jitter
-    assert [(a, limit) for _, a, limit in notices] == [(1, 4), (2, 4)]
+    assert [(a, limit, why) for _, a, limit, why in notices] == [(1, 4, True), (2, 4, True)]  # a rate limit
     assert lim.limit == 1 and lim.backoffs == 2
 
 

@@ -212,7 +212,7 @@ async def test_the_post_returns_at_once_and_parsing_waits_for_a_slot(
         first = await upload_api(http, vtt(INTERVIEW))
         assert first.status_code == 202  # while its parse is blocked
         reading = await wait_for(http, first.json()["id"], {"analysing"})
-        assert reading["progress"]["phase"] == "reading" and "Reading the transcript" in reading["message"]
+        assert reading["progress"]["phase"] == "reading" and "Opening the transcript" in reading["message"]
         second = (await upload_api(http, vtt(INTERVIEW), "second.vtt")).json()
         assert second["state"] == "queued" and "free slot" in second["message"]
         gate.set()

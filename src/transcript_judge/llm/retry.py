@@ -19,7 +19,8 @@ be seen and tested. Three kinds of failure, three answers:
   happened and which setting to raise.
 
 Whoever wants to show retries as they happen (the web page's progress, ``--verbose``)
-sets :data:`retry_notice`; it is called with (seconds to wait, retry number, limit).
+sets :data:`retry_notice`; it is called with (seconds to wait, retry number, limit, and
+whether the wait is for a rate limit rather than a server error).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ __all__ = ["RetryPolicy", "notify_retry", "retry_notice"]
 log = logging.getLogger(__name__)
 
 #: Who wants to hear about a retry as its wait starts: called with (seconds, retry
-#: number, retry limit). Tasks inherit it.
-retry_notice: ContextVar[Callable[[float, int, int], None] | None] = ContextVar(
+#: number, retry limit, rate limited). Tasks inherit it.
+retry_notice: ContextVar[Callable[[float, int, int, bool], None] | None] = ContextVar(
     "transcript_judge_retry_notice", default=None
 )
 
@@ -50,10 +51,10 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def notify_retry(wait: float, attempt: int, limit: int) -> None:
+def notify_retry(wait: float, attempt: int, limit: int, *, rate_limited: bool) -> None:
     notify = retry_notice.get()
     if notify is not None:
-        notify(wait, attempt, limit)
+        notify(wait, attempt, limit, rate_limited)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class RetryPolicy:
         """Wait out 429 number ``attempt`` for ``seconds`` (:meth:`rate_limit_delay`)."""
         limit = self.rate_limit_attempts - 1
         log.info("rate limited (429); retrying in %.1f s (retry %d of %d)", seconds, attempt, limit)
-        notify_retry(seconds, attempt, limit)
+        notify_retry(seconds, attempt, limit, rate_limited=True)
         await (sleep or _sleep)(seconds)
 
     async def wait(self, error: LLMError, attempt: int, *, sleep: Sleep | None = None) -> None:
@@ -131,5 +132,5 @@ class RetryPolicy:
             self.max_retries,
             seconds,
         )
-        notify_retry(seconds, attempt + 1, self.max_retries)
+        notify_retry(seconds, attempt + 1, self.max_retries, rate_limited=False)
         await (sleep or _sleep)(seconds)

@@ -33,6 +33,7 @@ from .pipeline import (
     parse_turns,
     prepare,
 )
+from .progress import part_spans
 from .settings import WebSettings
 from .storage import WebStore
 from .uploads import Spooled
@@ -85,15 +86,10 @@ def _message(state: str, progress: dict[str, Any] | None, record: AnalysisRecord
     if state == "queued":
         return "Waiting for a free slot: other analyses are running."
     if state == "analysing" and progress is not None and progress.get("phase") == "reading":
-        return "Reading the transcript and planning its chunks."
-    if state in ("analysing", "retrying") and progress is not None:
-        msg = f"{progress['judged']} of {progress['total']} chunk(s) judged."
-        if state == "retrying":
-            msg = (
-                "The model service asked us to slow down (rate limit or server error): "
-                f"{progress['retry_note']}. Answers already received are kept. " + msg
-            )
-        return msg
+        return "Opening the transcript and dividing it into parts…"
+    if state in ("analysing", "retrying") and progress is not None and progress.get("said"):
+        said = progress["said"]  # the reader's words (web/progress.py)
+        return f"{said['waiting']} {said['headline']}" if said["waiting"] else str(said["headline"])
     if state == "analysing":
         return "Running in another process (the command line or another server), or cut off without notice."
     if state == "candidate_needed":
@@ -197,7 +193,8 @@ class Service:
                 self.store.planned, analysis_id, digest=prepared.digest, chunks=len(prepared.plan.chunks), turns=turns
             )
             del turns
-            job.planned(len(prepared.plan.chunks))
+            plan = prepared.plan
+            job.planned(len(plan.chunks), part_spans(plan.chunks, plan.transcript.turns))
             llm = self.llm_factory() if prepared.plan.settings.tagger == "llm" else None
             try:
                 return await analyse(
@@ -333,6 +330,10 @@ class Service:
             progress=progress,
             question=question,
         )
+
+    def view_of(self, record: AnalysisRecord, resumed_by: str | None) -> AnalysisView:
+        """The view of a history row already read (the history list reads them in bulk)."""
+        return self._view(record, resumed_by)
 
     def views(self, limit: int = 50) -> list[AnalysisView]:
         records = self.store.recent(limit)

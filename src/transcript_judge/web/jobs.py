@@ -25,7 +25,7 @@ import ctypes
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,6 +35,7 @@ from ..llm.retry import retry_notice
 from ..report.model import Report
 from ..trace import CallStats
 from .pipeline import UploadOptions, question_of
+from .progress import PartClock, PartSpan, describe, duration_words
 from .security import clip
 from .storage import WebStore
 
@@ -69,11 +70,25 @@ class Progress:
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
     stats: CallStats | None = None  # the run's call statistics, once its LLM stack exists
+    clock: PartClock = field(default_factory=PartClock)  # the parts, for the reader's words
+    wait: dict[str, Any] | None = None  # a retry wait under way: until (monotonic), rate_limited
+    waits: int = 0  # retry waits so far (rate limits and server errors)
 
-    def snapshot(self) -> dict[str, Any]:
-        """JSON for the page and the API."""
+    def snapshot(self, now: float | None = None) -> dict[str, Any]:
+        """JSON for the page and the API: the operator's counts, and ``said``, the
+        reader's words (:func:`.progress.describe`) once the parts are known."""
+        now = time.monotonic() if now is None else now
         s = self.stats
-        waiting = s.oldest_in_flight() if s is not None else None
+        waiting = s.oldest_in_flight(now) if s is not None else None
+        elapsed = now - self.started
+        at_model = list(s.in_flight.values()) if s is not None else []
+        # A wait is news until it ends, and after that while no answer has come back.
+        wait = self.wait if self.wait and (self.wait["until"] > now or self.state == "retrying") else None
+        said = (
+            describe(self.clock, elapsed_s=elapsed, now=now, wait=wait, at_model=at_model)
+            if self.phase == "judging"
+            else None
+        )
         return {
             "state": self.state,
             "phase": self.phase,
@@ -82,12 +97,15 @@ class Progress:
             "calls": s.calls if s else 0,
             "cache_hits": s.cache_hits if s else 0,
             "retries": s.retries if s else 0,
+            "waits": self.waits,
             "retry_note": self.retry_note,
             "chunks": [
                 {"index": i, "status": st, "detail": self.details.get(i, "")} for i, st in sorted(self.chunks.items())
             ],
             "waiting_s": None if waiting is None else round(waiting, 1),
-            "elapsed_s": round(time.monotonic() - self.started, 1),
+            "elapsed_s": round(elapsed, 1),
+            "elapsed": duration_words(elapsed),
+            "said": said,
             "error": self.error,
         }
 
@@ -124,43 +142,57 @@ class Job:
         self.progress.state = state
         self.changed()
 
-    def planned(self, total: int) -> None:
-        """The upload is planned: ``total`` chunks to judge."""
+    def planned(self, total: int, spans: Sequence[PartSpan] = ()) -> None:
+        """The upload is planned: ``total`` chunks to judge, covering ``spans`` of the
+        interview (:func:`.progress.part_spans`; none: times unknown)."""
         p = self.progress
         p.phase, p.total = "judging", total
         p.chunks = dict.fromkeys(range(total), "waiting")
+        p.clock = PartClock(spans=list(spans) or [PartSpan(None, None)] * total)
         self.changed()
 
     # -- observers: the pipeline's events, trace records and SDK retry notices --------
 
     def on_event(self, event: Event) -> None:
         p = self.progress
+        now = time.monotonic()
         if event.kind == "planned":
             p.total = max(p.total, event.total)
         elif event.kind == "chunk_started" and event.chunk is not None:
             p.chunks[event.chunk] = "sending"
+            p.clock.on_started(event.chunk, now)
         elif event.kind == "rechunk" and event.chunk is not None:
             p.total += 1  # one chunk became two smaller ones
             p.chunks[event.chunk] = "split"
             p.details[event.chunk] = event.detail
+            p.clock.on_split(event.chunk)
         elif event.kind == "chunk_done" and event.chunk is not None:
             p.judged += 1
             p.chunks[event.chunk] = event.status
             if event.detail:
                 p.details[event.chunk] = event.detail
+            p.clock.on_done(event.chunk, event.status)
         self.changed()
 
     def on_stats(self, stats: CallStats) -> None:
         self.progress.stats = stats
 
     def on_call(self, record: dict[str, Any]) -> None:
-        if self.progress.state == "retrying" and not record.get("cache_hit"):
-            self.progress.state = "analysing"  # a call came back: the service answers again
+        p = self.progress
+        at_model = len(p.stats.in_flight) if p.stats is not None else 0
+        if "prompt_tokens" in record:  # an answer (errors and cancellations have no usage)
+            latency = float(record.get("latency_s") or 0.0)
+            p.clock.on_call(latency, cache_hit=bool(record.get("cache_hit")), still_at_model=at_model)
+        if p.state == "retrying" and not record.get("cache_hit"):
+            p.state = "analysing"  # a call came back: the service answers again
         self.changed()
 
-    def on_retry(self, wait_s: float, attempt: int, limit: int) -> None:
+    def on_retry(self, wait_s: float, attempt: int, limit: int, rate_limited: bool) -> None:
         p = self.progress
-        p.retry_note = f"retry {attempt} of {limit}, after waiting {wait_s:.1f} s"
+        p.waits += 1
+        why = "rate limit" if rate_limited else "server error"
+        p.retry_note = f"{why}: retry {attempt} of {limit}, waiting {wait_s:.1f} s"
+        p.wait = {"until": time.monotonic() + wait_s, "rate_limited": rate_limited}
         if p.state in ("analysing", "retrying"):
             p.state = "retrying"
         self.changed()

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment
 
@@ -22,8 +22,10 @@ from ..report.model import NOTICE, Report
 from .actions import AnalysisView, Service
 from .api.common import service_of
 from .api.submit import read_upload
+from .listing import HistoryPage, group_runs, history_filter
 from .pipeline import UploadOptions
 from .security import check_form_csrf, clip, csrf_token
+from .storage import HistoryFilter
 from .views import matching_rubric, report_view
 
 __all__ = ["page", "router"]
@@ -82,13 +84,40 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "on", "true", "yes")
 
 
+#: Transcripts the upload page lists (the history page has them all, a page at a time).
+INDEX_HISTORY = 10
+
+
+def _history(service: Service, f: HistoryFilter, *, ops: bool = False) -> HistoryPage:
+    """One page of the history, by transcript (bounded: see :meth:`.WebStore.history_page`)."""
+    runs, more = service.store.history_page(f)
+    groups = group_runs(runs, lambda r: service.view_of(r.record, r.resumed_by))
+    return HistoryPage(filter=f, groups=groups, more=more, ops=ops)
+
+
+@router.get("/history", response_class=HTMLResponse)
+async def history_page(
+    request: Request,
+    q: str | None = None,
+    state: str | None = None,
+    verdict: str | None = None,
+    page_: Annotated[int | None, Query(alias="page")] = None,
+    ops: str | None = None,
+) -> HTMLResponse:
+    """The history: search (candidate or file name), filter (state, verdicts), a page at a time."""
+    service = service_of(request)
+    h = await asyncio.to_thread(_history, service, history_filter(q, state, verdict, page_), ops=_flag(ops))
+    return page(request, "history.html.j2", h=h)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request, deleted: str | None = None, responses: int | None = None) -> HTMLResponse:
     service = service_of(request)
+    h = await asyncio.to_thread(_history, service, history_filter(None, None, None, 1, per_page=INDEX_HISTORY))
     return page(
         request,
         "index.html.j2",
-        analyses=service.views(),
+        h=h,
         rubrics=service.rubrics.choices(),
         default_rubric=service.rubrics.default,
         formats=available_formats(),

@@ -52,7 +52,7 @@ from ..runs import run_stack
 from ..store import Store, now_iso
 from ..trace import TraceWriter, TracingLLM, default_trace_path
 
-__all__ = ["STALE_AFTER_S", "UploadInfo", "WebStore"]
+__all__ = ["STALE_AFTER_S", "HistoryFilter", "ListedRun", "UploadInfo", "WebStore"]
 
 #: A ``running`` web job whose heartbeat is older than this was cut off.
 STALE_AFTER_S = 30.0
@@ -93,6 +93,146 @@ class UploadInfo:
 
 def _nothing() -> None:
     return None
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """What the history list is asked for: a search, a state, a verdict, a page.
+
+    ``state`` is one of :data:`HISTORY_STATES` ("" for all); ``verdict`` one of
+    :data:`HISTORY_VERDICTS`; ``q`` matches the file name or the candidate (ASCII letters
+    regardless of case, as SQLite's ``LIKE``).
+    """
+
+    q: str = ""
+    state: str = ""
+    verdict: str = ""
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class ListedRun:
+    """One run in the history list: its row, and the summary of its report (from the
+    stored report JSON, read by SQLite: no report is loaded here)."""
+
+    record: AnalysisRecord
+    group: str  # the transcript's digest (the id while it isn't parsed yet)
+    runs: int  # runs of this transcript that match the filter
+    candidate: str | None  # the report's candidate (None: no report yet)
+    red_flags: int  # shown
+    strengths: int  # shown
+    insufficient: int  # criteria with insufficient evidence
+    resumed_by: str | None
+
+
+_SHOWN = "json_extract(value, '$.verdict') = 'shown'"
+_COUNT = "(SELECT count(*) FROM json_each(a.report, '$.{key}') WHERE {cond})"
+_INSUFFICIENT = "json_extract(value, '$.verdict') = 'insufficient_evidence'"
+#: The history's state filter: SQL over ``analyses a`` and ``web_uploads u`` (``?`` is
+#: the heartbeat before which a web run left ``running`` is taken as cut off).
+HISTORY_STATES: dict[str, str] = {
+    "done": "a.status = 'ok'",
+    "partial": "a.status = 'partial'",
+    "failed": "a.status = 'failed' AND coalesce(json_extract(u.question, '$.kind'), '') != 'candidate'",
+    "candidate_needed": "a.status = 'failed' AND json_extract(u.question, '$.kind') = 'candidate'",
+    "running": "a.status = 'running' AND (u.analysis_id IS NULL OR u.heartbeat_at >= :cutoff)",
+    "interrupted": "(a.status = 'interrupted' OR (a.status = 'running' AND u.analysis_id IS NOT NULL "
+    "AND (u.heartbeat_at IS NULL OR u.heartbeat_at < :cutoff)))",
+}
+HISTORY_VERDICTS: dict[str, str] = {
+    "red_flags": f"EXISTS (SELECT 1 FROM json_each(a.report, '$.red_flags') WHERE {_SHOWN})",
+    "no_red_flags": "a.report IS NOT NULL AND NOT EXISTS "
+    f"(SELECT 1 FROM json_each(a.report, '$.red_flags') WHERE {_SHOWN})",
+    "strengths": f"EXISTS (SELECT 1 FROM json_each(a.report, '$.strengths') WHERE {_SHOWN})",
+}
+#: Earlier runs of one transcript listed under its latest (the rest are counted).
+RUNS_SHOWN = 6
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _history_sql(f: HistoryFilter) -> tuple[str, dict[str, object]]:
+    """The history query: the page's transcripts (groups of runs with one digest),
+    newest first, and up to :data:`RUNS_SHOWN` runs of each."""
+    where = ["1 = 1"]
+    params: dict[str, object] = {
+        "cutoff": (datetime.now(UTC) - timedelta(seconds=STALE_AFTER_S)).isoformat(timespec="milliseconds"),
+        "limit": f.per_page + 1,  # one more says whether there is a next page
+        "offset": (max(1, f.page) - 1) * f.per_page,
+        "shown": RUNS_SHOWN,
+    }
+    if f.q.strip():
+        params["q"] = _like(f.q.strip())
+        where.append(
+            "(a.source_name LIKE :q ESCAPE '\\' OR json_extract(a.options, '$.candidate') LIKE :q ESCAPE '\\' "
+            "OR json_extract(a.report, '$.roles.candidate') LIKE :q ESCAPE '\\')"
+        )
+    if f.state in HISTORY_STATES:
+        where.append(HISTORY_STATES[f.state])
+    if f.verdict in HISTORY_VERDICTS:
+        where.append(HISTORY_VERDICTS[f.verdict])
+    sql = f"""
+    WITH matching AS (
+        SELECT a.id, a.started_at, a.rowid AS n, coalesce(nullif(a.source_sha256, ''), a.id) AS grp
+        FROM analyses a LEFT JOIN web_uploads u ON u.analysis_id = a.id
+        WHERE {" AND ".join(where)}
+    ), groups AS (
+        SELECT grp, max(started_at) AS latest, max(n) AS last_n, count(*) AS runs FROM matching
+        GROUP BY grp ORDER BY latest DESC, last_n DESC LIMIT :limit OFFSET :offset
+    ), ranked AS (
+        SELECT m.id, m.grp, g.runs, g.latest, g.last_n,
+               row_number() OVER (PARTITION BY m.grp ORDER BY m.started_at DESC, m.n DESC) AS place
+        FROM matching m JOIN groups g ON g.grp = m.grp
+    )
+    SELECT a.id, a.source_name, a.source_path, a.source_sha256, a.model, a.prompt_version, a.options,
+           a.status, a.chunks_planned, a.started_at, a.finished_at, a.resumed_from,
+           r.grp, r.runs,
+           json_extract(a.report, '$.roles.candidate') AS candidate,
+           json_extract(a.report, '$.coverage.chunks_ok') AS chunks_ok,
+           json_extract(a.report, '$.usage.estimated_cost_usd') AS cost_usd,
+           {_COUNT.format(key="red_flags", cond=_SHOWN)} AS red_flags,
+           {_COUNT.format(key="strengths", cond=_SHOWN)} AS strengths,
+           {_COUNT.format(key="red_flags", cond=_INSUFFICIENT)}
+             + {_COUNT.format(key="strengths", cond=_INSUFFICIENT)} AS insufficient,
+           (SELECT b.id FROM analyses b WHERE b.resumed_from = a.id
+            ORDER BY b.started_at DESC, b.rowid DESC LIMIT 1) AS resumed_by
+    FROM ranked r JOIN analyses a ON a.id = r.id
+    WHERE r.place <= :shown
+    ORDER BY r.latest DESC, r.last_n DESC, r.place
+    """
+    return sql, params
+
+
+def _listed(row: Any) -> ListedRun:
+    record = AnalysisRecord(
+        id=row["id"],
+        source_name=row["source_name"],
+        source_path=row["source_path"],
+        source_sha256=row["source_sha256"],
+        model=row["model"],
+        prompt_version=row["prompt_version"],
+        options=json.loads(row["options"] or "{}"),
+        status=row["status"],
+        chunks_planned=row["chunks_planned"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        resumed_from=row["resumed_from"],
+        chunks_ok=row["chunks_ok"],
+        cost_usd=row["cost_usd"],
+    )
+    return ListedRun(
+        record=record,
+        group=row["grp"],
+        runs=row["runs"],
+        candidate=row["candidate"],
+        red_flags=row["red_flags"],
+        strengths=row["strengths"],
+        insufficient=row["insufficient"],
+        resumed_by=row["resumed_by"],
+    )
 
 
 class WebStore:
@@ -268,13 +408,17 @@ class WebStore:
     def recover(self, live: set[str]) -> list[str]:
         """Mark web runs left ``running`` by a server that is gone as ``interrupted``."""
         cut: list[str] = []
-        for record in self.history.recent(500):
-            if record.status != "running" or record.id in live:
+        # Only the ids of runs still marked running: not every report of the history.
+        rows = self.store.query(
+            "SELECT id FROM analyses WHERE status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 500"
+        )
+        for analysis_id in (str(r["id"]) for r in rows):
+            if analysis_id in live:
                 continue
-            info = self.upload_info(record.id)
+            info = self.upload_info(analysis_id)
             if info is not None and info.stale():
-                self.interrupt(record.id)
-                cut.append(record.id)
+                self.interrupt(analysis_id)
+                cut.append(analysis_id)
         return cut
 
     # -- reading ------------------------------------------------------------------
@@ -293,6 +437,19 @@ class WebStore:
 
     def report(self, analysis_id: str) -> Report | None:
         return self.history.report(analysis_id)
+
+    def history_page(self, f: HistoryFilter) -> tuple[list[ListedRun], bool]:
+        """One page of the history, by transcript (:func:`_history_sql`): the runs, and
+        whether there is a next page. Bounded: ``per_page`` transcripts, and at most
+        :data:`RUNS_SHOWN` runs of each."""
+        sql, params = _history_sql(f)
+        rows = self.store.query(sql, params)  # type: ignore[arg-type]
+        groups: list[str] = []
+        for row in rows:
+            if row["grp"] not in groups:
+                groups.append(row["grp"])
+        kept = set(groups[: f.per_page])
+        return [_listed(r) for r in rows if r["grp"] in kept], len(groups) > f.per_page
 
     def upload_info(self, analysis_id: str) -> UploadInfo | None:
         rows = self.store.query(

@@ -1,9 +1,8 @@
 // transcript-judge web: a little JavaScript over server-rendered pages. Every page works
-// without it; this adds drag and drop, live progress and quote highlighting.
+// without it; this adds drag and drop, local times and quote highlighting
+// (live progress is progress.js).
 // Text from the server is only ever set with textContent, never as HTML.
 "use strict";
-
-const TERMINAL = new Set(["candidate_needed", "done", "partial", "failed", "interrupted"]);
 
 function setupDropZone() {
   const zone = document.getElementById("drop");
@@ -54,64 +53,19 @@ function setupConfirms() {
   });
 }
 
-// -- the job page: live progress --------------------------------------------------------
+// -- times: shown in the reader's time zone ----------------------------------------------
 
-function renderProgress(data) {
-  const state = document.getElementById("job-state");
-  const message = document.getElementById("job-message");
-  const bar = document.getElementById("job-bar");
-  const counts = document.getElementById("job-counts");
-  const list = document.getElementById("job-chunks");
-  state.textContent = data.label;
-  state.className = `state state-${data.state}`;
-  message.textContent = data.message;
-  const p = data.progress;
-  if (p) {
-    bar.max = Math.max(1, p.total);
-    bar.value = p.judged;
-    const retries = p.retries === 1 ? "retry" : "retries";
-    let text = `${p.calls} call(s), ${p.cache_hits} from the cache, ${p.retries} ${retries}`;
-    if (p.waiting_s >= 5) text += `; waiting on the model for ${Math.round(p.waiting_s)} s`;
-    counts.textContent = text;
-    list.replaceChildren(
-      ...p.chunks.map((c) => {
-        const li = document.createElement("li");
-        li.className = `chunk chunk-${c.status}`;
-        li.textContent = `chunk ${c.index}: ${c.status}${c.detail ? " — " + c.detail : ""}`;
-        return li;
-      }),
-    );
-  }
-}
-
-function watchJob() {
-  const job = document.getElementById("job");
-  if (!job || TERMINAL.has(job.dataset.state)) return;
-  const url = job.dataset.events;
-  let finished = false;
-  const update = (data) => {
-    renderProgress(data);
-    if (TERMINAL.has(data.state) && !finished) {
-      finished = true;
-      window.location.reload(); // the server renders the report (or the failure)
-    }
-  };
-  const poll = () => {
-    fetch(`/api/analyses/${job.dataset.id}`, { headers: { Accept: "application/json" } })
-      .then((response) => (response.ok ? response.json() : null))
-      .then((data) => {
-        if (data) update(data);
-        if (!finished) window.setTimeout(poll, 2000);
-      })
-      .catch(() => window.setTimeout(poll, 4000));
-  };
-  if (!("EventSource" in window)) return poll();
-  const source = new EventSource(url);
-  source.onmessage = (event) => update(JSON.parse(event.data));
-  source.onerror = () => {
-    source.close();
-    if (!finished) poll(); // the stream broke: fall back to polling
-  };
+// A <time class="local" datetime="...UTC ISO..."> says its UTC text without script; here it
+// becomes the browser's local date and time (the UTC stays in the tooltip).
+function showLocalTimes(root = document) {
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  root.querySelectorAll("time.local[datetime]").forEach((el) => {
+    const when = new Date(el.getAttribute("datetime"));
+    if (Number.isNaN(when.getTime())) return;
+    if (!el.title) el.title = el.textContent.trim();
+    el.textContent = format.format(when);
+    el.classList.add("localised");
+  });
 }
 
 // -- the report page: quotes open the transcript at their turn --------------------------
@@ -168,6 +122,6 @@ function setupQuotes() {
 document.addEventListener("DOMContentLoaded", () => {
   setupDropZone();
   setupConfirms();
-  watchJob();
+  showLocalTimes();
   setupQuotes();
 });

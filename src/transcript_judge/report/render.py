@@ -174,11 +174,13 @@ def _terminal_findings(r: Report, console: Console) -> None:
     for anchor, heading, _, findings in by_section(r):
         colour = {"flags-shown": "red", "strengths-shown": "green"}.get(anchor, "default")
         table = Table(title=heading, title_style=f"bold {colour}", show_lines=False, expand=True)
-        # The criterion wraps, so a narrow terminal keeps room for the evidence.
-        table.add_column("Criterion", ratio=1, min_width=14)
+        # Titles stay whole (up to 22 characters) and the kind goes below, so a narrow
+        # terminal keeps room for the evidence.
+        widest = min(max(len(f.title) for f in findings), 22)
+        table.add_column("Criterion", min_width=widest)
         table.add_column("Verdict", no_wrap=True)
         table.add_column("Conf.", justify="right", no_wrap=True)
-        table.add_column("Evidence", ratio=2, min_width=24)
+        table.add_column("Evidence")
         for f in findings:
             style = colour if f.verdict == "shown" else "dim"
             quote = f.quotes[0] if f.quotes else None
@@ -187,7 +189,7 @@ def _terminal_findings(r: Report, console: Console) -> None:
                 evidence.append(" (a 'shown' didn't count: its quotes couldn't be verified)", style="yellow")
             kind = "red flag" if f.kind == "red_flag" else "strength"
             table.add_row(
-                Text(f"{f.title} ({kind})", style=style),
+                Text.assemble((f.title, style), "\n", (f"({kind})", "dim")),
                 Text(verdict_label(f), style=style),
                 f"{f.confidence:.2f}" if has_conclusion(f) else "-",
                 evidence,

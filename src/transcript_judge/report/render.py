@@ -174,9 +174,9 @@ def _terminal_findings(r: Report, console: Console) -> None:
     for anchor, heading, _, findings in by_section(r):
         colour = {"flags-shown": "red", "strengths-shown": "green"}.get(anchor, "default")
         table = Table(title=heading, title_style=f"bold {colour}", show_lines=False, expand=True)
-        # Titles stay whole (up to 22 characters) and the kind goes below, so a narrow
+        # Titles stay whole (up to 26 characters) and the kind goes below, so a narrow
         # terminal keeps room for the evidence.
-        widest = min(max(len(f.title) for f in findings), 22)
+        widest = min(max(len(f.title) for f in findings), 26)
         table.add_column("Criterion", min_width=widest)
         table.add_column("Verdict", no_wrap=True)
         table.add_column("Conf.", justify="right", no_wrap=True)

@@ -29,6 +29,7 @@ from ..llm.factory import build_llm
 from ..report.render import FOLLOW_UPS_NOTE
 from . import api, pages
 from .actions import LLMFactory, Service
+from .citations import cited_by
 from .jobs import JobRunner
 from .pipeline import RubricCatalogue
 from .security import Guard, clip
@@ -55,6 +56,7 @@ def templates() -> Environment:
     env.globals["state_labels"] = STATE_LABELS
     env.globals["version"] = __version__
     env.globals["follow_ups_note"] = FOLLOW_UPS_NOTE
+    env.globals["cited_by"] = cited_by  # the transcript's "cited by" badges (report.html.j2)
     return env
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "follow_quote_by_keyboard",
     "launch",
     "open_upload",
+    "outline_contrast",
     "shots_dir",
     "skip_to_main",
     "submit_by_keyboard",
@@ -60,7 +61,12 @@ ARGS = [
 ]
 WAIT_MS = 20_000
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
-PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 MAX_TABS = 400  # a report page has a link per quote; more Tabs than this is a bug in itself
 
@@ -143,6 +149,31 @@ def focused(page: Page) -> dict[str, Any]:
     )
 
 
+_CONTRAST = """([element, background]) => {
+    const channel = (v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    const luminance = (css) => {
+        const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3).map((v) => channel(Number(v) / 255));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const style = getComputedStyle(document.querySelector(element));
+    if (style.outlineStyle === "none" || parseFloat(style.outlineWidth) === 0) return 0;
+    let under = document.querySelector(background);
+    let fill = getComputedStyle(under).backgroundColor;
+    while (fill === "rgba(0, 0, 0, 0)" && under.parentElement) {
+        under = under.parentElement;
+        fill = getComputedStyle(under).backgroundColor;
+    }
+    const [hi, lo] = [luminance(style.outlineColor), luminance(fill)].sort((a, b) => b - a);
+    return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+def outline_contrast(page: Page, element: str, background: str) -> float:
+    """The WCAG contrast ratio of ``element``'s outline against ``background``'s colour (the
+    nearest non-transparent one); 0 when there is no outline."""
+    return float(page.evaluate(_CONTRAST, [element, background]))
+
+
 def tab_to(walk: Walk, selector: str, *, backwards: bool = False) -> None:
     """Press Tab (Shift+Tab) until the focused element matches ``selector``."""
     key = "Shift+Tab" if backwards else "Tab"
@@ -175,8 +206,7 @@ def choose_file_by_keyboard(walk: Walk, name: str, content: bytes) -> None:
     """Tab to the file input (its drop zone shows the focus), open the chooser with Space."""
     page = walk.page
     tab_to(walk, "#file")
-    ring = page.locator("#drop").evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
-    assert not ring.startswith("none"), f"the drop zone shows no focus ring: {ring}"
+    assert outline_contrast(page, "#drop", "#upload") >= 3, "the drop zone shows no clear focus ring"
     walk.shot("file-focused")
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
@@ -207,6 +237,8 @@ def follow_quote_by_keyboard(walk: Walk, card: str) -> str:
     expect(turn).to_be_focused()
     expect(turn.locator("mark.hl")).to_have_text(words)
     expect(turn.locator("mark.hl")).to_be_in_viewport()
+    for under in ("#transcript", f"#{turn_id}"):  # the outline sits on the pane, beside the turn
+        assert outline_contrast(page, f"#{turn_id}", under) >= 3, f"the highlight's outline is faint on {under}"
     expect(page.locator("#back-to-finding")).to_be_visible()
     expect(page.locator("#back-to-finding")).to_be_in_viewport()  # the way back is always in view
     walk.shot(f"quote-{card}")

@@ -9,6 +9,7 @@ browser is ever downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -35,10 +36,8 @@ from .conftest import MakeApp, serving
 from .support import INTERVIEW, plain, scripted, vtt
 from .test_security import PAYLOADS
 
-try:
+with contextlib.suppress(ImportError):  # the tests skip without it (see browser_steps.launch)
     from playwright.sync_api import Browser, FilePayload, Page, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    pass
 
 pytestmark = pytest.mark.browser
 

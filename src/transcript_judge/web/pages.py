@@ -21,7 +21,7 @@ from .actions import AnalysisView, Service
 from .api.common import service_of
 from .api.submit import read_upload
 from .pipeline import UploadOptions
-from .security import check_form_csrf, clip, csrf_token
+from .security import TOO_LARGE_KEY, UploadTooLarge, check_form_csrf, clip, csrf_token
 from .views import report_view
 
 __all__ = ["page", "router"]
@@ -146,8 +146,16 @@ async def upload(request: Request) -> Response:
         check_form_csrf(request, seen.get("csrf"))
 
     service = service_of(request)
+    too_large = (
+        str(UploadTooLarge(service.settings.max_upload_bytes).detail).split(". ", 1)[0] + ".",  # its size, its words
+        "Split the transcript, or ask whoever runs the server to start it with a larger --max-file-mb.",
+    )
+    if request.scope.get(TOO_LARGE_KEY):  # its Content-Length says so: refused unread
+        return _refused(request, 413, *too_large, fields)
     try:
         form = await read_upload(request, service, before_file=csrf_first, require_file=False, fields=fields)
+    except UploadTooLarge:
+        return _refused(request, 413, *too_large, fields)
     except HTTPException as e:
         return _refused(request, e.status_code, *_problem_text(e), fields)
     try:

@@ -57,6 +57,8 @@ CSRF_HEADER = "x-csrf-token"
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small form fields
 SMALL_BODY = 64 * 1024  # any write but an upload: a CSRF token and a speaker name
 UPLOAD_ROUTES = frozenset({"/analyses", "/api/analyses"})
+PAGE_UPLOAD = "/analyses"  # the upload form: a too-large one gets the form again (see Guard)
+TOO_LARGE_KEY = "tj.upload_too_large"
 CLIP_CHARS = 200
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSP = (
@@ -215,6 +217,8 @@ class Guard:
         if fresh:
             csrf = secrets.token_urlsafe(32)
         scope["tj.csrf"] = csrf
+        length = request.headers.get("content-length", "")
+        scope[TOO_LARGE_KEY] = path == PAGE_UPLOAD and length.isdigit() and int(length) > self.max_upload_body
         received = 0
         upload = path in UPLOAD_ROUTES
         limit = self.max_upload_body if upload else SMALL_BODY
@@ -275,7 +279,9 @@ class Guard:
                 return PlainTextResponse(f"Cross-site request refused ({why}).", 403)
             length = request.headers.get("content-length", "")
             if path in UPLOAD_ROUTES:
-                if length.isdigit() and int(length) > self.max_upload_body:
+                # The form's own route refuses it too, unread, but as the form again (the
+                # choices can't be kept: they were sent after the file). Flagged in __call__.
+                if length.isdigit() and int(length) > self.max_upload_body and path != PAGE_UPLOAD:
                     return PlainTextResponse(str(UploadTooLarge(s.max_upload_bytes).detail), 413)
             elif length.isdigit() and int(length) > SMALL_BODY:
                 return PlainTextResponse(str(BodyTooLarge().detail), 413)

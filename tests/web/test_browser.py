@@ -24,7 +24,6 @@ from .browser_steps import (
     Walk,
     back_to_finding,
     choose_file_by_keyboard,
-    focused,
     follow_quote_by_keyboard,
     launch,
     open_upload,
@@ -319,4 +318,3 @@ def test_a_refused_upload_shows_the_form_again_with_the_choices(browser: Browser
         page.wait_for_selector("#report", timeout=WAIT_MS)
         walk.close()
     assert walk.errors == [] or all("400" in e for e in walk.errors), walk.errors
-    assert focused  # imported for the steps' messages

@@ -71,6 +71,7 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 MAX_TABS = 400  # a report page has a link per quote; more Tabs than this is a bug in itself
 
 _SHOTS: Path | None = None
+_WALKS = 0  # walks so far: their screenshots' prefix, so none overwrites another's
 
 
 def shots_dir() -> Path:
@@ -125,7 +126,9 @@ class Walk:
         context = browser.new_context(**VIEWPORTS[name])
         page = context.new_page()
         page.set_default_timeout(WAIT_MS)
-        walk = cls(context, page, base, name, shots_dir())
+        global _WALKS
+        _WALKS += 1
+        walk = cls(context, page, base, f"{_WALKS:02d}-{name}", shots_dir())
         page.on("pageerror", lambda e: walk.errors.append(str(e)))
         page.on("console", lambda m: walk.errors.append(m.text) if m.type == "error" else None)
         return walk

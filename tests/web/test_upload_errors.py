@@ -80,3 +80,11 @@ async def test_a_field_over_its_limit_is_not_echoed(make_app: MakeApp) -> None:
         r = await _post(http, vtt(INTERVIEW), csrf=csrf, candidate="Q" * 5000)
         assert r.status_code == 413 and "too long" in _error_box(r.text)
         assert "QQQQQQQQQQ" not in r.text
+
+
+async def test_an_invalid_page_form_gets_a_page_with_a_way_on(make_app: MakeApp) -> None:
+    async with running(make_app()) as http:
+        csrf = csrf_of((await http.get("/")).text)
+        r = await http.post("/analyses/abc/answer", data={"csrf": csrf, "speaker": "S" * 500}, headers=HTML)
+        assert r.status_code == 422 and "<h1>Invalid form</h1>" in r.text
+        assert 'href="/"' in r.text and "SSSSSSSSSS" not in r.text

@@ -106,6 +106,10 @@ function askToConfirm(message, confirmLabel) {
     yes.addEventListener("click", () => { answer = true; dialog.close(); });
     no.addEventListener("click", () => dialog.close());
     dialog.addEventListener("close", () => { dialog.remove(); resolve(answer); });
+    if (typeof dialog.showModal !== "function") {
+      resolve(window.confirm(message)); // a browser without <dialog>
+      return;
+    }
     document.body.append(dialog);
     dialog.showModal(); // centred in the viewport, whatever the scroll; Escape cancels
     no.focus(); // the safe choice is the default
@@ -113,15 +117,16 @@ function askToConfirm(message, confirmLabel) {
 }
 
 function setupConfirms() {
-  document.querySelectorAll("form[data-confirm]").forEach((form) => {
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const button = event.submitter || form.querySelector("button[type=submit]");
-      const label = (button && button.textContent.trim()) || "OK";
-      askToConfirm(form.dataset.confirm, label).then((yes) => {
-        if (yes) form.submit(); // no second submit event
-        else if (button) button.focus();
-      });
+  // Delegated, so forms added later (a filtered history, say) ask too.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("form[data-confirm]")) return;
+    event.preventDefault();
+    const button = event.submitter || form.querySelector("button[type=submit]");
+    const label = (button && button.textContent.trim()) || "OK";
+    askToConfirm(form.dataset.confirm, label).then((yes) => {
+      if (yes) form.submit(); // no second submit event
+      else if (button) button.focus();
     });
   });
 }
@@ -288,8 +293,10 @@ function followQuote(link, event) {
 }
 
 function setupQuotes() {
-  document.querySelectorAll("a.quote[data-turn], a.turn-link[data-turn]").forEach((link) => {
-    link.addEventListener("click", (event) => followQuote(link, event));
+  // Delegated: a quote anywhere on the report (cards, the scorecard, tables) leads there.
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element && event.target.closest("a.quote[data-turn], a.turn-link[data-turn]");
+    if (link) followQuote(link, event);
   });
   const back = document.getElementById("back-to-finding");
   if (back) back.addEventListener("click", goBack);
@@ -307,17 +314,16 @@ function setupQuotes() {
     }
   });
   // A "cited by" badge on a turn goes to the finding's quote of that turn (or its card).
-  document.querySelectorAll("a.cite-badge[data-criterion]").forEach((badge) => {
-    badge.addEventListener("click", (event) => {
-      const card = document.getElementById(`criterion-${badge.dataset.criterion}`);
-      if (!card) return;
-      event.preventDefault();
-      const quote = card.querySelector(`a.quote[data-turn="${badge.dataset.turn}"]`);
-      const target = quote || card;
-      if (!quote && !card.hasAttribute("tabindex")) card.setAttribute("tabindex", "-1");
-      target.scrollIntoView({ block: "center" });
-      target.focus({ preventScroll: true });
-    });
+  document.addEventListener("click", (event) => {
+    const badge = event.target instanceof Element && event.target.closest("a.cite-badge[data-criterion]");
+    const card = badge && document.getElementById(`criterion-${badge.dataset.criterion}`);
+    if (!card) return;
+    event.preventDefault();
+    const quote = card.querySelector(`a.quote[data-turn="${badge.dataset.turn}"]`);
+    const target = quote || card;
+    if (!quote && !card.hasAttribute("tabindex")) card.setAttribute("tabindex", "-1");
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
   });
 }
 

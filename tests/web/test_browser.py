@@ -318,3 +318,21 @@ def test_a_refused_upload_shows_the_form_again_with_the_choices(browser: Browser
         page.wait_for_selector("#report", timeout=WAIT_MS)
         walk.close()
     assert walk.errors == [] or all("400" in e for e in walk.errors), walk.errors
+
+
+def test_a_file_over_the_limit_is_refused_before_sending(browser: Browser, make_app: MakeApp) -> None:
+    with serving(make_app(max_upload_bytes=1024)) as url:
+        walk = Walk.start(browser, url, "desktop")
+        page = walk.page
+        page.goto(url)
+        page.fill("input[name=candidate]", "Tom Alvarez")
+        big = FilePayload(name="big.vtt", mimeType="text/plain", buffer=b"x" * 3000)
+        page.set_input_files("#file", files=[big])
+        page.get_by_role("button", name="Analyse").click()
+        error = page.locator("#upload-error")
+        expect(error).to_be_focused()
+        expect(error).to_contain_text("big.vtt is 3 KB; this server accepts up to 1 KB.")
+        assert page.url == url  # nothing was sent: the form and its choices are as they were
+        expect(page.locator("input[name=candidate]")).to_have_value("Tom Alvarez")
+        walk.close()
+    assert walk.errors == [], walk.errors

@@ -10,6 +10,10 @@ function hasFiles(event) {
   return Boolean(types && Array.from(types).includes("Files"));
 }
 
+function sizeText(bytes) {
+  return bytes < 1048576 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
 function showUploadError(text) {
   // The one place upload errors appear (the server's, on a refused upload, and this
   // script's): announced (role="alert") and focused, so a keyboard user lands on it.
@@ -41,7 +45,7 @@ function setupDropZone() {
     const limit = Number(form.dataset.maxBytes);
     if (file && limit && file.size > limit) {
       event.preventDefault(); // the server would refuse it; say so before sending megabytes
-      showUploadError(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB; this server accepts up to ${Math.round(limit / 1048576)} MB.`);
+      showUploadError(`${file.name} is ${sizeText(file.size)}; this server accepts up to ${sizeText(limit)}. Choose a smaller file (split the transcript).`);
     }
   });
   // Dropping a file anywhere on the upload page chooses it (the zone lights up while a

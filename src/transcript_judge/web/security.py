@@ -12,7 +12,9 @@ One ASGI middleware (:class:`Guard`) runs before every route:
    scripts), checked by :func:`check_form_csrf` / :func:`check_api_csrf`.
 4. **Size**: a body over its limit is refused with 413, from its ``Content-Length`` or,
    failing that, while it streams: the upload limit (plus the form's small fields) for the
-   two upload routes, :data:`SMALL_BODY` for every other write.
+   two upload routes, :data:`SMALL_BODY` for every other write. The upload form's route
+   (:data:`PAGE_UPLOAD`) gets the request flagged (:data:`TOO_LARGE_KEY`) instead, and
+   answers with the form again, still without reading the body.
 5. **Headers**: a strict Content-Security-Policy (no inline script at all), nosniff,
    no framing, no caching of reports.
 

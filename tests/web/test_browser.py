@@ -336,3 +336,30 @@ def test_a_file_over_the_limit_is_refused_before_sending(browser: Browser, make_
         expect(page.locator("input[name=candidate]")).to_have_value("Tom Alvarez")
         walk.close()
     assert walk.errors == [], walk.errors
+
+
+def test_back_after_wandering_still_finds_the_quote(browser: Browser, make_app: MakeApp) -> None:
+    """Quote, "back to the report" (a plain link: a history entry of its own), the back
+    button, another quote, the back button: each return lands on the quote just followed."""
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, "desktop")
+        page = walk.page
+        _upload_and_wait(page, url, "i.vtt", vtt(INTERVIEW), drop=False)
+        first = page.locator("#criterion-systems_thinking a.quote").first
+        second = page.locator("#criterion-failure_diagnosis a.quote").first
+        back = page.locator("#back-to-finding")
+        first.click()
+        page.locator("#transcript-bar a.back").click()
+        expect(back).to_be_visible()  # a plain link moves on; it isn't taken as the way back
+        expect(first).not_to_be_focused()
+        back.click()
+        expect(first).to_be_focused()
+        second.click()
+        back.click()
+        expect(second).to_be_focused()
+        expect(back).to_be_hidden()
+        second.click()
+        page.go_back()
+        expect(second).to_be_focused()
+        walk.close()
+    assert walk.errors == [], walk.errors

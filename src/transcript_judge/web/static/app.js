@@ -1,5 +1,6 @@
 // transcript-judge web: a little JavaScript over server-rendered pages. Every page works
-// without it; this adds drag and drop, live progress and quote highlighting.
+// without it; this adds drag and drop, live progress, quote highlighting with the way
+// back to the finding, and confirmation dialogs.
 // Text from the server is only ever set with textContent, never as HTML.
 "use strict";
 
@@ -36,7 +37,7 @@ function setupDropZone() {
   if (!zone || !input) return;
   const show = () => {
     const file = input.files && input.files[0];
-    chosen.textContent = file ? `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)` : "";
+    chosen.textContent = file ? `${file.name} (${sizeText(file.size)})` : "";
   };
   input.addEventListener("change", show);
   const form = document.getElementById("upload-form");
@@ -236,13 +237,15 @@ function showQuote(turnIndex, start, end) {
 }
 
 // The link the reader followed into the transcript, so "Back to …" can return to it.
-const trail = { origin: null, pushed: false };
+const trail = { origin: null, linkJump: false };
+const inTranscript = () => Boolean(history.state && history.state.tj === "turn"); // our history entry
 
 function placeOf(link) {
   // The finding card (or else the report section) a link sits in, and its heading.
   const place = link.closest('[id^="criterion-"]') || link.closest("section[aria-labelledby], section[id]");
   const heading = place && place.querySelector("h2, h3, h4");
-  return { id: place ? place.id : "report", name: heading ? heading.textContent.trim() : "the report" };
+  const name = (place && place.dataset.title) || (heading ? heading.textContent.trim() : "the report");
+  return { id: place ? place.id : "report", name };
 }
 
 function showBack(link) {
@@ -265,7 +268,7 @@ function showBack(link) {
 
 function goBack(event) {
   event.preventDefault();
-  if (trail.pushed && history.state && history.state.tj === "turn") history.back(); // popstate returns
+  if (inTranscript()) history.back(); // popstate returns
   else returnToOrigin();
 }
 
@@ -288,9 +291,8 @@ function followQuote(link, event) {
   // Back returns to the finding too; further quotes replace it. Pushed before scrolling,
   // so the entry left behind keeps the report's scroll position, not the transcript's.
   const url = `#turn-${link.dataset.turn}`;
-  if (trail.pushed) history.replaceState({ tj: "turn" }, "", url);
+  if (inTranscript()) history.replaceState({ tj: "turn" }, "", url);
   else history.pushState({ tj: "turn" }, "", url);
-  trail.pushed = true;
   trail.origin = link;
   showQuote(link.dataset.turn, Number(link.dataset.start), Number(link.dataset.end));
   showBack(link);
@@ -311,11 +313,9 @@ function setupQuotes() {
       if (event.key === "Escape" && trail.origin) goBack(event);
     });
   }
-  window.addEventListener("popstate", (event) => {
-    if (trail.pushed && !(event.state && event.state.tj === "turn")) {
-      trail.pushed = false;
-      returnToOrigin();
-    }
+  window.addEventListener("popstate", () => {
+    // Back, from the transcript (a link to a #fragment fires popstate too: not that)
+    if (trail.origin && !inTranscript() && !trail.linkJump) returnToOrigin();
   });
   // A "cited by" badge on a turn goes to the finding's quote of that turn (or its card).
   document.addEventListener("click", (event) => {
@@ -331,6 +331,17 @@ function setupQuotes() {
   });
 }
 
+function noteLinkJumps() {
+  // Registered last, so it sees whether the handlers above took the click: a plain
+  // in-page link ("back to the report", the skip link) moves on, it isn't the way back.
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element && event.target.closest('a[href^="#"]');
+    if (!link || event.defaultPrevented) return;
+    trail.linkJump = true;
+    window.setTimeout(() => { trail.linkJump = false; }, 0);
+  });
+}
+
 function focusUploadError() {
   const box = document.getElementById("upload-error");
   if (box && !box.hidden && box.textContent.trim()) showUploadError();
@@ -343,4 +354,5 @@ document.addEventListener("DOMContentLoaded", () => {
   setupConfirms();
   watchJob();
   setupQuotes();
+  noteLinkJumps();
 });

@@ -125,6 +125,27 @@ def test_a_job_page_in_progress_is_accessible(browser: Browser, make_app: MakeAp
     assert shots_dir().is_dir()
 
 
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_partial_and_failed_runs_are_accessible(
+    browser: Browser, make_app: MakeApp, viewport: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found: list[str] = []
+    every_chunk = set(range(len(INTERVIEW)))
+    for fail, label in [({5}, "partial run"), (every_chunk, "failed run")]:
+        monkeypatch.setenv("TJ_HOME", str(tmp_path / label))  # a store of its own: no cached answers
+        with serving(make_app(llm_factory=lambda fail=fail: scripted(fail_turns=fail))) as url:
+            walk = Walk.start(browser, url, viewport)
+            _upload(walk.page, url, vtt(INTERVIEW), "interview.vtt")
+            # the progress page reloads itself once the run ends (into a report, or not); the
+            # server-rendered data-state is the reloaded page's (the script never changes it)
+            ended = "[data-state=partial], [data-state=failed]"
+            walk.page.wait_for_selector(f"#job:is({ended}), #report:is({ended})", timeout=WAIT_MS)
+            found += check(walk.page, label)
+            walk.shot(f"a11y-{label.replace(' ', '-')}")
+            walk.close()
+    assert not found, "serious accessibility violations:\n" + "\n".join(found)
+
+
 def test_the_check_finds_what_it_should(browser: Browser, make_app: MakeApp) -> None:
     """The check is live on our pages (the CSP doesn't stop axe): a grey-on-white line and an
     unlabelled field put into the upload page are both reported."""

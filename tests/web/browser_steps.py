@@ -101,6 +101,7 @@ def launch() -> Iterator[Browser]:
     reason = missing()
     if reason:
         pytest.skip(reason)
+    expect.set_options(timeout=10_000)  # a shared 2-core machine: more than the default 5 s
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=WAIT_MS)
         try:

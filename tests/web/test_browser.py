@@ -9,9 +9,9 @@ browser is ever downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,51 +19,34 @@ from typing import Any
 
 import pytest
 
+from .browser_steps import (
+    WAIT_MS,
+    Walk,
+    back_to_finding,
+    choose_file_by_keyboard,
+    follow_quote_by_keyboard,
+    launch,
+    open_upload,
+    skip_to_main,
+    submit_by_keyboard,
+    tab_to,
+)
 from .conftest import MakeApp, serving
 from .support import INTERVIEW, plain, scripted, vtt
 from .test_security import PAYLOADS
 
-try:
-    from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
+with contextlib.suppress(ImportError):  # the tests skip without it (see browser_steps.launch)
+    from playwright.sync_api import Browser, FilePayload, Page, expect
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium")
 SCREENSHOTS = Path(os.environ.get("TJ_SCREENSHOTS") or tempfile.mkdtemp(prefix="tj-screenshots-"))
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
-WAIT_MS = 20_000
-
-
-def _missing() -> str | None:
-    if CHROMIUM is None:
-        return "no `chromium` on PATH (Debian: apt-get install chromium)"
-    if sync_playwright is None:
-        return "the playwright package is not installed (pip install playwright; no browser download needed)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=WAIT_MS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launch() as b:
+        yield b
 
 
 def _watch(page: Page) -> dict[str, list[str]]:
@@ -180,3 +163,203 @@ def test_a_partial_run_says_what_was_not_judged(browser: Browser, make_app: Make
         expect(page.locator("#turn-5 .tag")).to_have_text("not judged")
         page.screenshot(path=str(SCREENSHOTS / "report-partial.png"))
         context.close()
+
+
+# -- keyboard only, and the way back from the transcript (issue 13) -----------------------
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_keyboard_only_upload_report_quote_and_back(browser: Browser, make_app: MakeApp, viewport: str) -> None:
+    """Tab, Enter and Space only: skip link, choose a file, submit, follow a quote, come back."""
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, viewport)
+        open_upload(walk)
+        skip_to_main(walk)
+        choose_file_by_keyboard(walk, "interview_tom_alvarez.vtt", vtt(INTERVIEW))
+        submit_by_keyboard(walk)
+        follow_quote_by_keyboard(walk, "systems_thinking")
+        back_to_finding(walk, "systems_thinking")
+        follow_quote_by_keyboard(walk, "failure_diagnosis")  # a second trip, from where focus is
+        walk.page.keyboard.press("Escape")  # Escape in the transcript goes back too
+        expect(walk.page.locator("#criterion-failure_diagnosis a.quote").first).to_be_focused()
+        walk.close()
+    assert walk.errors == [], walk.errors
+
+
+def test_on_a_phone_the_way_back_stays_in_view(browser: Browser, make_app: MakeApp) -> None:
+    """A tap on a quote jumps thousands of pixels down to the transcript: the "Back to …" bar
+    stays on screen while the reader scrolls there, and the phone's Back returns too."""
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, "phone")
+        page = walk.page
+        page.goto(url)
+        page.set_input_files("#file", files=[FilePayload(name="i.vtt", mimeType="text/plain", buffer=vtt(INTERVIEW))])
+        page.get_by_role("button", name="Analyse").click()
+        page.wait_for_selector("#report", timeout=WAIT_MS)
+        quote = page.locator("#criterion-systems_thinking a.quote").first
+        quote.tap()
+        bar = page.locator("#back-to-finding")
+        expect(bar).to_be_in_viewport()
+        expect(bar).to_contain_text("Back to")
+        walk.shot("tapped-quote")
+        page.mouse.wheel(0, 300)  # the reader scrolls on through the transcript
+        page.evaluate("window.scrollBy(0, 300)")
+        expect(bar).to_be_in_viewport()
+        walk.shot("scrolled-on")
+        bar.tap()
+        expect(quote).to_be_focused()
+        expect(quote).to_be_in_viewport()
+        walk.shot("tapped-back")
+        quote.tap()
+        page.go_back()  # the phone's own Back
+        expect(quote).to_be_focused()
+        expect(quote).to_be_in_viewport()
+        assert "/analyses/" in page.url  # still on the report, not the page before it
+        walk.close()
+    assert walk.errors == [], walk.errors
+
+
+def test_cited_turns_link_back_to_their_findings(browser: Browser, make_app: MakeApp) -> None:
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, "desktop")
+        page = walk.page
+        page.goto(url)
+        page.set_input_files("#file", files=[FilePayload(name="i.vtt", mimeType="text/plain", buffer=vtt(INTERVIEW))])
+        page.get_by_role("button", name="Analyse").click()
+        page.wait_for_selector("#report", timeout=WAIT_MS)
+        turn = page.locator("#criterion-systems_thinking a.quote").first.get_attribute("data-turn")
+        badge = page.locator(f"#turn-{turn} a.cite-badge[data-criterion=systems_thinking]")
+        expect(badge).to_have_attribute("href", "#criterion-systems_thinking")
+        expect(badge).to_contain_text("strength:")  # said to a screen reader, shown by colour and place
+        uncited = page.locator(".turn:not(.cited) .cite-badge")
+        expect(uncited).to_have_count(0)
+        assert page.locator(".turn.cited").count() >= 5  # the scripted fake quotes a turn per criterion
+        badge.click()
+        expect(page.locator(f"#criterion-systems_thinking a.quote[data-turn='{turn}']")).to_be_focused()
+        walk.close()
+    assert walk.errors == [], walk.errors
+
+
+def test_a_file_dropped_outside_the_zone_stays_in_the_app(browser: Browser, make_app: MakeApp) -> None:
+    """On the upload page a drop anywhere chooses the file; elsewhere it is refused, never opened."""
+    drop = """([target]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["WEBVTT"], "near-miss.vtt", { type: "text/vtt" }));
+        const at = document.querySelector(target);
+        at.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        const event = new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true });
+        at.dispatchEvent(event);
+        return event.defaultPrevented;
+    }"""
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, "desktop")
+        page = walk.page
+        page.goto(url)
+        assert page.evaluate(drop, ["footer"]) is True  # the browser would have opened it
+        expect(page.locator("#chosen")).to_contain_text("near-miss.vtt")
+        page.goto(f"{url}analyses/none")  # any other page: here the 404 page
+        assert page.evaluate(drop, ["main"]) is True
+        assert page.url.endswith("/analyses/none")
+        walk.close()
+    assert walk.errors == [] or all("404" in e for e in walk.errors), walk.errors
+
+
+def test_delete_asks_on_screen_where_the_user_is(browser: Browser, make_app: MakeApp) -> None:
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, "phone")
+        page = walk.page
+        seen = _watch(page)
+        _upload_and_wait(page, url, "interview_tom_alvarez.vtt", vtt(INTERVIEW), drop=False)
+        page.goto(f"{url}#history")
+        delete = page.locator("#history button.danger").first
+        delete.focus()
+        page.keyboard.press("Enter")
+        dialog = page.locator("dialog.confirm")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_be_in_viewport(ratio=1)
+        expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+        walk.shot("delete-confirm")
+        page.keyboard.press("Escape")
+        expect(dialog).to_have_count(0)
+        expect(delete).to_be_focused()
+        expect(page.locator("#history tbody tr")).to_have_count(1)
+        page.keyboard.press("Enter")
+        tab_to(walk, "dialog.confirm button.danger", backwards=True)
+        page.keyboard.press("Enter")
+        expect(page.locator(".flash")).to_contain_text("Deleted analysis")
+        walk.close()
+    assert seen["dialogs"] == [], "a native confirm() is placed by the browser, not where the user is"
+
+
+def test_a_refused_upload_shows_the_form_again_with_the_choices(browser: Browser, make_app: MakeApp) -> None:
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, "desktop")
+        page = walk.page
+        page.goto(url)
+        page.fill("input[name=candidate]", "Tom Alvarez")
+        page.check("input[name=redact]")
+        page.locator("details.advanced summary").click()
+        page.select_option("select[name=input_format]", "webvtt")
+        page.set_input_files("#file", files=[FilePayload(name="empty.vtt", mimeType="text/plain", buffer=b"")])
+        page.get_by_role("button", name="Analyse").click()
+        error = page.locator("#upload-error")
+        expect(error).to_contain_text("empty.vtt is empty")
+        expect(error).to_have_attribute("role", "alert")
+        expect(error).to_be_focused()
+        expect(error).to_contain_text("choose the file again")
+        expect(page.locator("input[name=candidate]")).to_have_value("Tom Alvarez")
+        expect(page.locator("input[name=redact]")).to_be_checked()
+        expect(page.locator("input[name=redact_names]")).not_to_be_checked()
+        expect(page.locator("select[name=input_format]")).to_have_value("webvtt")
+        walk.shot("upload-refused")
+        # and it is a working form: the same page takes the next try
+        page.set_input_files("#file", files=[FilePayload(name="i.vtt", mimeType="text/plain", buffer=vtt(INTERVIEW))])
+        page.get_by_role("button", name="Analyse").click()
+        page.wait_for_selector("#report", timeout=WAIT_MS)
+        walk.close()
+    assert walk.errors == [] or all("400" in e for e in walk.errors), walk.errors
+
+
+def test_a_file_over_the_limit_is_refused_before_sending(browser: Browser, make_app: MakeApp) -> None:
+    with serving(make_app(max_upload_bytes=1024)) as url:
+        walk = Walk.start(browser, url, "desktop")
+        page = walk.page
+        page.goto(url)
+        page.fill("input[name=candidate]", "Tom Alvarez")
+        big = FilePayload(name="big.vtt", mimeType="text/plain", buffer=b"x" * 3000)
+        page.set_input_files("#file", files=[big])
+        page.get_by_role("button", name="Analyse").click()
+        error = page.locator("#upload-error")
+        expect(error).to_be_focused()
+        expect(error).to_contain_text("big.vtt is 3 KB; this server accepts up to 1 KB.")
+        assert page.url == url  # nothing was sent: the form and its choices are as they were
+        expect(page.locator("input[name=candidate]")).to_have_value("Tom Alvarez")
+        walk.close()
+    assert walk.errors == [], walk.errors
+
+
+def test_back_after_wandering_still_finds_the_quote(browser: Browser, make_app: MakeApp) -> None:
+    """Quote, "back to the report" (a plain link: a history entry of its own), the back
+    button, another quote, the back button: each return lands on the quote just followed."""
+    with serving(make_app(llm_factory=lambda: scripted())) as url:
+        walk = Walk.start(browser, url, "desktop")
+        page = walk.page
+        _upload_and_wait(page, url, "i.vtt", vtt(INTERVIEW), drop=False)
+        first = page.locator("#criterion-systems_thinking a.quote").first
+        second = page.locator("#criterion-failure_diagnosis a.quote").first
+        back = page.locator("#back-to-finding")
+        first.click()
+        page.locator("#transcript-bar a.back").click()
+        expect(back).to_be_visible()  # a plain link moves on; it isn't taken as the way back
+        expect(first).not_to_be_focused()
+        back.click()
+        expect(first).to_be_focused()
+        second.click()
+        back.click()
+        expect(second).to_be_focused()
+        expect(back).to_be_hidden()
+        second.click()
+        page.go_back()
+        expect(second).to_be_focused()
+        walk.close()
+    assert walk.errors == [], walk.errors

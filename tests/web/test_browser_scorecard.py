@@ -12,38 +12,30 @@ from transcript_judge.llm.fake import FakeLLM
 
 from .conftest import MakeApp, serving
 from .support import INTERVIEW, scripted, vtt
-from .test_browser import ARGS, CHROMIUM, SCREENSHOTS, WAIT_MS, _missing, _upload_and_wait, _watch
+from .browser_steps import VIEWPORTS, launch
+from .test_browser import SCREENSHOTS, _upload_and_wait, _watch
 from .test_scorecard import _unusable
 
 try:
-    from playwright.sync_api import Browser, expect, sync_playwright
+    from playwright.sync_api import Browser, expect
 except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
+    pass
 
 pytestmark = pytest.mark.browser
-VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=WAIT_MS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launch() as b:
+        yield b
 
 
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))
 def test_the_first_screen_is_the_scorecard_and_its_lines_lead_to_the_cards(
     chromium: Browser, make_app: MakeApp, size: str
 ) -> None:
-    width, height = VIEWPORTS[size]
     with serving(make_app(llm_factory=lambda: scripted())) as url:
-        context = chromium.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
+        context = chromium.new_context(**VIEWPORTS[size])
         page = context.new_page()
         seen = _watch(page)
         _upload_and_wait(page, url, "phone-screen_2026-11-21.vtt", vtt(INTERVIEW), drop=False)

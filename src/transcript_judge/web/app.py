@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,6 +29,7 @@ from ..llm.factory import build_llm
 from ..report.render import FOLLOW_UPS_NOTE
 from . import api, pages
 from .actions import LLMFactory, Service
+from .citations import cited_by
 from .jobs import JobRunner
 from .pipeline import RubricCatalogue
 from .security import Guard, clip
@@ -55,6 +56,7 @@ def templates() -> Environment:
     env.globals["state_labels"] = STATE_LABELS
     env.globals["version"] = __version__
     env.globals["follow_ups_note"] = FOLLOW_UPS_NOTE
+    env.globals["cited_by"] = cited_by  # the transcript's "cited by" badges (report.html.j2)
     return env
 
 
@@ -188,7 +190,14 @@ async def _invalid(request: Request, exc: RequestValidationError) -> Response:
     """A request that failed validation: the errors, cut short (see :func:`validation_errors`)."""
     if _wants_json(request):
         return JSONResponse({"detail": jsonable_encoder(validation_errors(exc.errors()))}, 422)
-    return HTMLResponse("Invalid form: a field is missing, malformed or too long.", 422)
+    return pages.page(  # a page with a way on, not a bare line of text
+        request,
+        "error.html.j2",
+        422,
+        title="Invalid form",
+        message="A field of the form is missing, malformed or too long.",
+        hint="Go back, check what you typed and send it again.",
+    )
 
 
 _TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 409: "Conflict", 410: "Gone", 413: "Too large"}

@@ -24,7 +24,7 @@ from .api.common import service_of
 from .api.submit import read_upload
 from .listing import HistoryPage, group_runs, history_filter
 from .pipeline import UploadOptions
-from .security import check_form_csrf, clip, csrf_token
+from .security import TOO_LARGE_KEY, UploadTooLarge, check_form_csrf, clip, csrf_token
 from .storage import HistoryFilter
 from .views import matching_rubric, report_view
 
@@ -84,6 +84,16 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "on", "true", "yes")
 
 
+def _form_context(service: Service) -> dict[str, Any]:
+    """What the upload form (``_upload_form.html.j2``) needs: one definition for both pages."""
+    return {
+        "rubrics": service.rubrics.choices(),
+        "default_rubric": service.rubrics.default,
+        "formats": available_formats(),
+        "max_mb": service.settings.max_upload_bytes / 1_048_576,
+    }
+
+
 #: Transcripts the upload page lists (the history page has them all, a page at a time).
 INDEX_HISTORY = 10
 
@@ -118,13 +128,34 @@ async def index(request: Request, deleted: str | None = None, responses: int | N
         request,
         "index.html.j2",
         h=h,
-        rubrics=service.rubrics.choices(),
-        default_rubric=service.rubrics.default,
-        formats=available_formats(),
-        max_mb=service.settings.max_upload_bytes / 1_048_576,
+        **_form_context(service),
         deleted=deleted,
         responses_deleted=responses,
     )
+
+
+#: The upload form's fields that a refused upload gives back (never the file, never the CSRF token).
+KEPT_FIELDS = ("candidate", "rubric", "redact", "redact_names", "input_format")
+
+
+def _refused(request: Request, status: int, message: str, hint: str | None, fields: Mapping[str, str]) -> HTMLResponse:
+    """The upload form again, with why the upload was refused and the choices as sent."""
+    choices = {k: clip(fields[k], 200) for k in KEPT_FIELDS if fields.get(k)}
+    return page(
+        request,
+        "upload.html.j2",
+        status,
+        upload_error={"message": message, "hint": hint},
+        choices=choices,
+        **_form_context(service_of(request)),
+    )
+
+
+def _problem_text(exc: HTTPException) -> tuple[str, str | None]:
+    """An HTTP error's message and hint (an API problem is a dict; others a string)."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
+    hint = detail.get("hint")
+    return clip(str(detail.get("message", "")), 1000), clip(str(hint), 1000) if hint else None
 
 
 def _error(
@@ -136,17 +167,32 @@ def _error(
 @router.post("/analyses", response_model=None)
 async def upload(request: Request) -> Response:
     """The upload form. The file streams to disk; the CSRF field (first in the form) is
-    checked before any of it is kept."""
+    checked before any of it is kept. A refused upload shows the form again with the
+    reason and the choices that arrived (the fields after the file don't, when the file
+    itself was refused while it streamed)."""
+    fields: dict[str, str] = {}
 
-    def csrf_first(fields: Mapping[str, str]) -> None:
-        check_form_csrf(request, fields.get("csrf"))
+    def csrf_first(seen: Mapping[str, str]) -> None:
+        fields.update(seen)
+        check_form_csrf(request, seen.get("csrf"))
 
     service = service_of(request)
-    form = await read_upload(request, service, before_file=csrf_first, require_file=False)
+    too_large = (
+        str(UploadTooLarge(service.settings.max_upload_bytes).detail).split(". ", 1)[0] + ".",  # its size, its words
+        "Split the transcript, or ask whoever runs the server to start it with a larger --max-file-mb.",
+    )
+    if request.scope.get(TOO_LARGE_KEY):  # its Content-Length says so: refused unread
+        return _refused(request, 413, *too_large, fields)
+    try:
+        form = await read_upload(request, service, before_file=csrf_first, require_file=False, fields=fields)
+    except UploadTooLarge:
+        return _refused(request, 413, *too_large, fields)
+    except HTTPException as e:
+        return _refused(request, e.status_code, *_problem_text(e), fields)
     try:
         check_form_csrf(request, form.get("csrf"))
         if form.file is None:
-            return _error(request, 400, "No file", "Choose a transcript file to upload.")
+            return _refused(request, 400, "Choose a transcript file to upload.", None, form.fields)
         options = UploadOptions(
             candidate=form.get("candidate").strip() or None,
             rubric=form.get("rubric") or None,
@@ -155,8 +201,10 @@ async def upload(request: Request) -> Response:
             input_format=form.get("input_format").strip() or None,
         )
         analysis_id = await service.submit(form.file, options)
+    except HTTPException as e:
+        return _refused(request, e.status_code, *_problem_text(e), form.fields)
     except RubricError as e:
-        return _error(request, 400, "Unknown rubric", e.message, e.hint)
+        return _refused(request, 400, e.message, e.hint, form.fields)
     finally:
         if form.file is not None:
             form.file.discard()

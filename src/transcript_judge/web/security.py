@@ -12,7 +12,9 @@ One ASGI middleware (:class:`Guard`) runs before every route:
    scripts), checked by :func:`check_form_csrf` / :func:`check_api_csrf`.
 4. **Size**: a body over its limit is refused with 413, from its ``Content-Length`` or,
    failing that, while it streams: the upload limit (plus the form's small fields) for the
-   two upload routes, :data:`SMALL_BODY` for every other write.
+   two upload routes, :data:`SMALL_BODY` for every other write. The upload form's route
+   (:data:`PAGE_UPLOAD`) gets the request flagged (:data:`TOO_LARGE_KEY`) instead, and
+   answers with the form again, still without reading the body.
 5. **Headers**: a strict Content-Security-Policy (no inline script at all), nosniff,
    no framing, no caching of reports.
 
@@ -57,6 +59,8 @@ CSRF_HEADER = "x-csrf-token"
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small form fields
 SMALL_BODY = 64 * 1024  # any write but an upload: a CSRF token and a speaker name
 UPLOAD_ROUTES = frozenset({"/analyses", "/api/analyses"})
+PAGE_UPLOAD = "/analyses"  # the upload form: a too-large one gets the form again (see Guard)
+TOO_LARGE_KEY = "tj.upload_too_large"
 CLIP_CHARS = 200
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSP = (
@@ -215,6 +219,8 @@ class Guard:
         if fresh:
             csrf = secrets.token_urlsafe(32)
         scope["tj.csrf"] = csrf
+        length = request.headers.get("content-length", "")
+        scope[TOO_LARGE_KEY] = path == PAGE_UPLOAD and length.isdigit() and int(length) > self.max_upload_body
         received = 0
         upload = path in UPLOAD_ROUTES
         limit = self.max_upload_body if upload else SMALL_BODY
@@ -275,7 +281,9 @@ class Guard:
                 return PlainTextResponse(f"Cross-site request refused ({why}).", 403)
             length = request.headers.get("content-length", "")
             if path in UPLOAD_ROUTES:
-                if length.isdigit() and int(length) > self.max_upload_body:
+                # The form's own route refuses it too, unread, but as the form again (the
+                # choices can't be kept: they were sent after the file). Flagged in __call__.
+                if length.isdigit() and int(length) > self.max_upload_body and path != PAGE_UPLOAD:
                     return PlainTextResponse(str(UploadTooLarge(s.max_upload_bytes).detail), 413)
             elif length.isdigit() and int(length) > SMALL_BODY:
                 return PlainTextResponse(str(BodyTooLarge().detail), 413)

@@ -131,11 +131,12 @@ class _Receiver:
         folder: Path,
         max_file_bytes: int,
         before_file: Callable[[Mapping[str, str]], None] | None,
+        fields: dict[str, str] | None = None,
     ) -> None:
         self.folder = folder
         self.max_file_bytes = max_file_bytes
         self.before_file = before_file
-        self.fields: dict[str, str] = {}
+        self.fields: dict[str, str] = {} if fields is None else fields
         self.file: Spooled | None = None
         self.ended = False
         self._count = 0
@@ -260,6 +261,7 @@ async def read_upload_form(
     spool_dir: Path,
     max_file_bytes: int,
     before_file: Callable[[Mapping[str, str]], None] | None = None,
+    fields: dict[str, str] | None = None,
 ) -> UploadForm:
     """Parse a ``multipart/form-data`` body as it streams in.
 
@@ -268,6 +270,8 @@ async def read_upload_form(
         max_file_bytes: the upload limit, enforced while the file streams.
         before_file: called with the fields read so far when the file part starts (a form
             puts its hidden CSRF field first), so a refused request spools nothing.
+        fields: a dict to fill with the small fields as they arrive, so a caller that
+            catches the error still has what was read (the page shows the form again with them).
 
     Raises:
         HTTPException: 400 not multipart or malformed; 413 the file, a field or the
@@ -276,7 +280,7 @@ async def read_upload_form(
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or b"boundary" not in params:
         raise FormInvalid("Send the upload as multipart/form-data (a form with a 'file' field).")
-    receiver = _Receiver(private_dir(spool_dir), max_file_bytes, before_file)
+    receiver = _Receiver(private_dir(spool_dir), max_file_bytes, before_file, fields)
     parser = MultipartParser(params[b"boundary"], receiver.callbacks())
     try:
         async for chunk in request.stream():

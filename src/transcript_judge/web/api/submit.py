@@ -30,8 +30,10 @@ async def read_upload(
     *,
     before_file: Callable[[Mapping[str, str]], None] | None = None,
     require_file: bool = True,
+    fields: dict[str, str] | None = None,
 ) -> UploadForm:
-    """The upload form, its file spooled to the store's folder as it streams in.
+    """The upload form, its file spooled to the store's folder as it streams in
+    (``before_file`` and ``fields``: see :func:`.read_upload_form`).
 
     Raises:
         HTTPException: 400 malformed, no file or an empty one; 413 the file or a field too large.
@@ -41,6 +43,7 @@ async def read_upload(
         spool_dir=service.store.spool_dir,
         max_file_bytes=service.settings.max_upload_bytes,
         before_file=before_file,
+        fields=fields,
     )
     if form.file is not None and form.file.size == 0:
         form.file.discard()

@@ -38,7 +38,8 @@ async def test_read_record_and_withdraw_a_review(make_app: MakeApp) -> None:
         assert all(row["review"] is None for row in sheet["findings"])
 
         url = f"/api/analyses/{aid}/review/findings/{cid}"
-        r = await http.put(url, json={"decision": "disagree", "verdict": "not_shown", "note": "a hunch", "reviewer": "Ann"})
+        body = {"decision": "disagree", "verdict": "not_shown", "note": "a hunch", "reviewer": "Ann"}
+        r = await http.put(url, json=body)
         assert r.status_code == 200, r.text
         row = next(x for x in r.json()["findings"] if x["criterion_id"] == cid)
         assert row["model_verdict"] == "shown" and row["review"]["verdict"] == "not_shown"
@@ -63,7 +64,8 @@ async def test_review_errors_are_problems(make_app: MakeApp) -> None:
         r = await http.put(f"/api/analyses/{aid}/review/findings/{cid}", json={"decision": "disagree"})
         assert r.status_code == 422 and r.json()["detail"]["code"] == "invalid_review"
         assert "verdict you would give" in r.json()["detail"]["message"]
-        r = await http.put(f"/api/analyses/{aid}/review/findings/{cid}", json={"decision": "disagree", "verdict": "shown"})
+        url = f"/api/analyses/{aid}/review/findings/{cid}"
+        r = await http.put(url, json={"decision": "disagree", "verdict": "shown"})
         assert r.status_code == 422 and "that is agreeing" in r.json()["detail"]["message"]
         r = await http.put(f"/api/analyses/{aid}/review/findings/{cid}", json={"decision": "maybe"})
         assert r.status_code == 422  # the body's shape (FastAPI's validation)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import run
 
+from clirun import run
 from transcript_judge.evaluation.dataset import load_dataset
 from transcript_judge.planning import AnalysisSettings
 from transcript_judge.rubric import load_rubric
@@ -138,7 +137,7 @@ def test_unreviewed_findings_can_take_the_models_verdict_and_redaction_applies(
         assert name not in written
     case = load_dataset(out, load_rubric()).cases[0]
     assert case.candidate.startswith("[NAME_") and len(case.unreviewed or []) == 10
-    assert os.stat(out / "dataset.jsonl").st_mode & 0o077 == 0  # owner-only, like every file the tool writes
+    assert (out / "dataset.jsonl").stat().st_mode & 0o077 == 0  # owner-only, like every file the tool writes
     assert run(["export-dataset", str(out), "--all-reviewed", "--accept-unreviewed"]) == 2  # no overwrite
     assert run(["export-dataset", str(out), "--all-reviewed", "--accept-unreviewed", "--force"]) == 0
     assert CANDIDATE in (out / "dataset.jsonl").read_text()  # without redaction, the names stay

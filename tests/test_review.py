@@ -236,3 +236,11 @@ def test_forget_deletes_the_review_and_says_so(capsys: pytest.CaptureFixture[str
     assert conn.execute("SELECT count(*) FROM review_findings").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM review_notes").fetchone()[0] == 0
     conn.close()
+
+
+def test_review_and_export_import_neither_the_sdk_nor_the_web_stack(tmp_path: Path) -> None:
+    from test_lazy_imports import _loaded
+
+    assert _loaded(["review", "--help"], tmp_path) == []
+    assert _loaded(["review", "ffffffffffff"], tmp_path) == []  # opens the store, refuses the ID
+    assert _loaded(["export-dataset", str(tmp_path / "out"), "--all-reviewed"], tmp_path) == []

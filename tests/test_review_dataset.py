@@ -32,7 +32,11 @@ def _write(tmp_path: Path, **fields: Any) -> Path:
 
 def test_a_case_from_reviews_loads_and_says_so(tmp_path: Path) -> None:
     root = _write(
-        tmp_path, source="reviews", analysis_id="abc", disagreements=["systems_thinking"], unreviewed=["model_obsession"]
+        tmp_path,
+        source="reviews",
+        analysis_id="abc",
+        disagreements=["systems_thinking"],
+        unreviewed=["model_obsession"],
     )
     dataset = load_dataset(root, load_rubric())
     assert dataset.label_source == "reviews" and dataset.disagreements == 1

@@ -42,6 +42,7 @@ async def test_every_card_has_an_accessible_review_form(make_app: MakeApp) -> No
             for radio_id, _ in radios:
                 assert f'<label class="review-choice" for="{radio_id}">' in card
             assert card.count("Agree: ") == 1 and card.count("Disagree: ") == 3
+            assert card.index("Agree: ") < card.index("Disagree: ")  # agreeing is the first choice
             for field in ("note", "reviewer"):
                 assert f'<label for="rv-{cid}-{field}">' in card and f'id="rv-{cid}-{field}"' in card
         overall = page[page.index('id="review-overall"') :]

@@ -66,6 +66,10 @@ class ReviewPage:
             self._sheets[id(report)] = ReviewSheet.of(report, self.review)
         return self._sheets[id(report)]
 
+    def choices(self, model_verdict: str) -> list[ReportVerdict]:
+        """The verdicts to offer: the model's first (agreeing), then the others."""
+        return sorted(self.verdicts, key=lambda v: v != model_verdict)
+
     @staticmethod
     def words(verdict: str) -> str:
         return verdict_words(verdict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -121,7 +121,8 @@ def test_reviews_are_stored_replaced_and_withdrawn(report: Report) -> None:
         assert list(review.findings) == [cid]
         saved = review.findings[cid]
         assert (saved.decision, saved.verdict, saved.reviewer) == ("disagree", "not_shown", "Bo")
-        assert saved.reviewed_at == at and saved.reviewed_at.astimezone(UTC).hour == 7
+        assert saved.reviewed_at == at and saved.reviewed_at.utcoffset() == timedelta(0)  # kept in UTC
+        assert saved.reviewed_at.hour == 7
         assert review.overall is not None and review.overall.note == "Hire for the platform team."
         assert Reviews(store).reviewed() == [aid] and Reviews(store).count([aid]) == 2
         sheet = ReviewSheet.of(report, review)

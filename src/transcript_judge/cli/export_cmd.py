@@ -49,7 +49,7 @@ def _ids(store: Store, ids: str | None, all_reviewed: bool) -> list[str]:
 @click.command("export-dataset")
 @click.argument("out_dir", metavar="OUT_DIR", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--ids", help="The analyses to export, by id (or unique prefix), separated by commas.")
-@click.option("--all-reviewed", is_flag=True, help="Export every analysis with a review.")
+@click.option("--all-reviewed", is_flag=True, help="Export every analysis with at least one reviewed finding.")
 @click.option(
     "--accept-unreviewed",
     is_flag=True,

@@ -10,7 +10,7 @@ here, not from the package, so that the store stays cheap to import).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..review import FindingReview, OverallNote, Review
 from .cache import Store
@@ -19,7 +19,8 @@ __all__ = ["Reviews"]
 
 
 def _iso(at: datetime) -> str:
-    return at.isoformat(timespec="milliseconds")
+    """Stored in UTC, whatever offset it was given in (the page says "UTC")."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 class Reviews:

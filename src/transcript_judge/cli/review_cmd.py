@@ -106,9 +106,9 @@ def review(
             reviews.save_finding(found, entry)
             err_console.print(f"recorded: {criterion} {decision}s ({entry.reviewer}).", highlight=False, markup=False)
         if overall_note is not None:
-            note = overall_entry(overall_note, reviewer=reviewer)
-            reviews.save_overall(found, note)
-            said = "recorded the overall note" if note is not None else "cleared the overall note"
+            overall = overall_entry(overall_note, reviewer=reviewer)
+            reviews.save_overall(found, overall)
+            said = "recorded the overall note" if overall is not None else "cleared the overall note"
             err_console.print(f"{said}.", highlight=False, markup=False)
         sheet = ReviewSheet.of(report, reviews.get(found))
     if as_json:

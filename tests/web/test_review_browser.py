@@ -90,6 +90,11 @@ def test_review_a_finding_by_keyboard(
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"#review-overall$"), timeout=WAIT_MS)
         expect(page.locator("#review-overall")).to_contain_text("Second round on systems design.")
+        with page.expect_download() as download:  # the review goes out with the report
+            page.get_by_role("navigation", name="Downloads").get_by_role("link", name="Markdown").click()
+        text = download.value.path().read_text(encoding="utf-8")
+        assert "## Reviewer's review" in text and "**disagrees: not probed**" in text and "Kim Keyboard" in text
+        assert "**Overall note** (Kim Keyboard," in text
         page.goto(f"{url}/analyses/{aid}#criterion-systems_thinking")
         card.screenshot(path=str(SCREENSHOTS / f"review-card-{name}.png"))
         page.locator("#review-overall").screenshot(path=str(SCREENSHOTS / f"review-overall-{name}.png"))

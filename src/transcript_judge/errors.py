@@ -11,6 +11,7 @@ TranscriptJudgeError                 exit code
 │   │   └── NoCandidateError         5   no candidate turns, or the candidate can't be attributed
 │   ├── RubricError                  6   a malformed rubric file (names the field)
 │   ├── DatasetError                 6   a malformed evaluation dataset (names the line and field)
+│   ├── ReviewError                  2   a review that doesn't fit its report, or reviews that can't be exported
 │   ├── ConfigError                  7   a missing key, a bad flag combination
 │   └── BudgetExceededError          8   the estimated run is over --max-cost / --max-tokens
 └── LLMError                         9   (the model service failed)
@@ -48,6 +49,7 @@ __all__ = [
     "LLMTransientError",
     "NoCandidateError",
     "ReplayMissError",
+    "ReviewError",
     "RubricError",
     "TranscriptJudgeError",
     "UserError",
@@ -94,6 +96,14 @@ class DatasetError(UserError):
     """An evaluation dataset is malformed. The message names the line and field."""
 
     exit_code = 6
+
+
+class ReviewError(UserError):
+    """A review that doesn't fit its analysis's report (an unknown criterion, a
+    disagreement without a verdict), or reviewed analyses that can't be exported. A usage
+    error, like an unknown analysis ID (exit code 2)."""
+
+    exit_code = 2
 
 
 class ConfigError(UserError):
@@ -170,7 +180,8 @@ class ReplayMissError(LLMError):
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "an unexpected internal error (a bug: please report it; `--debug` shows the traceback)",
-    2: "a command-line usage error, including an unknown or ambiguous analysis ID",
+    ReviewError.exit_code: "a command-line usage error, including an unknown or ambiguous analysis ID, and a "
+    "review that doesn't fit the report (unknown criterion, `--disagree` without `--verdict`)",
     3: "**partial result**: the report was written, but some chunks failed (the report says which and why)",
     InputError.exit_code: "the input can't be read as a transcript (missing, empty, binary, too large, not speech)",
     NoCandidateError.exit_code: "no candidate can be determined (one speaker, no labels, no candidate turns)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transcript_judge.store import Store
+from transcript_judge.store import SCHEMA_VERSION, Store
 from transcript_judge.web.storage import WebStore
 
 from .support import INTERVIEW, vtt
@@ -72,7 +72,7 @@ def test_a_store_in_the_old_layout_is_moved_with_its_uploads_and_turns(tmp_path:
             )
     with Store.open(path) as raw:  # migration 3 moves it
         store = WebStore(raw, trace=False)
-        assert raw.query("PRAGMA user_version")[0][0] == 3
+        assert raw.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
         assert "data" not in {r["name"] for r in raw.query("PRAGMA table_info(web_uploads)")}
         assert store.upload_data("a1") == data and store.turns("a1") == b"kept-turns"
         assert store.upload_data("a2") == b"second" and store.turns("a2") is None

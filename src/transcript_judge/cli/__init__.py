@@ -26,6 +26,11 @@ __all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "analyse": ("analyse", "analyse", "Analyse FILE(s): strengths and red flags of the candidate, with quotes."),
     "eval": ("eval_cmd", "eval_cmd", "Measure tagging accuracy on a labelled dataset; compare with a baseline; gate."),
+    "export-dataset": (
+        "export_cmd",
+        "export_dataset",
+        "Write reviewed analyses as an evaluation dataset (labels from the reviewers' verdicts).",
+    ),
     "forget": (
         "store_cmd",
         "forget",
@@ -36,6 +41,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "inspect_cmd",
         "inspect_cmd",
         "Show the parsed transcript: format, speakers, roles with reasons, and turns.",
+    ),
+    "review": (
+        "review_cmd",
+        "review",
+        "Review an analysis: agree or disagree with each finding, add notes; or show the review.",
     ),
     "schema": ("analyse", "schema", "Print the report's JSON schema (versioned)."),
     "serve": ("serve_cmd", "serve", "Serve the web page and JSON API (127.0.0.1 by default)."),

@@ -37,6 +37,7 @@ from .common import (
     err_console,
     judge_mode_option,
     model_options,
+    redact_options,
     setup_logging,
     structured_output_option,
     timeout_option,
@@ -115,17 +116,7 @@ async def _run(prepared: Prepared, session: RunSession, cfg: ResolvedConfig, *, 
     help="Append the per-call trace (JSON lines) here (default: TJ_HOME/traces/DATE.jsonl).",
 )
 @click.option("--trace-content", is_flag=True, help="Also put prompts and answers (transcript text) in the trace.")
-@click.option(
-    "--redact", is_flag=True, help="Replace emails, phone numbers and URLs with placeholders before anything is sent."
-)
-@click.option("--redact-names", is_flag=True, help="Also redact the names in the speaker labels (implies --redact).")
-@click.option(
-    "--redact-name",
-    "redact_name",
-    multiple=True,
-    metavar="NAME",
-    help="Also redact this name (repeatable; implies --redact).",
-)
+@redact_options("before anything is sent")
 @click.option(
     "--batch",
     is_flag=True,

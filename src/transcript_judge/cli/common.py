@@ -24,6 +24,7 @@ __all__ = [
     "err_console",
     "load_with_roles",
     "max_bytes",
+    "redact_options",
     "setup_logging",
 ]
 
@@ -122,6 +123,28 @@ def candidate_options(f: _F) -> _F:
         help="For transcripts without speaker labels: treat all speech as the candidate's.",
     )(f)
     return click.option("--candidate", help="The candidate's speaker label (overrides inference).")(f)
+
+
+def redact_options(where: str) -> Callable[[_F], _F]:
+    """``--redact``, ``--redact-names`` and ``--redact-name NAME``: what to replace with
+    placeholders, ``where`` ("before anything is sent", "in what is written")."""
+
+    def decorate(f: _F) -> _F:
+        f = click.option(
+            "--redact-name",
+            "redact_name",
+            multiple=True,
+            metavar="NAME",
+            help="Also redact this name (repeatable; implies --redact).",
+        )(f)
+        f = click.option(
+            "--redact-names", is_flag=True, help="Also redact the names in the speaker labels (implies --redact)."
+        )(f)
+        return click.option(
+            "--redact", is_flag=True, help=f"Replace emails, phone numbers and URLs with placeholders {where}."
+        )(f)
+
+    return decorate
 
 
 def judge_mode_option(f: _F) -> _F:

@@ -234,6 +234,8 @@ def _report(
         created_at=started,
         dataset=str(opts.dataset_dir),
         dataset_digest=dataset.digest,
+        labels=dataset.label_source,
+        disagreements=dataset.disagreements,
         model=model,
         repeats=opts.repeats,
         reducer=opts.reducer,

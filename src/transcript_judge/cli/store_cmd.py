@@ -18,8 +18,10 @@ from rich.text import Text
 
 from ..history import AnalysisRecord, History
 from ..ingest.textclean import safe_display
-from ..report import format_for_path, render, render_terminal
+from ..report import format_for_path, render_terminal
+from ..report.review_render import render_reviewed
 from ..store import Store, home_dir, write_private_text
+from ..store.reviews import Reviews
 from .common import err_console
 
 __all__ = ["forget", "history", "show"]
@@ -93,6 +95,7 @@ def show(analysis_id: str, output: Path | None, fmt: str | None) -> None:
     with Store.open() as store:
         record = _lookup(store, analysis_id)
         report = History(store).report(record.id)
+        review = Reviews(store).get(record.id)  # written beside the model's verdicts
     if report is None:
         raise click.BadParameter(
             f"analysis {record.id} has no report: it is {_status(record)}. Run "
@@ -100,10 +103,10 @@ def show(analysis_id: str, output: Path | None, fmt: str | None) -> None:
             param_hint="ID",
         )
     if output is not None:
-        write_private_text(output, render(report, format_for_path(output, fmt)))
+        write_private_text(output, render_reviewed(report, format_for_path(output, fmt), review))
         err_console.print(f"report written to {output}", highlight=False, markup=False)
     elif fmt is not None:
-        click.echo(render(report, format_for_path(Path(f"report.{fmt}"))))
+        click.echo(render_reviewed(report, format_for_path(Path(f"report.{fmt}")), review))
     else:
         render_terminal(report, Console(soft_wrap=False))
 
@@ -114,16 +117,22 @@ def forget(analysis_id: str) -> None:
     """Delete an analysis (and the interrupted runs it resumed) and its cached responses.
 
     Cached responses that another analysis also used are kept. With the analysis go its
-    web upload and parsed turns. Not touched: the trace files (TJ_HOME/traces, one line
-    per model call; transcript text only with --trace-content), report files written with
-    -o, eval recordings (--record DIR) and Batch API ids (TJ_HOME/batches).
+    web upload and parsed turns, and its review (the reviewer's verdicts and notes). Not
+    touched: the trace files (TJ_HOME/traces, one line per model call; transcript text only
+    with --trace-content), report files written with -o, eval recordings (--record DIR) and
+    Batch API ids (TJ_HOME/batches).
     """
     with Store.open() as store:
         record = _lookup(store, analysis_id)
+        reviews = Reviews(store)
+        before = reviews.count()
         gone = History(store).forget(record.id)
+        reviewed = before - reviews.count()  # deleted by cascade with the analyses
     kept = f"; {gone.responses_kept} kept (another analysis used them)" if gone.responses_kept else ""
+    review = f"; its review deleted ({reviewed} entr{'y' if reviewed == 1 else 'ies'})" if reviewed else ""
     err_console.print(
-        f"forgot analysis {', '.join(gone.analyses)}: {gone.responses_deleted} cached response(s) deleted{kept}.",
+        f"forgot analysis {', '.join(gone.analyses)}: {gone.responses_deleted} cached response(s) deleted{kept}"
+        f"{review}.",
         highlight=False,
         markup=False,
     )

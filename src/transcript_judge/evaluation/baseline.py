@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError, DatasetError
-from .dataset import Dataset
+from .dataset import Dataset, LabelSource
 from .metrics import Interval, Verdicts, paired_delta_ci
 from .probe_scoring import ProbeDetection
 from .scoring import TaggerScore
@@ -93,6 +93,10 @@ class EvalReport(BaseModel):
     created_at: datetime
     dataset: str
     dataset_digest: str
+    labels: LabelSource = Field(
+        "hand", description="reviews: the labels are reviewers' verdicts, so the scores are agreement with them."
+    )
+    disagreements: int = Field(0, description="Labels where the reviewer had overruled the model (reviews).")
     model: str
     repeats: int
     reducer: str

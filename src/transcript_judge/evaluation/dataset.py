@@ -4,6 +4,12 @@ Each line is one case (the format is a contract; see the README):
 ``{"id", "transcript", "candidate", "labels": {criterion: bool}, "evidence": {criterion:
 [quotes]}, "difficulty"?, "notes"?, "counterfactual_of"?}``. Loading validates everything and
 names the line and the field of the first problem.
+
+A case exported from a reviewed analysis (``transcript-judge export-dataset``) also says
+so: ``"source": "reviews"``, the ``analysis_id`` it came from, the criteria on which the
+reviewer ``disagreements`` with the model, and those labelled with the model's verdict
+unreviewed (``unreviewed``). A dataset whose every case is such is scored as agreement
+with the reviewers (:attr:`Dataset.label_source`).
 """
 
 from __future__ import annotations
@@ -21,7 +27,11 @@ from ..ingest import read_transcript
 from ..rubric import Rubric
 from ..transcript import Transcript
 
-__all__ = ["Case", "Dataset", "load_dataset"]
+__all__ = ["Case", "Dataset", "LabelSource", "load_dataset"]
+
+#: Where a dataset's labels come from: written by hand, a person's review of an analysis
+#: (``export-dataset``), or some of each.
+LabelSource = Literal["hand", "reviews", "mixed"]
 
 
 class Case(BaseModel):
@@ -39,6 +49,15 @@ class Case(BaseModel):
     #: them (a probe not listed wasn't asked). None: the case has no probe labels.
     probes: dict[str, list[str]] | None = None
     probe_notes: str | None = None
+    #: "reviews": the labels are a reviewer's verdicts on an analysis (``export-dataset``).
+    source: Literal["reviews"] | None = None
+    analysis_id: str | None = Field(None, min_length=1, description="The reviewed analysis (source reviews).")
+    disagreements: list[str] | None = Field(
+        None, description="Criteria where the reviewer's verdict differs from the model's (source reviews)."
+    )
+    unreviewed: list[str] | None = Field(
+        None, description="Criteria labelled with the model's verdict, which nobody reviewed (source reviews)."
+    )
 
 
 class Dataset(BaseModel):
@@ -56,6 +75,17 @@ class Dataset(BaseModel):
 
     def path_of(self, case: Case) -> Path:
         return self.root / case.transcript
+
+    @property
+    def label_source(self) -> LabelSource:
+        """Whether the labels are reviewers' verdicts (every case), hand-written (none), or both."""
+        reviewed = sum(c.source == "reviews" for c in self.cases)
+        return "reviews" if reviewed == len(self.cases) else "hand" if not reviewed else "mixed"
+
+    @property
+    def disagreements(self) -> int:
+        """Case × criterion labels where the reviewer overruled the model."""
+        return sum(len(c.disagreements or ()) for c in self.cases)
 
 
 def _fail(line: int, field: str, message: str, path: Path) -> DatasetError:
@@ -136,8 +166,8 @@ def _parse_case(n: int, line: str, path: Path) -> Case:
 def _check_criteria(n: int, case: Case, rubric: Rubric, path: Path) -> None:
     """Every criterion the case labels or quotes evidence for is one of the rubric's."""
     known = set(rubric.ids)
-    for field in ("labels", "evidence"):
-        unknown = set(getattr(case, field)) - known
+    for field in ("labels", "evidence", "disagreements", "unreviewed"):
+        unknown = set(getattr(case, field) or ()) - known
         if unknown:
             raise _fail(
                 n,
@@ -145,6 +175,22 @@ def _check_criteria(n: int, case: Case, rubric: Rubric, path: Path) -> None:
                 f"unknown criterion id (the rubric has: {', '.join(rubric.ids)})",
                 path,
             )
+    _check_review_fields(n, case, path)
+
+
+def _check_review_fields(n: int, case: Case, path: Path) -> None:
+    """``disagreements`` and ``unreviewed`` only on a case from reviews, naming labelled
+    criteria, never the same one in both."""
+    for field in ("analysis_id", "disagreements", "unreviewed"):
+        if getattr(case, field) is not None and case.source != "reviews":
+            raise _fail(n, field, 'only a case with "source": "reviews" has this field', path)
+    for field in ("disagreements", "unreviewed"):
+        unlabelled = set(getattr(case, field) or ()) - set(case.labels)
+        if unlabelled:
+            raise _fail(n, f"{field}.{sorted(unlabelled)[0]}", "criterion has no label in this case", path)
+    both = set(case.disagreements or ()) & set(case.unreviewed or ())
+    if both:
+        raise _fail(n, f"unreviewed.{sorted(both)[0]}", "a criterion can't be both disagreed on and unreviewed", path)
 
 
 def _check_candidate(n: int, case: Case, transcript: Transcript, path: Path) -> None:

@@ -67,7 +67,19 @@ def render_eval(report: EvalReport, fmt: str) -> str:
     )
 
 
+def _labels_line(report: EvalReport) -> str | None:
+    """What the scores measure, when the labels aren't (only) hand-written."""
+    if report.labels == "reviews":
+        overruled = f"; they had overruled the model on {report.disagreements} label(s)" if report.disagreements else ""
+        return f"Agreement with reviewers: the labels are reviewers' verdicts (export-dataset){overruled}."
+    if report.labels == "mixed":
+        return "Labels are partly reviewers' verdicts, partly hand-written: the scores mix the two."
+    return None
+
+
 def render_eval_terminal(report: EvalReport, console: Console) -> None:
+    if (line := _labels_line(report)) is not None:
+        console.print(line, style="bold", markup=False, highlight=False)
     for t in report.taggers:
         table = Table(
             title=f"{t.tagger} · {t.model} · macro F1 {_ci(t.macro_f1, t.macro_f1_low, t.macro_f1_high)} · "

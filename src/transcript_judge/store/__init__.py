@@ -7,7 +7,7 @@ Safe across concurrent runs (WAL, a busy timeout, short ``BEGIN IMMEDIATE`` writ
 :mod:`.db`). The schema is versioned with ``PRAGMA user_version`` and migrated forward on
 open (:mod:`.migrations`).
 
-Schema (version 3)::
+Schema (version 4)::
 
     responses(key TEXT PK, model, result JSON, created_at, hits, last_hit_at)
     endpoint_modes(endpoint TEXT PK, mode, updated_at)                 (since version 2)
@@ -19,11 +19,16 @@ Schema (version 3)::
                 heartbeat_at, question JSON)                           (since version 3)
     web_blobs(analysis_id -> web_uploads ON DELETE CASCADE, kind, data BLOB,
               PK(analysis_id, kind))                                   (since version 3)
+    review_findings(analysis_id -> analyses.id ON DELETE CASCADE, criterion_id, decision,
+                    verdict, note, reviewer, reviewed_at, PK(analysis_id, criterion_id))
+    review_notes(analysis_id PK -> analyses.id ON DELETE CASCADE, note, reviewer,
+                 reviewed_at)                                          (since version 4)
 
 ``responses`` is the cache (see :mod:`transcript_judge.llm.cache`; its rows are
 :mod:`.cache`'s); ``analyses`` and ``analysis_keys`` are the history (see
 :mod:`transcript_judge.history`); ``web_*`` are the web app's uploads (see
-:mod:`transcript_judge.web.storage`). The private-file helpers (:mod:`.files`) are the
+:mod:`transcript_judge.web.storage`); ``review_*`` are people's reviews (see
+:mod:`.reviews`). The private-file helpers (:mod:`.files`) are the
 tool's, for every file that holds a transcript or a report.
 
 This package's names are imported from here (``from transcript_judge.store import

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 __all__ = ["SCHEMA_VERSION", "migrate"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _WEB_TABLES = """
 CREATE TABLE web_uploads (
@@ -107,6 +107,28 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], str]] = {
     # turns are in a table of their own: SQLite rewrites a whole row to update one column,
     # and with them in ``web_uploads`` every heartbeat re-wrote a 25 MB upload.
     3: _migrate_v3,  # a store may already hold the web app's first layout
+    # v4: a person's review of an analysis (:mod:`transcript_judge.review`): one row per
+    # reviewed finding, one for the overall note; deleting the analysis deletes them. (IF NOT
+    # EXISTS: a store whose user_version was set back keeps the tables it has.)
+    4: """
+    CREATE TABLE IF NOT EXISTS review_findings (
+        analysis_id TEXT NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        criterion_id TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('agree', 'disagree')),
+        verdict TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        PRIMARY KEY (analysis_id, criterion_id),
+        CHECK ((decision = 'agree') = (verdict IS NULL))
+    );
+    CREATE TABLE IF NOT EXISTS review_notes (
+        analysis_id TEXT PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
+        note TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL
+    );
+    """,
 }
 
 

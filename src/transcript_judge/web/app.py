@@ -27,7 +27,7 @@ from ..config import ResolvedConfig, resolve_config
 from ..llm.base import LLM
 from ..llm.factory import build_llm
 from ..report.render import FOLLOW_UPS_NOTE
-from . import api, pages
+from . import api, pages, review_pages
 from .actions import LLMFactory, Service
 from .citations import cited_by
 from .jobs import JobRunner
@@ -143,6 +143,7 @@ def create_app(settings: WebSettings | None = None, *, llm_factory: LLMFactory |
     app.state.templates = templates()
     app.include_router(api.router)
     app.include_router(pages.router)
+    review_pages.install(app)  # the reviewer's forms on the report page, and their routes
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.exception_handler(StarletteHTTPException)(_http_error)
     app.exception_handler(RequestValidationError)(_invalid)

@@ -50,6 +50,7 @@ from ..llm.base import LLM
 from ..report.model import Report
 from ..runs import run_stack
 from ..store import Store, now_iso
+from ..store.reviews import Reviews
 from ..trace import TraceWriter, TracingLLM, default_trace_path
 
 __all__ = ["STALE_AFTER_S", "HistoryFilter", "ListedRun", "UploadInfo", "WebStore"]
@@ -254,6 +255,11 @@ class WebStore:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def reviews(self) -> Reviews:
+        """People's reviews of the analyses (:mod:`transcript_judge.store.reviews`)."""
+        return Reviews(self.store)
 
     # -- runs ---------------------------------------------------------------------
 

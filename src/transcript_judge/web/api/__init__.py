@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analyses, events, rubrics, submit
+from . import analyses, events, reviews, rubrics, submit
 
 __all__ = ["router"]
 
@@ -23,3 +23,4 @@ router.include_router(submit.router)
 router.include_router(analyses.router)
 router.include_router(events.router)
 router.include_router(rubrics.router)
+router.include_router(reviews.router)

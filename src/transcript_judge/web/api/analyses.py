@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from ...errors import RubricError
-from ...report import render
+from ...report.review_render import render_reviewed
 from ...transcript import Turn
 from ..security import safe_filename
 from .common import ServiceDep, csrf_ok, found, problem
@@ -55,7 +55,8 @@ async def get_report(
     transcript = await service.transcript(analysis_id, view.options) if fmt == "html" else None
     turns: Sequence[Turn] | None = transcript.turns if transcript is not None else None
     # A long transcript's HTML report takes a while: off the event loop.
-    body = await asyncio.to_thread(render, report, fmt, turns=turns)
+    review = service.store.reviews.get(analysis_id)  # the reviewer's verdicts go beside the model's
+    body = await asyncio.to_thread(render_reviewed, report, fmt, review, turns=turns)
     stem = view.source_name.rsplit(".", 1)[0] or "report"
     headers = {}
     if download:

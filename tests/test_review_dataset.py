@@ -76,7 +76,7 @@ def _round_trip(path: Path, tmp_path: Path) -> None:
     except InputError:
         return  # not a transcript: nothing to export
     out = tmp_path / "exported.json"
-    out.write_text(_segments(original.turns, lambda text: text))
+    out.write_text(_segments(original.turns, lambda text: text, labelled=original.has_speaker_labels))
     again = read_transcript(out)
     assert [(t.speaker, t.text, t.start, t.end) for t in again.turns] == [
         (t.speaker, t.text, t.start, t.end) for t in original.turns

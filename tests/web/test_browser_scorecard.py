@@ -4,22 +4,21 @@ a failed run shows no verdicts. Screenshots go to the browser tests' temporary f
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
 
 from transcript_judge.llm.fake import FakeLLM
 
+from .browser_steps import VIEWPORTS, launch
 from .conftest import MakeApp, serving
 from .support import INTERVIEW, scripted, vtt
-from .browser_steps import VIEWPORTS, launch
 from .test_browser import SCREENSHOTS, _upload_and_wait, _watch
 from .test_scorecard import _unusable
 
-try:
+with contextlib.suppress(ImportError):  # the tests skip without it (see browser_steps.launch)
     from playwright.sync_api import Browser, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    pass
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +35,7 @@ def test_the_first_screen_is_the_scorecard_and_its_lines_lead_to_the_cards(
 ) -> None:
     with serving(make_app(llm_factory=lambda: scripted())) as url:
         context = chromium.new_context(**VIEWPORTS[size])
+        width = VIEWPORTS[size]["viewport"]["width"]
         page = context.new_page()
         seen = _watch(page)
         _upload_and_wait(page, url, "phone-screen_2026-11-21.vtt", vtt(INTERVIEW), drop=False)

@@ -142,11 +142,16 @@ def _redactor(transcript: Transcript, redaction: RedactChoices) -> Callable[[str
     return Redactor(names).redact
 
 
-def _segments(turns: Sequence[Turn], red: Callable[[str], str]) -> str:
+def _segments(turns: Sequence[Turn], red: Callable[[str], str], *, labelled: bool = True) -> str:
     """The turns as diarized JSON segments. Text is HTML-escaped: the reader unescapes
-    entities and strips markup, so a literal ``<`` or ``&`` comes back as written."""
+    entities and strips markup, so a literal ``<`` or ``&`` comes back as written.
+
+    Speech without speaker labels is written without them, so the reader cuts it into the
+    same sentence turns again (cutting is idempotent); with a label, consecutive turns of
+    one speaker would be merged into one."""
     segments = [
-        {"speaker": red(t.speaker), "start": t.start, "end": t.end, "text": html.escape(red(t.text), quote=False)}
+        {**({"speaker": red(t.speaker)} if labelled else {}), "start": t.start, "end": t.end,
+         "text": html.escape(red(t.text), quote=False)}
         for t in turns
     ]
     return json.dumps({"segments": segments}, ensure_ascii=False, indent=1) + "\n"
@@ -214,7 +219,7 @@ def _case(item: _Reviewed, redaction: RedactChoices, warnings: list[str]) -> tup
         disagreements=disagreements,
         unreviewed=unreviewed,
     )
-    return case, _segments(item.transcript.turns, red), written
+    return case, _segments(item.transcript.turns, red, labelled=item.transcript.has_speaker_labels), written
 
 
 def _gate_toml() -> str:

@@ -37,13 +37,17 @@ __all__ = [
     "Walk",
     "back_to_finding",
     "choose_file_by_keyboard",
+    "export_by_keyboard",
     "focused",
     "follow_quote_by_keyboard",
     "launch",
     "open_upload",
+    "review_by_keyboard",
+    "scorecard_first",
     "outline_contrast",
     "shots_dir",
     "skip_to_main",
+    "submit_and_watch_progress",
     "submit_by_keyboard",
     "tab_to",
 ]
@@ -261,3 +265,76 @@ def back_to_finding(walk: Walk, card: str) -> None:
     expect(quote).to_be_in_viewport()
     expect(page.locator("#back-to-finding")).to_be_hidden()
     walk.shot(f"back-{card}")
+
+
+# -- the reviewer's half: progress, scorecard, review, export (issue 13's whole walk) ----
+
+
+def submit_and_watch_progress(walk: Walk) -> None:
+    """Tab to Analyse, press Enter: the job page says which part of the interview is being
+    read, in minutes, and the time so far; then it becomes the report."""
+    page = walk.page
+    tab_to(walk, "#upload-form button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#job-message")).to_have_text(re.compile(r"^Reading part \d+ of \d+ \(minutes \d+–\d+\)…$"))
+    expect(page.locator("#job-elapsed")).to_have_text(re.compile(r"^\d+ s$"))
+    walk.shot("progress")
+    page.wait_for_selector("#report", timeout=3 * WAIT_MS)
+    walk.shot("report")
+
+
+def scorecard_first(walk: Walk) -> str:
+    """The report opens on the scorecard (its first line in view); Tab to the first line's
+    link and Enter: its card is in view. Returns the card's criterion id."""
+    page = walk.page
+    scorecard = page.locator("#scorecard")
+    expect(scorecard).to_be_in_viewport()
+    walk.shot("scorecard")
+    tab_to(walk, '#scorecard a[href^="#criterion-"]')
+    criterion = (page.evaluate("document.activeElement.getAttribute('href')") or "").removeprefix("#criterion-")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#criterion-{criterion}")).to_be_in_viewport()
+    walk.shot(f"card-{criterion}")
+    return criterion
+
+
+def review_by_keyboard(walk: Walk, card: str, verdict: str, note: str) -> None:
+    """Open the card's review (Enter on its summary), pick ``verdict`` with the arrow keys,
+    type a note, save with Enter: the page comes back to the card, with the review on it."""
+    page = walk.page
+    box = page.locator(f"#criterion-{card} details.review-box")
+    tab_to(walk, f"#criterion-{card} details.review-box > summary")
+    page.keyboard.press("Enter")
+    expect(box).to_have_attribute("open", "")
+    tab_to(walk, f"#criterion-{card} input[name=verdict]")
+    for _ in range(8):  # a radio group: arrows move the choice (and check it)
+        if page.evaluate("document.activeElement.value") == verdict:
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    expect(page.locator(f"#criterion-{card} input[name=verdict][value={verdict}]")).to_be_checked()
+    tab_to(walk, f"#criterion-{card} textarea[name=note]")
+    page.keyboard.type(note)
+    walk.shot(f"review-form-{card}")
+    tab_to(walk, f"#criterion-{card} .review-buttons button[type=submit]")
+    page.keyboard.press("Enter")
+    saved = page.locator(f"#criterion-{card} .review-saved")
+    expect(saved).to_contain_text(note)
+    expect(saved).to_be_in_viewport()
+    walk.shot(f"review-saved-{card}")
+
+
+def export_by_keyboard(walk: Walk, into: Path) -> Path:
+    """In the report's export form, tick "use the model's verdict where a finding wasn't
+    reviewed" (Space), Tab to the button, Enter: a zip downloads. Returns its path."""
+    page = walk.page
+    tab_to(walk, "#review-export input[name=accept_unreviewed]")
+    page.keyboard.press("Space")
+    expect(page.locator("#review-export input[name=accept_unreviewed]")).to_be_checked()
+    tab_to(walk, "#review-export button[type=submit]")
+    walk.shot("export")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    path = into / download.value.suggested_filename
+    download.value.save_as(path)
+    return path

@@ -12,6 +12,7 @@ call to read the saved review.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..errors import ReviewError
+from ..evaluation.review_export import ExportChoices
 from ..report.model import Report, ReportVerdict
 from ..review import (
     MAX_NOTE_CHARS,
@@ -33,8 +35,10 @@ from ..review import (
     overall_entry,
     verdict_words,
 )
+from ..service import RedactChoices
 from .actions import Service
 from .api.common import service_of
+from .api.datasets import dataset_filename, dataset_zip
 from .pages import page
 from .security import check_form_csrf, clip
 
@@ -165,3 +169,25 @@ async def review_overall(
     except ReviewError as e:
         return _refused(request, analysis_id, "review-overall", e)
     return RedirectResponse(f"/analyses/{analysis_id}#review-overall", 303)
+
+
+@router.get("/reviews/export", response_model=None)
+async def export_reviewed(
+    request: Request,
+    ids: str | None = None,
+    accept_unreviewed: bool = False,
+    redact: bool = False,
+    redact_names: bool = False,
+) -> Response:
+    """The export form's answer: the dataset zip, or a page that says why not (a GET with
+    no side effect, so no CSRF token: the same download as ``/api/reviews/dataset.zip``)."""
+    service = service_of(request)
+    back = f"/analyses/{ids}#review-export" if ids and "," not in ids else "/history"
+    try:
+        chosen = [i for i in dict.fromkeys(p.strip() for p in (ids or "").split(",")) if i] or None
+        body = await asyncio.to_thread(
+            dataset_zip, service, chosen, ExportChoices(RedactChoices(redact, redact_names, ()), accept_unreviewed)
+        )
+    except ReviewError as e:
+        return page(request, "error.html.j2", 409, title="Nothing exported", message=e.message, hint=e.hint, link=back)
+    return Response(body, media_type="application/zip", headers={"content-disposition": dataset_filename()})

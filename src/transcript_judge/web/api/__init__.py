@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analyses, events, reviews, rubrics, submit
+from . import analyses, datasets, events, reviews, rubrics, submit
 
 __all__ = ["router"]
 
@@ -24,3 +24,4 @@ router.include_router(analyses.router)
 router.include_router(events.router)
 router.include_router(rubrics.router)
 router.include_router(reviews.router)
+router.include_router(datasets.router)

@@ -29,7 +29,8 @@ async def _reviewed(http: httpx.AsyncClient, *, every: bool) -> tuple[str, dict[
         # the first finding: the reviewer disagrees (gives the other side of shown / not shown)
         other = "not_shown" if row["model_verdict"] == "shown" else "shown"
         body = {"decision": "disagree", "verdict": other} if n == 0 else {"decision": "agree"}
-        r = await http.put(f"/api/analyses/{aid}/review/findings/{row['criterion_id']}", json={**body, "reviewer": "Dana"})
+        url = f"/api/analyses/{aid}/review/findings/{row['criterion_id']}"
+        r = await http.put(url, json={**body, "reviewer": "Dana"})
         assert r.status_code == 200, r.text
     return aid, rows[0]
 

@@ -78,11 +78,16 @@ def test_llm_run_end_to_end(mocked_openai: respx.MockRouter, tmp_path: Path) -> 
     assert "sk-test-cli-secret" not in out.read_text()
 
 
-def test_partial_run_exit_code(mocked_openai: respx.MockRouter, tmp_path: Path) -> None:
+def test_partial_run_exit_code(
+    mocked_openai: respx.MockRouter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mocked_openai.post("/chat/completions").mock(return_value=error(503, "Service Unavailable", type_="server_error"))
     out = tmp_path / "r.md"
     assert run(["analyse", str(FIXTURES / "interview_zoom.vtt"), "-o", str(out), "--quiet"]) == 3
     assert "FAILED" in out.read_text()  # every chunk failed: no verdicts, not a partial result
+    capsys.readouterr()
+    assert run(["history"]) == 0
+    assert " failed " in capsys.readouterr().out  # the history says so too (0/1 chunks)
 
 
 def test_auth_error_exit_code(mocked_openai: respx.MockRouter, capsys: pytest.CaptureFixture[str]) -> None:

@@ -84,6 +84,8 @@ def test_no_serious_accessibility_violations(browser: Browser, make_app: MakeApp
         # the upload page with history, and its delete confirmation
         page.goto(url)
         found += check(page, "upload page with history")
+        page.goto(f"{url}history?ops=1")
+        found += check(page, "history page, operator columns shown")
         page.locator("form[data-confirm] button").first.click()
         expect(page.locator("dialog.confirm")).to_be_visible()
         found += check(page, "delete confirmation")

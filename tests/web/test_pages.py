@@ -47,7 +47,7 @@ async def test_upload_form_to_report_page(make_app: MakeApp) -> None:
         turn, start, end, text = int(quote[1]), int(quote[2]), int(quote[3]), quote[4]
         turn_text = re.search(rf'id="turn-{turn}"[^>]*>.*?<p class="text">(.*?)</p>', page, re.S)
         assert turn_text is not None and unescape(turn_text[1])[start:end] == unescape(text)  # offsets are in the text
-        assert f'<span class="who">{CANDIDATE}</span>' in page and "(given)" in page
+        assert f'<span class="who">{CANDIDATE}</span>' in page and "(chosen at upload)" in page
 
         history = (await http.get("/")).text
         assert f'href="/analyses/{analysis_id}"' in history and "state-done" in history

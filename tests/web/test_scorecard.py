@@ -224,3 +224,11 @@ def test_the_view_asks_each_question_once_and_takes_the_date_from_the_title() ->
     md = render(report, "md", turns=transcript.turns)
     section = md.split(f'<a id="criterion-{first.criterion_id.replace("_", "-")}"></a>')[1].split("<a id=")[0]
     assert section.count("*Asked [") == 1 and section.count("turn 1]") == 1 and section.count("turn 2]") == 1
+
+
+async def test_the_markdown_download_shows_the_question_each_quote_answers(make_app: MakeApp) -> None:
+    async with running(make_app(llm_factory=lambda: scripted())) as http:
+        created = (await upload_api(http, vtt(INTERVIEW))).json()
+        await wait_for(http, created["id"])
+        md = (await http.get(f"/api/analyses/{created['id']}/report.md")).text
+    assert re.search(r"> \*Asked \[\d\d:\d\d:\d\d\]: “And what happens when that model's API is down\?”\*", md)

@@ -52,7 +52,7 @@ async def get_report(
     report = service.report(analysis_id)
     if report is None:
         raise problem(409, "not_ready", f"Analysis {analysis_id} has no report: it is {view.state}.")
-    transcript = await service.transcript(analysis_id, view.options) if fmt == "html" else None
+    transcript = await service.transcript(analysis_id, view.options) if fmt in ("html", "md") else None
     turns: Sequence[Turn] | None = transcript.turns if transcript is not None else None
     # A long transcript's HTML report takes a while: off the event loop.
     review = service.store.reviews.get(analysis_id)  # the reviewer's verdicts go beside the model's

@@ -49,17 +49,20 @@ def _print(sheet: ReviewSheet, report: Report) -> None:
         )
     )
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("criterion", "kind", "model's verdict", "reviewer", "note", "by, when (UTC)"):
-        table.add_column(column, overflow="fold", no_wrap=column == "criterion")
+    # The criterion (its kind below) and who/when stay whole; verdicts and the note wrap.
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("model's verdict", min_width=9, overflow="fold")
+    table.add_column("reviewer", min_width=9, overflow="fold")
+    table.add_column("note", overflow="fold", min_width=8)
+    table.add_column("by, when (UTC)", no_wrap=True)
     for row in sheet.findings:
         r = row.review
         table.add_row(
-            row.criterion_id,
-            row.kind.replace("_", " "),
+            Text.assemble(row.criterion_id, "\n", (row.kind.replace("_", " "), "dim")),
             verdict_words(row.model_verdict),
             Text(reviewer_words(row)),
             Text(safe_display(r.note) if r else ""),
-            Text(f"{safe_display(r.reviewer)}, {r.reviewed_at:%Y-%m-%d %H:%M}" if r else ""),
+            Text(f"{safe_display(r.reviewer)}\n{r.reviewed_at:%Y-%m-%d %H:%M}" if r else ""),
         )
     console.print(table)
     if sheet.overall is not None:

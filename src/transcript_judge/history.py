@@ -21,7 +21,16 @@ from .report.model import Report
 from .store import Store, now_iso
 from .transcript import Transcript
 
-__all__ = ["AnalysisRecord", "Forgotten", "History", "RunStart", "RunStatus", "new_run_id", "transcript_digest"]
+__all__ = [
+    "AnalysisRecord",
+    "Forgotten",
+    "History",
+    "RunStart",
+    "RunStatus",
+    "new_run_id",
+    "record_of",
+    "transcript_digest",
+]
 
 RunStatus = Literal["running", "ok", "partial", "interrupted", "failed"]
 FINISHED: tuple[RunStatus, ...] = ("ok", "partial")
@@ -91,13 +100,9 @@ _COLUMNS = (
 )
 
 
-def _record(row: Any) -> AnalysisRecord:
-    chunks_ok: int | None = None
-    cost: float | None = None
-    if row["report"]:
-        data = json.loads(row["report"])
-        chunks_ok = data.get("coverage", {}).get("chunks_ok")
-        cost = data.get("usage", {}).get("estimated_cost_usd")
+def record_of(row: Any, *, chunks_ok: int | None, cost_usd: float | None) -> AnalysisRecord:
+    """An ``analyses`` row (the columns of :data:`_COLUMNS` but the report) as a record,
+    with the two facts that live in its report."""
     return AnalysisRecord(
         id=row["id"],
         source_name=row["source_name"],
@@ -112,8 +117,18 @@ def _record(row: Any) -> AnalysisRecord:
         finished_at=row["finished_at"],
         resumed_from=row["resumed_from"],
         chunks_ok=chunks_ok,
-        cost_usd=cost,
+        cost_usd=cost_usd,
     )
+
+
+def _record(row: Any) -> AnalysisRecord:
+    chunks_ok: int | None = None
+    cost: float | None = None
+    if row["report"]:
+        data = json.loads(row["report"])
+        chunks_ok = data.get("coverage", {}).get("chunks_ok")
+        cost = data.get("usage", {}).get("estimated_cost_usd")
+    return record_of(row, chunks_ok=chunks_ok, cost_usd=cost)
 
 
 class History:

@@ -45,7 +45,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..history import AnalysisRecord, Forgotten, History, RunStart, new_run_id
+from ..history import AnalysisRecord, Forgotten, History, RunStart, new_run_id, record_of
 from ..llm.base import LLM
 from ..report.model import Report
 from ..runs import run_stack
@@ -208,22 +208,7 @@ def _history_sql(f: HistoryFilter) -> tuple[str, dict[str, object]]:
 
 
 def _listed(row: Any) -> ListedRun:
-    record = AnalysisRecord(
-        id=row["id"],
-        source_name=row["source_name"],
-        source_path=row["source_path"],
-        source_sha256=row["source_sha256"],
-        model=row["model"],
-        prompt_version=row["prompt_version"],
-        options=json.loads(row["options"] or "{}"),
-        status=row["status"],
-        chunks_planned=row["chunks_planned"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        resumed_from=row["resumed_from"],
-        chunks_ok=row["chunks_ok"],
-        cost_usd=row["cost_usd"],
-    )
+    record = record_of(row, chunks_ok=row["chunks_ok"], cost_usd=row["cost_usd"])
     return ListedRun(
         record=record,
         group=row["grp"],

@@ -80,7 +80,8 @@ def build_openai_client(
     """Build the SDK client in one place. Pass ``http_client`` to intercept with respx."""
     common: dict[str, Any] = {
         # read= is the idle timeout of a streamed answer; connecting should be quick.
-        "timeout": httpx.Timeout(settings.timeout_s, connect=min(10.0, settings.timeout_s)),
+        # The SDK's own Timeout: openai 3.6x wants its transport's (httpx2) type, not httpx's.
+        "timeout": openai.Timeout(settings.timeout_s, connect=min(10.0, settings.timeout_s)),
         "max_retries": 0,  # retries are ours: llm/retry.py
     }
     if http_client is not None:

@@ -192,7 +192,7 @@ def main() -> None:
             print(f"{name} failures:", t["failures"])
         kappas = [c["kappa"] for c in t["criteria"] if c.get("kappa") is not None]
         shown = [sum(1 for v in case["predicted"].values() if v) for case in t["cases"] if case["scored"]]
-        identical = sum(1 for case in t["cases"] if case["scored"] and len(set(case["verdicts"].values())) == 1)
+        identical = t.get("identical_verdict_cases", 0)
         cal = t.get("calibration") or {}
         print(
             f"{name}: mean kappa {sum(kappas) / max(1, len(kappas)):.2f}; criteria shown per case {shown}; "

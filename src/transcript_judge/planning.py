@@ -50,7 +50,7 @@ DEFAULT_CONCURRENCY = 4
 TaggerName = Literal["llm", "lexical"]
 #: How the llm tagger judges a chunk: ``full`` (one answer for every criterion, quotes
 #: found by the model), ``compact`` (the same, with a short prompt and a compact answer
-#: of about a third of the tokens: ``prompts/compact_system.j2``, for small models) or
+#: of about half the answer tokens: ``prompts/compact_system.j2``, for small models) or
 #: ``confirm`` (the keyword baseline proposes, the model confirms each proposal with a
 #: yes/no; see ``confirm.py``).
 JudgeMode = Literal["full", "compact", "confirm"]

@@ -142,15 +142,22 @@ def main() -> None:
     ap.add_argument("--modes", default="full,confirm", help="Judge modes of the tool to run (full, confirm).")
     ap.add_argument("--no-naive", action="store_true", help="Skip the naive peer.")
     ap.add_argument("--write", action="store_true", help="Append the result to benchmarks/RESULTS.md.")
+    ap.add_argument("--save", type=Path, help="Keep each mode's eval report (eval-MODE.json) and the naive result.")
     args = ap.parse_args()
     ids = args.ids.split(",") if args.ids else list(DEFAULT_IDS[: args.cases])
     with tempfile.TemporaryDirectory(prefix="tj-real-") as tmp:
         folder = Path(tmp)
         cases = _subset(ids, folder)
         naive = None if args.no_naive else run_naive(cases, args.base_url, args.model)
-        runs = {
-            mode: run_tool(folder, args.base_url, args.model, ["--judge-mode", mode]) for mode in args.modes.split(",")
-        }
+        runs = {}
+        for mode in args.modes.split(","):
+            runs[mode] = run_tool(folder, args.base_url, args.model, ["--judge-mode", mode])
+            if args.save:
+                args.save.mkdir(parents=True, exist_ok=True)
+                (args.save / f"eval-{mode}.json").write_text(json.dumps(runs[mode], indent=1), encoding="utf-8")
+        if args.save and naive is not None:
+            args.save.mkdir(parents=True, exist_ok=True)
+            (args.save / "naive.json").write_text(json.dumps(naive, indent=1), encoding="utf-8")
     scored: list[tuple[str, dict[str, Any]]] = []
     for mode, tool in runs.items():
         by_tagger = {t["tagger"]: t for t in tool["taggers"]}
@@ -185,9 +192,12 @@ def main() -> None:
             print(f"{name} failures:", t["failures"])
         kappas = [c["kappa"] for c in t["criteria"] if c.get("kappa") is not None]
         shown = [sum(1 for v in case["predicted"].values() if v) for case in t["cases"] if case["scored"]]
+        identical = t.get("identical_verdict_cases", 0)
+        cal = t.get("calibration") or {}
         print(
             f"{name}: mean kappa {sum(kappas) / max(1, len(kappas)):.2f}; criteria shown per case {shown}; "
-            f"grounded share {t['quotes_grounded_share']}"
+            f"all 11 verdicts identical in {identical} case(s); grounded share {t['quotes_grounded_share']}; "
+            f"ECE {cal.get('ece')}, Brier {cal.get('brier')}"
         )
     if args.write:
         with RESULTS.open("a", encoding="utf-8") as f:

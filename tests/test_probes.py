@@ -204,7 +204,7 @@ def test_the_model_finds_probes_at_interviewer_lines_only_and_its_calls_are_coun
     by_id = {f.criterion_id: f for f in report.findings}
     assert by_id["evaluation_rigor"].verdict == "not_probed" and by_id["model_obsession"].probed
     assert report.usage.calls == 2  # one judgement, one probe question
-    note = next(w.message for w in report.warnings if w.kind == "other")
+    note = next(w.message for w in report.warnings if w.kind == "other" and "probe(s)" in w.message)
     assert "1 probe(s) named at a line after" in note and "1 probe(s) with an unknown id" in note
 
 

@@ -8,7 +8,8 @@ Each step is a module of its own, and this one only runs them in order:
    keyword baseline (:mod:`.lexical`); re-chunking and the limiter live there;
 3. beside the calls, on a thread: the injection scan (:mod:`.injection`) and the
    candidate's language (:mod:`.language`);
-4. :mod:`.evidence` — every quote checked against the transcript;
+4. :mod:`.consistency` — the rubric's consistency rules on the model's answers, then
+   :mod:`.evidence` — every quote checked against the transcript;
 5. :mod:`.aggregation` — the chunks' verdicts become one per criterion;
 6. :mod:`.probes` and :mod:`.followups` (beside the calls, too) — what the interview
    asked: a criterion no question probed is *not probed*, and what to ask next round;
@@ -26,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .aggregation import aggregate
+from .consistency import all_identical_warning, apply_exclusive_pairs
 from .events import Event, EventCallback
 from .evidence import ground_outcomes
 from .followups import apply_probes, suggest_follow_ups
@@ -116,6 +118,10 @@ async def run_analysis(
         interview = coverage_from(by_model.asked, plan.rubric, interview.talk_time, method="model")
 
     warnings = run_warnings(plan, outcomes, injection_hits, list(extra_warnings or []), lexical=lexical)
+    if not lexical:  # the rubric's consistency rules, on the model's answers (consistency.py)
+        if (identical := all_identical_warning(plan.rubric, outcomes)) is not None:
+            warnings.append(identical)
+        warnings.extend(apply_exclusive_pairs(plan.rubric, outcomes))
     tally: Counter[str] = Counter()
     findings = aggregate(plan.rubric, ground_outcomes(outcomes, warnings, tally))
     findings = apply_probes(findings, plan.rubric, interview)

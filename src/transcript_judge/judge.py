@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from .chunking import Chunk
 from .grounding import GroundedQuote, ground_quote
@@ -20,7 +20,7 @@ from .llm.base import LLM, ChatRequest, ChatResult, Usage
 from .prompting import PromptBuilder
 from .report.model import Warning
 from .salvage import QuoteRanker, accepts, describe_repairs, salvage_answer
-from .schema import Assessment, output_json_schema
+from .schema import Assessment, compact_json_schema, output_json_schema
 
 __all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "build_request", "judge_chunk", "salvage_warnings"]
 
@@ -34,6 +34,9 @@ class JudgeSettings:
     max_output_tokens: int = 4000
     max_reasks: int = 1
     seed: int | None = None
+    #: ``judge_mode = "compact"``: the short prompt (``compact_system.j2``) and the compact
+    #: answer (:func:`.schema.compact_json_schema`).
+    compact: bool = False
 
 
 @dataclass
@@ -90,6 +93,10 @@ def _clip(text: str, n: int = 200) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _schema(builder: PromptBuilder, compact: bool, ids: Sequence[str] | None = None) -> dict[str, Any]:
+    return compact_json_schema(builder.rubric, ids) if compact else output_json_schema(builder.rubric, ids)
+
+
 def build_request(
     builder: PromptBuilder,
     chunk: Chunk,
@@ -101,11 +108,12 @@ def build_request(
 ) -> ChatRequest:
     """The first request for a chunk (re-asks extend its messages)."""
     subject = builder.subject(chunk, interviewers=interviewers, total_chunks=total_chunks)
+    messages = builder.compact_messages_for(subject) if settings.compact else builder.messages_for(subject)
     return ChatRequest(
         model=settings.model,
-        messages=tuple(builder.messages_for(subject)),
-        schema_name="chunk_judgement",
-        json_schema=output_json_schema(builder.rubric),
+        messages=tuple(messages),
+        schema_name="compact_judgement" if settings.compact else "chunk_judgement",
+        json_schema=_schema(builder, settings.compact),
         accept=accepts(builder.rubric.ids),
         subject=subject,
         temperature=settings.temperature,
@@ -126,7 +134,7 @@ def quote_ranker(chunk: Chunk) -> QuoteRanker:
 
 
 def _reask(
-    request: ChatRequest, builder: PromptBuilder, content: str, missing: Sequence[str], problems: str
+    request: ChatRequest, builder: PromptBuilder, content: str, missing: Sequence[str], problems: str, compact: bool
 ) -> ChatRequest:
     """The same conversation, plus the answer and a request for the missing criteria only."""
     complete_miss = len(missing) == len(builder.rubric.ids)
@@ -140,9 +148,9 @@ def _reask(
             "messages": (
                 *request.messages,
                 {"role": "assistant", "content": content[:20_000]},
-                {"role": "user", "content": builder.reask(problem, problems, ids=missing)},
+                {"role": "user", "content": builder.reask(problem, problems, ids=missing, compact=compact)},
             ),
-            "json_schema": output_json_schema(builder.rubric, missing),
+            "json_schema": _schema(builder, compact, missing),
             "accept": accepts(missing),
             "subject": replace(request.subject, criteria=tuple(missing)) if request.subject else None,
         }
@@ -194,7 +202,8 @@ async def judge_chunk(
         outcome.status = "invalid"
         outcome.detail = _clip("no usable judgement: " + "; ".join(salvaged.problems), 300)
         if attempt < settings.max_reasks:
-            request = _reask(request, builder, content, wanted, "\n".join(f"- {p}" for p in salvaged.problems[:12]))
+            problems = "\n".join(f"- {p}" for p in salvaged.problems[:12])
+            request = _reask(request, builder, content, wanted, problems, settings.compact)
     if got:
         # Usable judgements survive a later failure (a re-ask that was refused or cut off).
         outcome.assessments = {cid: got[cid] for cid in builder.rubric.ids if cid in got}

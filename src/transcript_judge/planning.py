@@ -49,10 +49,12 @@ DEFAULT_CONCURRENCY = 4
 #: Who tags the chunks (:mod:`.taggers`): a model, or the offline keyword baseline.
 TaggerName = Literal["llm", "lexical"]
 #: How the llm tagger judges a chunk: ``full`` (one answer for every criterion, quotes
-#: found by the model) or ``confirm`` (the keyword baseline proposes, the model confirms
-#: each proposal with a yes/no; for small local models, see ``confirm.py``).
-JudgeMode = Literal["full", "confirm"]
-JUDGE_MODES: tuple[str, ...] = ("full", "confirm")
+#: found by the model), ``compact`` (the same, with a short prompt and a compact answer
+#: of about half the answer tokens: ``prompts/compact_system.j2``, for small models) or
+#: ``confirm`` (the keyword baseline proposes, the model confirms each proposal with a
+#: yes/no; see ``confirm.py``).
+JudgeMode = Literal["full", "compact", "confirm"]
+JUDGE_MODES: tuple[str, ...] = ("full", "compact", "confirm")
 #: How the probes asked are found (:mod:`.probes`): the rubric's cue phrases (no call), or
 #: a model call per chunk over the interviewer's lines (:mod:`.probe_judge`; llm tagger only).
 ProbeDetection = Literal["cues", "model"]
@@ -94,6 +96,7 @@ class AnalysisSettings:
             max_output_tokens=self.max_output_tokens,
             max_reasks=self.max_reasks,
             seed=self.seed,
+            compact=self.judge_mode == "compact",
         )
 
     def fingerprint_settings(self) -> dict[str, object]:

@@ -50,6 +50,7 @@ TEMPLATES = (
     "system.j2",
     "user.j2",
     "reask.j2",
+    "compact_system.j2",
     "confirm_system.j2",
     "confirm_user.j2",
     "probes_system.j2",
@@ -182,6 +183,12 @@ class PromptBuilder:
             {"role": "user", "content": user},
         ]
 
+    def compact_messages_for(self, subject: JudgedChunk) -> list[Message]:
+        """The compact judge prompt (``judge_mode = "compact"``): shorter instructions, one near
+        miss per criterion, a compact answer; the same transcript frame as :meth:`messages_for`."""
+        system = _environment().get_template("compact_system.j2").render(rubric=self.rubric)
+        return [{"role": "system", "content": system}, self.messages_for(subject)[1]]
+
     def confirm_subject(self, subject: JudgedChunk, criterion: str, *, turn: int, sentence: str) -> JudgedChunk:
         """``subject`` narrowed to one cue-and-confirm question (``judge_mode = "confirm"``)."""
         question = ConfirmQuestion(criterion=criterion, turn=turn, sentence=neutralize(sentence))
@@ -225,13 +232,18 @@ class PromptBuilder:
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-    def reask(self, problem: str, errors: str = "", *, ids: Sequence[str] | None = None) -> str:
-        """The follow-up after an unusable answer; ``ids`` are the criteria still needed."""
+    def reask(
+        self, problem: str, errors: str = "", *, ids: Sequence[str] | None = None, compact: bool = False
+    ) -> str:
+        """The follow-up after an unusable answer; ``ids`` are the criteria still needed;
+        ``compact`` names the compact answer's fields."""
         wanted = list(ids if ids is not None else self.rubric.ids)
         return (
             _environment()
             .get_template("reask.j2")
-            .render(problem=problem, errors=errors, ids=wanted, all=len(wanted) == len(self.rubric.ids))
+            .render(
+                problem=problem, errors=errors, ids=wanted, all=len(wanted) == len(self.rubric.ids), compact=compact
+            )
         )
 
     def static_prompt_tokens(self, count: Any) -> int:

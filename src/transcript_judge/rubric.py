@@ -69,6 +69,9 @@ class Rubric(BaseModel):
     criteria: list[Criterion] = Field(min_length=1)
     #: Optional: without probes, the report can't tell "not probed" from "not shown", and says so.
     probes: list[Probe] = Field(default_factory=list)
+    #: Pairs of criteria that can't both be shown on the same evidence (a quote can't show
+    #: rigorous evaluation and its avoidance): the consistency rules of :mod:`.consistency`.
+    exclusive: list[tuple[SnakeId, SnakeId]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:
@@ -85,6 +88,12 @@ class Rubric(BaseModel):
             unknown = [c for c in p.criteria if c not in seen]
             if unknown:
                 raise ValueError(f"probe {p.id!r} names unknown criteria: {', '.join(unknown)}")
+        for a, b in self.exclusive:
+            unknown = [c for c in (a, b) if c not in seen]
+            if unknown:
+                raise ValueError(f"exclusive pair ({a}, {b}) names unknown criteria: {', '.join(unknown)}")
+            if a == b:
+                raise ValueError(f"exclusive pair ({a}, {b}) names one criterion twice")
         return self
 
     @property

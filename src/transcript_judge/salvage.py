@@ -268,7 +268,7 @@ def _assessment(raw: Any, rank: QuoteRanker | None, repairs: Counter[str]) -> As
     if len(reasoning) > REASONING_MAX_CHARS:
         repairs["reasoning_truncated"] += 1
         reasoning = _clip(reasoning, REASONING_MAX_CHARS)
-    if set(raw) - _FIELDS - {"status", "reason", "rationale"}:
+    if set(raw) - _FIELDS - {"status", "reason", "rationale", "quotes"}:  # a compact answer's names
         repairs["extra_fields_dropped"] += 1
     try:
         return Assessment(

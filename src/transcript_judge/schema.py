@@ -24,16 +24,21 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from .rubric import Rubric
 
 __all__ = [
+    "COMPACT_EVIDENCE_MAX",
+    "COMPACT_QUOTE_MAX_CHARS",
+    "COMPACT_REASON_MAX_CHARS",
     "EVIDENCE_MAX",
     "QUOTE_MAX_CHARS",
     "REASONING_MAX_CHARS",
     "VERDICTS",
     "Assessment",
     "ChunkAnswer",
+    "CompactAssessment",
     "Confirmation",
     "QuoteRef",
     "Verdict",
     "answer_model",
+    "compact_json_schema",
     "confirmation_json_schema",
     "output_json_schema",
 ]
@@ -43,6 +48,10 @@ VERDICTS: tuple[Verdict, ...] = ("shown", "not_shown", "insufficient_evidence")
 EVIDENCE_MAX = 3
 QUOTE_MAX_CHARS = 300
 REASONING_MAX_CHARS = 300
+#: ``judge_mode = "compact"``: at most two quotes of about 20 words, and a reason of a few words.
+COMPACT_EVIDENCE_MAX = 2
+COMPACT_QUOTE_MAX_CHARS = 150
+COMPACT_REASON_MAX_CHARS = 40
 
 
 class QuoteRef(BaseModel):
@@ -64,6 +73,29 @@ class Assessment(BaseModel):
     )
     reasoning: str = Field(max_length=REASONING_MAX_CHARS, description="One short sentence: why this verdict.")
     verdict: Verdict = Field(description="shown, not_shown or insufficient_evidence.")
+    confidence: float = Field(ge=0.0, le=1.0, description="Probability that the verdict is right, 0 to 1.")
+
+
+class CompactQuote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    turn: int = Field(ge=0, description="T-number of the candidate line.")
+    text: str = Field(min_length=1, max_length=COMPACT_QUOTE_MAX_CHARS, description="Exact candidate words, <= 20.")
+
+
+# One criterion in a compact answer (judge_mode = "compact"): the verdict first (so "not
+# shown" costs an empty list, not a quote), short quotes, a few words: far fewer tokens
+# than an Assessment, which on a CPU is the cost. Salvage reads it as an Assessment
+# ("quotes" for evidence, "reason" for reasoning), so everything downstream is the same.
+# (A comment, not a docstring: a docstring would be sent in the schema.)
+class CompactAssessment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict = Field(description="shown, not_shown or insufficient_evidence.")
+    quotes: list[CompactQuote] = Field(
+        max_length=COMPACT_EVIDENCE_MAX, description="Short exact quotes when shown; else []."
+    )
+    reason: str = Field(max_length=COMPACT_REASON_MAX_CHARS, description="A few words.")
     confidence: float = Field(ge=0.0, le=1.0, description="Probability that the verdict is right, 0 to 1.")
 
 
@@ -103,6 +135,19 @@ def answer_model(rubric: Rubric, ids: Sequence[str] | None = None) -> type[Chunk
 def _answer_model(name: str, ids: tuple[str, ...]) -> type[ChunkAnswer]:
     fields: dict[str, Any] = {cid: (Assessment, ...) for cid in ids}
     return create_model("ChunkAnswerFor_" + name.replace(" ", "_"), __base__=ChunkAnswer, **fields)
+
+
+def compact_json_schema(rubric: Rubric, ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """The JSON schema of a compact answer: one required :class:`CompactAssessment` per id."""
+    return copy.deepcopy(_compact_json_schema(rubric.name, tuple(ids if ids is not None else rubric.ids)))
+
+
+@lru_cache(maxsize=64)
+def _compact_json_schema(name: str, ids: tuple[str, ...]) -> dict[str, Any]:
+    fields: dict[str, Any] = {cid: (CompactAssessment, ...) for cid in ids}
+    model = create_model("CompactAnswerFor_" + name.replace(" ", "_"), __base__=ChunkAnswer, **fields)
+    schema: dict[str, Any] = _strip_titles(model.model_json_schema())
+    return schema
 
 
 def _strip_titles(node: Any) -> Any:

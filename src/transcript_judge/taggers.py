@@ -6,7 +6,8 @@ and says beforehand what that will send (:meth:`Tagger.first_requests`,
 a chunk is judged. :func:`tagger_for` picks one from the settings:
 
 - :class:`KeywordBaseline`: the rubric's cue phrases (:mod:`.lexical`); sends nothing.
-- :class:`FullJudge`: one model answer for every criterion of a chunk (:mod:`.judge`).
+- :class:`FullJudge`: one model answer for every criterion of a chunk (:mod:`.judge`);
+  ``judge_mode = "compact"`` is the same judge with the short prompt and compact answer.
 - :class:`ConfirmJudge`: the baseline proposes, the model confirms each proposal with a
   yes/no (:mod:`.confirm`; for small local models).
 
@@ -54,6 +55,7 @@ __all__ = [
 MAX_SPLIT_DEPTH = 2
 #: The completion tokens an estimate assumes per full answer (the reserve, capped) and per yes/no.
 _FULL_ANSWER_TOKENS = 2500
+_COMPACT_ANSWER_TOKENS = 900
 _CONFIRM_ANSWER_TOKENS = 8
 #: What a model tagger works out once per run, before its chunks (:meth:`ModelTagger.start`).
 S = TypeVar("S")
@@ -221,7 +223,8 @@ def split_chunk(chunk: Chunk) -> list[Chunk] | None:
 
 
 class FullJudge(ModelTagger[None]):
-    """One model answer for every criterion of a chunk, quotes found by the model."""
+    """One model answer for every criterion of a chunk, quotes found by the model (in the
+    full or the compact shape, as the settings say)."""
 
     def first_requests(self, plan: Plan, repeat_index: int = 0) -> list[ChatRequest]:
         return [self._request(plan, ch, repeat_index) for ch in plan.chunks]
@@ -229,7 +232,8 @@ class FullJudge(ModelTagger[None]):
     def estimate(self, plan: Plan) -> Estimate:
         s = plan.settings
         prompt = sum(plan.static_tokens + ch.tokens for ch in plan.chunks)
-        completion = len(plan.chunks) * min(s.max_output_tokens, _FULL_ANSWER_TOKENS)
+        per_answer = _COMPACT_ANSWER_TOKENS if s.judge_mode == "compact" else _FULL_ANSWER_TOKENS
+        completion = len(plan.chunks) * min(s.max_output_tokens, per_answer)
         usage = Usage(prompt_tokens=prompt, completion_tokens=completion)
         return Estimate(len(plan.chunks), prompt, completion, estimate_cost(s.model, usage, overrides=s.pricing))
 

@@ -152,8 +152,10 @@ def judge_mode_option(f: _F) -> _F:
     return click.option(
         "--judge-mode",
         "judge_mode",
-        type=click.Choice(["full", "confirm"]),
-        help="full (default): one answer per chunk for every criterion; confirm: the keyword baseline proposes "
+        type=click.Choice(["full", "compact", "confirm"]),
+        help="full (default): one answer per chunk for every criterion; compact: the same with a short prompt "
+        "and a compact answer (about half the answer tokens, but lower F1 with a 1.5B model); confirm: the "
+        "keyword baseline proposes "
         "and the model confirms each match yes/no (about 2x faster on a CPU, but lower F1 with a 1.5B model: "
         "benchmarks/RESULTS.md). Env: TJ_JUDGE_MODE.",
     )(f)

@@ -12,9 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "CALIBRATION_BINS",
+    "Calibration",
+    "CalibrationBin",
     "Confusion",
     "Interval",
     "bootstrap_ci",
+    "calibration",
     "confusion",
     "macro_f1",
     "micro_f1",
@@ -213,3 +217,62 @@ def paired_delta_ci(
         {c: percentile_interval(p_f1[c], s_f1[c]) for c in criteria},
         {c: percentile_interval(p_rec[c], s_rec[c]) for c in criteria},
     )
+
+
+#: Equal-width confidence bins of the reliability table: [0, 0.2), [0.2, 0.4), … [0.8, 1.0].
+CALIBRATION_BINS = 5
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """One row of the reliability table: the verdicts whose confidence is in [low, high)."""
+
+    low: float
+    high: float
+    n: int
+    mean_confidence: float | None
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How stated confidence relates to being right.
+
+    ``ece`` (expected calibration error) is the bins' gap between accuracy and mean
+    confidence, weighted by their share of the verdicts: 0 is perfectly calibrated.
+    ``brier`` is the mean squared difference between confidence and being right (1 or 0):
+    0 is best; always answering 0.5 scores 0.25.
+    """
+
+    n: int
+    ece: float
+    brier: float
+    bins: tuple[CalibrationBin, ...]
+
+
+def calibration(pairs: Sequence[tuple[float, bool]], bins: int = CALIBRATION_BINS) -> Calibration | None:
+    """ECE, Brier score and a reliability table from (confidence, correct) pairs; None when
+    there are none. A confidence of exactly 1.0 falls in the last bin.
+
+    Example:
+        >>> c = calibration([(0.9, True), (0.9, False), (0.1, False)])
+        >>> round(c.ece, 3), round(c.brier, 3)
+        (0.3, 0.277)
+    """
+    if not pairs:
+        return None
+    rows: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for conf, correct in pairs:
+        c = min(1.0, max(0.0, conf))
+        rows[min(bins - 1, int(c * bins))].append((c, correct))
+    n = len(pairs)
+    ece = 0.0
+    table = []
+    for i, row in enumerate(rows):
+        mean = sum(c for c, _ in row) / len(row) if row else None
+        acc = sum(1 for _, ok in row if ok) / len(row) if row else None
+        if mean is not None and acc is not None:
+            ece += len(row) / n * abs(acc - mean)
+        table.append(CalibrationBin(i / bins, (i + 1) / bins, len(row), mean, acc))
+    brier = sum((min(1.0, max(0.0, c)) - (1.0 if ok else 0.0)) ** 2 for c, ok in pairs) / n
+    return Calibration(n=n, ece=ece, brier=brier, bins=tuple(table))

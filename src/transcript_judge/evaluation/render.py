@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .baseline import EvalReport
+from .scoring import TaggerScore
 
 __all__ = ["render_eval", "render_eval_terminal"]
 
@@ -98,10 +99,12 @@ def render_eval_terminal(report: EvalReport, console: Console) -> None:
             f"role accuracy {_pct(t.role_accuracy)} · stability {_pct(t.stability)} · "
             f"{t.calls} calls ({t.cache_hits} cached) · {t.prompt_tokens}+{t.completion_tokens} tokens · "
             f"{_money(t.cost_usd)} (reused {t.reused_prompt_tokens}+{t.reused_completion_tokens} tokens, "
-            f"first paid {_money(t.reused_cost_usd)}) · counterfactual flips {len(t.counterfactual_flips)}",
+            f"first paid {_money(t.reused_cost_usd)}) · counterfactual flips {len(t.counterfactual_flips)} · "
+            f"cases with all {len(t.criteria)} verdicts identical {t.identical_verdict_cases}",
             highlight=False,
             markup=False,
         )
+        _calibration_terminal(t, console)
     _probes_terminal(report, console)
     comparison = report.comparison
     if comparison is not None:
@@ -122,6 +125,23 @@ def render_eval_terminal(report: EvalReport, console: Console) -> None:
         )
         for g in report.gate.checks:
             console.print(f"  {'✓' if g.passed else '✗'} {g.name}: {g.detail}", markup=False)
+
+
+def _calibration_terminal(t: TaggerScore, console: Console) -> None:
+    """ECE, Brier and the reliability table of the tagger's "shown" verdicts."""
+    cal = t.calibration
+    if cal is None:
+        console.print("calibration: no 'shown' verdicts to measure", highlight=False, markup=False)
+        return
+    rows = " · ".join(
+        f"{b.low:.1f}-{b.high:.1f}: {b.n} at {_pct(b.accuracy)} right" for b in cal.bins if b.n
+    )
+    console.print(
+        f"calibration of {cal.verdicts} 'shown' verdicts: ECE {cal.ece:.2f} · Brier {cal.brier:.2f} · "
+        f"confidence → share right: {rows}",
+        highlight=False,
+        markup=False,
+    )
 
 
 def _probes_terminal(report: EvalReport, console: Console) -> None:

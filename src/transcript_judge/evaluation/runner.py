@@ -55,6 +55,8 @@ class CaseRun:
     status: Literal["ok", "partial", "failed", "missing"]
     error: str = ""
     verdicts: dict[str, ReportVerdict] = field(default_factory=dict)
+    #: The report's confidence in each verdict (for calibration).
+    confidence: dict[str, float] = field(default_factory=dict)
     #: The probes the report found asked (probe id → turn); None: the report couldn't tell.
     probes_found: dict[str, int] | None = None
     quotes: dict[str, list[str]] = field(default_factory=dict)
@@ -138,6 +140,7 @@ def _record(run: CaseRun, r: Report) -> CaseRun:
     if r.partial:
         run.error = f"{r.coverage.chunks_failed} of {r.coverage.chunks_total} chunks failed"
     run.verdicts = {f.criterion_id: f.verdict for f in r.findings}
+    run.confidence = {f.criterion_id: f.confidence for f in r.findings}
     if r.interview is not None and r.interview.probes_available:
         run.probes_found = {p.probe_id: p.quote.turn for p in r.interview.probes}
     run.quotes = {f.criterion_id: [q.text for q in f.quotes] for f in r.findings if f.quotes}

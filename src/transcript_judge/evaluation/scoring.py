@@ -13,10 +13,10 @@ from ..grounding import normalize_text
 from ..planning import LEXICAL_MODEL_LABEL
 from ..rubric import Rubric
 from .dataset import Case, Dataset
-from .metrics import Interval, bootstrap_ci, micro_f1, per_criterion
+from .metrics import Interval, bootstrap_ci, calibration, micro_f1, per_criterion
 from .runner import CaseRun, Reducer
 
-__all__ = ["CaseResult", "CriterionScore", "TaggerScore", "reduce_runs", "score"]
+__all__ = ["CalibrationScore", "CaseResult", "CriterionScore", "ReliabilityBin", "TaggerScore", "reduce_runs", "score"]
 
 
 class CriterionScore(BaseModel):
@@ -32,6 +32,26 @@ class CriterionScore(BaseModel):
     f1_low: float | None = None
     f1_high: float | None = None
     kappa: float | None
+
+
+class ReliabilityBin(BaseModel):
+    """One row of the reliability table: "shown" verdicts with confidence in [low, high)."""
+
+    low: float
+    high: float
+    n: int
+    mean_confidence: float | None
+    accuracy: float | None = Field(description="Share of these verdicts the label agrees with.")
+
+
+class CalibrationScore(BaseModel):
+    """Whether the confidence of a "shown" verdict says how likely it is to be right
+    (every scored repeat's verdicts; ``evaluation.metrics.calibration``)."""
+
+    verdicts: int
+    ece: float
+    brier: float
+    bins: list[ReliabilityBin]
 
 
 class CaseResult(BaseModel):
@@ -70,6 +90,10 @@ class TaggerScore(BaseModel):
     role_accuracy: float | None
     stability: float | None
     counterfactual_flips: list[str]
+    calibration: CalibrationScore | None = None
+    identical_verdict_cases: int = Field(
+        0, description="Scored cases whose criteria all got the same verdict (all shown, or none): degenerate."
+    )
     calls: int
     cache_hits: int
     prompt_tokens: int
@@ -222,6 +246,27 @@ def _counterfactual_flips(dataset: Dataset, results: Sequence[CaseResult], crite
     return flips
 
 
+def _calibration(dataset: Dataset, runs: Sequence[CaseRun]) -> CalibrationScore | None:
+    """Calibration of the "shown" verdicts of every scored run against the labels."""
+    labels = {c.id: c.labels for c in dataset.cases}
+    pairs = [
+        (r.confidence.get(cid, 0.0), bool(labels[r.case_id][cid]))
+        for r in runs
+        if r.scored and r.case_id in labels
+        for cid, verdict in r.verdicts.items()
+        if verdict == "shown" and cid in labels[r.case_id]
+    ]
+    result = calibration(pairs)
+    if result is None:
+        return None
+    return CalibrationScore(
+        verdicts=result.n,
+        ece=result.ece,
+        brier=result.brier,
+        bins=[ReliabilityBin(**vars(b)) for b in result.bins],
+    )
+
+
 def _share(part: float, whole: float) -> float | None:
     """``part / whole``, or None when there is nothing to take a share of."""
     return part / whole if whole else None
@@ -272,6 +317,8 @@ def score(
         role_accuracy=_share(sum(1 for r in role_known if r.candidate_correct), len(role_known)),
         stability=_share(sum(stabilities), len(stabilities)),
         counterfactual_flips=_counterfactual_flips(dataset, results, criteria),
+        calibration=_calibration(dataset, mine),
+        identical_verdict_cases=sum(1 for r in results if r.scored and len(set(r.predicted.values())) == 1),
         calls=sum(r.calls for r in mine),
         cache_hits=sum(r.cache_hits for r in mine),
         prompt_tokens=sum(r.prompt_tokens for r in mine),

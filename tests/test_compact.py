@@ -197,3 +197,16 @@ async def test_a_perfect_model_loses_nothing_in_any_judge_mode(dev, mode: str) -
         assert llm.macro_f1 == 1.0 and all(c.fn == 0 for c in llm.criteria)
     cal = llm.calibration  # every "shown" is right, whatever its confidence
     assert cal is not None and cal.verdicts > 0 and all(b.accuracy == 1.0 for b in cal.bins if b.n)
+
+
+def test_the_judge_mode_flag_offers_exactly_the_modes_there_are() -> None:
+    # cli/common.py spells the choices out (importing planning would slow every command's
+    # start-up); this keeps the two from drifting apart.
+    import click
+
+    from transcript_judge.cli.common import judge_mode_option
+
+    command = judge_mode_option(click.command()(lambda judge_mode: None))
+    (option,) = [p for p in command.params if p.name == "judge_mode"]
+    assert isinstance(option.type, click.Choice)
+    assert tuple(option.type.choices) == JUDGE_MODES

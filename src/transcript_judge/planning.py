@@ -12,7 +12,7 @@ choices into one frozen :class:`AnalysisSettings`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
 from .errors import NoCandidateError
@@ -54,7 +54,7 @@ TaggerName = Literal["llm", "lexical"]
 #: ``confirm`` (the keyword baseline proposes, the model confirms each proposal with a
 #: yes/no; see ``confirm.py``).
 JudgeMode = Literal["full", "compact", "confirm"]
-JUDGE_MODES: tuple[str, ...] = ("full", "compact", "confirm")
+JUDGE_MODES: tuple[str, ...] = get_args(JudgeMode)
 #: How the probes asked are found (:mod:`.probes`): the rubric's cue phrases (no call), or
 #: a model call per chunk over the interviewer's lines (:mod:`.probe_judge`; llm tagger only).
 ProbeDetection = Literal["cues", "model"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from test_judge_reask import CHUNK
 from transcript_judge.analysis import run_analysis
-from transcript_judge.chunking import Chunk, ChunkLine
 from transcript_judge.errors import RubricError
 from transcript_judge.evaluation import EvalSettings, load_dataset, run_eval
 from transcript_judge.evaluation.scoring import score
@@ -30,14 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RUBRIC = load_rubric()
 IDS = list(RUBRIC.ids)
 PLAIN = ROOT / "fixtures" / "interview_plain.txt"
-CHUNK = Chunk(
-    index=0,
-    lines=(
-        ChunkLine(turn=0, speaker="Ann", role="interviewer", text="How do you know it works?", start=0.0),
-        ChunkLine(turn=1, speaker="Maya", role="candidate", text="We run an eval on 200 labelled cases.", start=5.0),
-    ),
-    tokens=40,
-)
 
 
 def _compact(verdict: str = "not_shown", quotes: list[dict[str, object]] | None = None) -> dict[str, object]:

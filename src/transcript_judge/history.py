@@ -86,6 +86,12 @@ class AnalysisRecord:
     def finished(self) -> bool:
         return self.status in FINISHED
 
+    @property
+    def judged_nothing(self) -> bool:
+        """A report with no chunk judged in it: shown as failed (:attr:`.Report.outcome`), kept
+        ``partial`` in the store so it can be resumed."""
+        return self.status == "partial" and self.chunks_ok == 0
+
 
 @dataclass(frozen=True)
 class Forgotten:

@@ -164,3 +164,13 @@ def scripted(
         return answer(request)
 
     return FakeLLM(respond)
+
+
+def slow(call_s: float) -> FakeLLM:
+    """:func:`answer`, each after ``call_s`` seconds: slow enough to watch a job's progress."""
+
+    async def respond(request: ChatRequest) -> ChatResult:
+        await asyncio.sleep(call_s)
+        return answer(request)
+
+    return FakeLLM(respond)

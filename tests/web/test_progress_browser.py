@@ -4,19 +4,16 @@ operator's counts folded away, then the report. Desktop and phone."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 
 import pytest
 
 from transcript_judge.chunking import ChunkingSettings
-from transcript_judge.llm.base import ChatRequest, ChatResult
-from transcript_judge.llm.fake import FakeLLM
 from transcript_judge.planning import AnalysisSettings
 
 from .conftest import MakeApp, serving
-from .support import INTERVIEW, answer, vtt
+from .support import INTERVIEW, slow, vtt
 from .test_browser import SCREENSHOTS, _watch, browser, pytestmark  # noqa: F401  (the fixture and mark)
 
 with contextlib.suppress(ImportError):  # without playwright, the browser fixture skips
@@ -25,12 +22,6 @@ with contextlib.suppress(ImportError):  # without playwright, the browser fixtur
 CALL_S = 1.5  # the fake's answer takes this long: slow enough to see the parts go by
 
 
-def slow() -> FakeLLM:
-    async def respond(request: ChatRequest) -> ChatResult:
-        await asyncio.sleep(CALL_S)
-        return answer(request)
-
-    return FakeLLM(respond)
 
 
 @pytest.mark.parametrize(("size", "viewport"), [("desktop", (1366, 900)), ("phone", (390, 844))])
@@ -39,7 +30,7 @@ def test_the_job_page_reads_in_parts_then_becomes_the_report(
     make_app: MakeApp, size: str, viewport: tuple[int, int]
 ) -> None:
     one_at_a_time = AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=300, overlap_tokens=40), concurrency=1)
-    app = make_app(llm_factory=slow, analysis=one_at_a_time)
+    app = make_app(llm_factory=lambda: slow(CALL_S), analysis=one_at_a_time)
     with serving(app) as url:
         width, height = viewport
         context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=size == "phone")

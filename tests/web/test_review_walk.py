@@ -8,7 +8,6 @@ Screenshots of every step go to the walk's folder (printed; ``TJ_WALK_SHOTS`` to
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import subprocess
@@ -19,8 +18,6 @@ from pathlib import Path
 import pytest
 
 from transcript_judge.chunking import ChunkingSettings
-from transcript_judge.llm.base import ChatRequest, ChatResult
-from transcript_judge.llm.fake import FakeLLM
 from transcript_judge.planning import AnalysisSettings
 
 from .browser_steps import (
@@ -37,7 +34,7 @@ from .browser_steps import (
     submit_and_watch_progress,
 )
 from .conftest import MakeApp, serving
-from .support import INTERVIEW, answer, vtt
+from .support import INTERVIEW, slow, vtt
 from .test_a11y import check
 
 with contextlib.suppress(ImportError):  # the tests skip without it (see browser_steps.launch)
@@ -48,12 +45,6 @@ pytestmark = pytest.mark.browser
 CALL_S = 0.8  # each part's answer takes this long: the progress page is there to be seen
 
 
-def _slow() -> FakeLLM:
-    async def respond(request: ChatRequest) -> ChatResult:
-        await asyncio.sleep(CALL_S)
-        return answer(request)
-
-    return FakeLLM(respond)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +58,7 @@ def test_upload_progress_scorecard_quote_back_review_export_by_keyboard(
     browser: Browser, make_app: MakeApp, viewport: str, tmp_path: Path
 ) -> None:
     parts = AnalysisSettings(chunking=ChunkingSettings(chunk_tokens=300, overlap_tokens=40), concurrency=1)
-    with serving(make_app(llm_factory=_slow, analysis=parts)) as url:
+    with serving(make_app(llm_factory=lambda: slow(CALL_S), analysis=parts)) as url:
         walk = Walk.start(browser, url, viewport)
         open_upload(walk)
         skip_to_main(walk)

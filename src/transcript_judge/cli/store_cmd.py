@@ -43,8 +43,8 @@ def _lookup(store: Store, analysis_id: str) -> AnalysisRecord:
 def _status(record: AnalysisRecord) -> str:
     if record.status == "running":
         return "running or killed"  # a killed process can't mark its own row
-    if record.status == "partial" and record.chunks_ok == 0:
-        return "failed"  # nothing judged, as Report.outcome says it (stored "partial": it resumes)
+    if record.judged_nothing:
+        return "failed"
     return record.status
 
 

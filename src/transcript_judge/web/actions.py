@@ -298,8 +298,8 @@ class Service:
             state = "done"
         elif record.status == "failed" and question is not None and question.get("kind") == "candidate":
             state = "candidate_needed"
-        elif record.status == "partial" and record.chunks_ok == 0:
-            state = "failed"  # a report, but nothing judged in it (Report.outcome)
+        elif record.judged_nothing:
+            state = "failed"
         elif record.status in ("partial", "failed", "interrupted"):
             state = record.status
         elif upload is not None and upload.stale():

@@ -38,7 +38,7 @@ from ..review import (
 from ..service import RedactChoices
 from .actions import Service
 from .api.common import service_of
-from .api.datasets import dataset_filename, dataset_zip
+from .api.datasets import dataset_filename, dataset_zip, parse_ids
 from .pages import page
 from .security import check_form_csrf, clip
 
@@ -184,10 +184,8 @@ async def export_reviewed(
     service = service_of(request)
     back = f"/analyses/{ids}#review-export" if ids and "," not in ids else "/history"
     try:
-        chosen = [i for i in dict.fromkeys(p.strip() for p in (ids or "").split(",")) if i] or None
-        body = await asyncio.to_thread(
-            dataset_zip, service, chosen, ExportChoices(RedactChoices(redact, redact_names, ()), accept_unreviewed)
-        )
+        choices = ExportChoices(RedactChoices(redact, redact_names, ()), accept_unreviewed)
+        body = await asyncio.to_thread(dataset_zip, service, parse_ids(ids), choices)
     except ReviewError as e:
         return page(request, "error.html.j2", 409, title="Nothing exported", message=e.message, hint=e.hint, link=back)
     return Response(body, media_type="application/zip", headers={"content-disposition": dataset_filename()})

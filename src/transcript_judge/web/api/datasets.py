@@ -32,7 +32,7 @@ from ..views import matching_rubric
 from .common import ServiceDep, problem
 from .schemas import Problem
 
-__all__ = ["dataset_filename", "dataset_zip", "router"]
+__all__ = ["dataset_filename", "dataset_zip", "parse_ids", "router"]
 
 router = APIRouter()
 
@@ -84,6 +84,11 @@ def dataset_zip(service: Service, ids: Sequence[str] | None, choices: ExportChoi
     return buffer.getvalue()
 
 
+def parse_ids(ids: str | None) -> list[str] | None:
+    """``?ids=A,B`` as ids, each once (None: none given, so every reviewed analysis)."""
+    return [i for i in dict.fromkeys(part.strip() for part in (ids or "").split(",")) if i] or None
+
+
 def dataset_filename() -> str:
     """The download's content-disposition: the time of the export in the name."""
     return f'attachment; filename="reviewed-dataset-{datetime.now(UTC).strftime("%Y%m%d-%H%M%S")}.zip"'
@@ -101,7 +106,7 @@ async def get_dataset(
     redact: bool = False,
     redact_names: bool = False,
 ) -> Response:
-    chosen = [i for i in dict.fromkeys(part.strip() for part in (ids or "").split(",")) if i] or None
+    chosen = parse_ids(ids)
     choices = ExportChoices(RedactChoices(redact, redact_names, ()), accept_unreviewed)
     try:
         body = await asyncio.to_thread(dataset_zip, service, chosen, choices)

@@ -194,6 +194,7 @@ async def test_each_state_filter_lists_the_runs_the_page_shows_in_that_state(mak
     rows = {  # id: (status, heartbeat or None for a command-line run, the question's kind)
         "ok0000000001": ("ok", fresh, None),
         "partial00001": ("partial", fresh, None),
+        "nothing00001": ("partial", fresh, None),  # a report with no chunk judged: failed
         "failed000001": ("failed", fresh, None),
         "asks00000001": ("failed", fresh, "candidate"),
         "running00001": ("running", fresh, None),
@@ -209,6 +210,9 @@ async def test_each_state_filter_lists_the_runs_the_page_shows_in_that_state(mak
                     "options, status, chunks_planned, started_at) VALUES (?, ?, 'p', '', 'm', 'v', '{}', ?, 1, ?)",
                     (analysis_id, f"{analysis_id}.vtt", status, f"2026-01-01T00:00:{n:02d}+00:00"),
                 )
+                if analysis_id.startswith("nothing"):
+                    report = json.dumps({"coverage": {"chunks_ok": 0, "chunks_total": 2}})
+                    c.execute("UPDATE analyses SET report = ? WHERE id = ?", (report, analysis_id))
                 if beat is not None:
                     question = json.dumps({"kind": kind, "speakers": ["A", "B"]}) if kind else None
                     c.execute(
@@ -228,3 +232,4 @@ async def test_each_state_filter_lists_the_runs_the_page_shows_in_that_state(mak
         key = as_filtered.get(state, state)
         assert analysis_id in listed[key], f"{analysis_id} is {state} on its page but not under {key}"
     assert sum(len(ids) for ids in listed.values()) == len(rows)  # each run under exactly one state
+    assert shown["nothing00001"] == "failed" and "nothing00001" in listed["failed"]

@@ -134,8 +134,10 @@ _INSUFFICIENT = "json_extract(value, '$.verdict') = 'insufficient_evidence'"
 #: the heartbeat before which a web run left ``running`` is taken as cut off).
 HISTORY_STATES: dict[str, str] = {
     "done": "a.status = 'ok'",
-    "partial": "a.status = 'partial'",
-    "failed": "a.status = 'failed' AND coalesce(json_extract(u.question, '$.kind'), '') != 'candidate'",
+    # A partial report with no chunk judged shows as failed (AnalysisRecord.judged_nothing).
+    "partial": "a.status = 'partial' AND json_extract(a.report, '$.coverage.chunks_ok') IS NOT 0",
+    "failed": "((a.status = 'failed' AND coalesce(json_extract(u.question, '$.kind'), '') != 'candidate') "
+    "OR (a.status = 'partial' AND json_extract(a.report, '$.coverage.chunks_ok') IS 0))",
     "candidate_needed": "a.status = 'failed' AND json_extract(u.question, '$.kind') = 'candidate'",
     "running": "a.status = 'running' AND (u.analysis_id IS NULL OR u.heartbeat_at >= :cutoff)",
     "interrupted": "(a.status = 'interrupted' OR (a.status = 'running' AND u.analysis_id IS NOT NULL "

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from .grounding import normalize_text
 from .judge import ChunkOutcome
 from .report.model import Warning
+from .report.summary import VERDICT_WORDS
 from .rubric import Rubric
 from .schema import Assessment, QuoteRef
 
@@ -121,7 +122,7 @@ def all_identical_warning(rubric: Rubric, outcomes: Sequence[ChunkOutcome]) -> W
     if len(rubric.criteria) < _MIN_CRITERIA or len(verdicts) != len(rubric.criteria) or len(values) != 1:
         return None
     (verdict,) = values
-    said = "shown" if verdict == "shown" else "not shown" if verdict == "not_shown" else "insufficient evidence"
+    said = VERDICT_WORDS[verdict]
     return Warning(
         kind="other",
         message=f"{IDENTICAL_WARNING_START} {len(verdicts)} criteria the same verdict "

@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .errors import ReviewError
 from .report.model import Finding, Report, ReportVerdict
+from .report.summary import VERDICT_WORDS
 
 __all__ = [
     "MAX_NOTE_CHARS",
@@ -151,7 +152,7 @@ class ReviewSheet(BaseModel):
 
 def verdict_words(verdict: str) -> str:
     """A verdict value in words, as the reports write it (``not_shown`` → "not shown")."""
-    return verdict.replace("_", " ")
+    return VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
 
 
 def default_reviewer(given: str | None = None) -> str:

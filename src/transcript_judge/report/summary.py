@@ -21,6 +21,7 @@ __all__ = [
     "CHUNK_PROBLEMS",
     "LEGEND",
     "SECTIONS",
+    "VERDICT_WORDS",
     "Questions",
     "ScoreLine",
     "Scorecard",
@@ -38,7 +39,8 @@ __all__ = [
     "verdict_label",
 ]
 
-_LABELS = {
+#: Each verdict value in words (``not_shown`` is "not shown"), the same in every format.
+VERDICT_WORDS = {
     "shown": "shown",
     "not_shown": "not shown",
     "insufficient_evidence": "insufficient evidence",
@@ -51,7 +53,7 @@ def verdict_label(finding: Finding) -> str:
     interview gave the candidate the chance, *not probed* where it didn't."""
     if finding.verdict == "not_shown" and finding.probed:
         return "probed, not shown"
-    return _LABELS[finding.verdict]
+    return VERDICT_WORDS[finding.verdict]
 
 
 def has_conclusion(finding: Finding) -> bool:

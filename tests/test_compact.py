@@ -18,7 +18,7 @@ from transcript_judge.ingest import read_transcript
 from transcript_judge.judge import JudgeSettings, judge_chunk
 from transcript_judge.llm.base import ChatRequest, ChatResult
 from transcript_judge.llm.fake import FakeLLM, subject_of
-from transcript_judge.planning import JUDGE_MODES, AnalysisSettings, plan_analysis
+from transcript_judge.planning import JUDGE_MODE_SETTINGS, JUDGE_MODES, AnalysisSettings, plan_analysis
 from transcript_judge.prompting import PromptBuilder
 from transcript_judge.roles import assign_roles
 from transcript_judge.rubric import load_rubric
@@ -201,4 +201,4 @@ def test_the_judge_mode_flag_offers_exactly_the_modes_there_are() -> None:
     command = judge_mode_option(click.command()(lambda judge_mode: None))
     (option,) = [p for p in command.params if p.name == "judge_mode"]
     assert isinstance(option.type, click.Choice)
-    assert tuple(option.type.choices) == JUDGE_MODES
+    assert tuple(option.type.choices) == JUDGE_MODE_SETTINGS

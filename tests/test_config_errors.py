@@ -144,3 +144,40 @@ def test_probe_detection_is_configuration_and_a_bad_value_is_an_error(
     code = run(["analyse", str(ROOT / "fixtures" / "interview_zoom.vtt")])
     err = capsys.readouterr().err
     assert code == ConfigError.exit_code and "probe_detection" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("base_url", "mode"),
+    [(None, "full"), ("http://127.0.0.1:8765/v1", "confirm"), ("http://localhost:11434/v1", "confirm"),
+     ("http://192.168.1.20:8000/v1", "confirm"), ("http://gpu-box.local:8000/v1", "confirm"),
+     ("https://openrouter.ai/api/v1", "full"), ("https://api.openai.com/v1", "full")],
+)  # fmt: skip
+def test_judge_mode_auto_is_confirm_on_this_network_and_full_for_a_hosted_api(
+    base_url: str | None, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default (auto) is the mode measured best for where the model runs: a server on
+    this machine or network (small models: confirm), a hosted API (frontier models: full)."""
+    from transcript_judge.config import resolve_config
+
+    monkeypatch.delenv("TJ_JUDGE_MODE", raising=False)
+    assert resolve_config(base_url=base_url).analysis_settings().judge_mode == mode
+    assert resolve_config(base_url=base_url, judge_mode="compact").analysis_settings().judge_mode == "compact"
+
+
+def test_confirm_threshold_is_configuration_and_must_be_a_probability(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from transcript_judge.config import resolve_config
+    from transcript_judge.judge import DEFAULT_CONFIRM_THRESHOLD
+
+    assert resolve_config().analysis_settings().judge_settings().confirm_threshold == DEFAULT_CONFIRM_THRESHOLD
+    monkeypatch.setenv("TJ_CONFIRM_THRESHOLD", "0.55")
+    settings = resolve_config(judge_mode="confirm").analysis_settings()
+    assert settings.judge_settings().confirm_threshold == 0.55
+    assert settings.fingerprint_settings()["confirm_threshold"] == 0.55  # a changed threshold is a changed prompt
+    for bad in ("1.5", "yes"):
+        monkeypatch.setenv("TJ_CONFIRM_THRESHOLD", bad)
+        code = run(["analyse", str(ROOT / "fixtures" / "interview_zoom.vtt")])
+        err = capsys.readouterr().err
+        assert code == ConfigError.exit_code and ("confirm_threshold" in err or "not a number" in err), err
+        assert "Traceback" not in err

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from transcript_judge.analysis import run_analysis
-from transcript_judge.confirm import read_confirmation
+from transcript_judge.confirm import read_confirmation, yes_probability
 from transcript_judge.ingest import read_transcript
-from transcript_judge.llm.base import ChatRequest, ChatResult
+from transcript_judge.llm.base import ChatRequest, ChatResult, TokenLogprob
 from transcript_judge.llm.fake import FakeLLM, subject_of
 from transcript_judge.planning import AnalysisSettings, plan_analysis
 from transcript_judge.roles import assign_roles
@@ -75,9 +76,7 @@ async def test_an_oracle_confirmer_reproduces_the_baseline() -> None:
     lexical = (await run_analysis(lexical_plan, None, source_name="p.txt")).report  # type: ignore[arg-type]
     fake = FakeLLM(lambda r: ChatResult(content='{"answer": "yes"}'))
     report = (await run_analysis(plan, fake, source_name="p.txt")).report  # type: ignore[arg-type]
-    assert {f.criterion_id: f.verdict for f in report.findings} == {
-        f.criterion_id: f.verdict for f in lexical.findings
-    }
+    assert {f.criterion_id: f.verdict for f in report.findings} == {f.criterion_id: f.verdict for f in lexical.findings}
 
 
 async def test_an_unreadable_confirmation_is_counted_not_guessed() -> None:
@@ -86,3 +85,51 @@ async def test_an_unreadable_confirmation_is_counted_not_guessed() -> None:
     result = await run_analysis(plan, fake, source_name="p.txt")  # type: ignore[arg-type]
     assert not [f for f in result.report.findings if f.verdict == "shown"]
     assert result.outcomes[0].repairs["confirmation_unreadable"] == len(fake.requests) > 0
+
+
+def _with_p_yes(p_yes: float, *, word: str | None = None) -> ChatResult:
+    """A confirmation as llama-cpp-python streams it with ``top_logprobs`` (capture 12):
+    the answer token among its alternatives, "yes" and "no" both there."""
+    word = word or ("yes" if p_yes >= 0.5 else "no")
+    top = {"yes": math.log(p_yes), "no": math.log(1 - p_yes), "maybe": math.log(0.001)}
+    tokens = (TokenLogprob(token='{"', top={'{"': -0.2}), TokenLogprob(token="answer", top={"answer": 0.0}),
+              TokenLogprob(token=' "', top={' "': 0.0, " yes": -9.0}), TokenLogprob(token=word, top=top))  # fmt: skip
+    return ChatResult(content=json.dumps({"answer": word}), logprobs=tokens)
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [(_with_p_yes(0.8), 0.8), (_with_p_yes(0.2), 0.2), (_with_p_yes(0.4, word="yes"), 0.4),
+     (ChatResult(content='{"answer": "yes"}'), None),
+     (ChatResult(content="x", logprobs=(TokenLogprob(token="maybe", top={"maybe": -0.1}),)), None)],
+)  # fmt: skip
+def test_yes_probability_is_read_at_the_answer_token(result: ChatResult, expected: float | None) -> None:
+    p = yes_probability(result)
+    assert p == pytest.approx(expected, abs=1e-3) if expected is not None else p is None
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.6])
+async def test_the_threshold_decides_and_p_yes_is_the_confidence(threshold: float) -> None:
+    """With log-probabilities, a match is confirmed when P(yes) reaches confirm_threshold,
+    whatever the answer's word (a small model's P(yes) sits low); P(yes) is its confidence."""
+    lexical_plan, _ = _plans()
+    t = read_transcript(PLAIN)
+    settings = AnalysisSettings(model="m", judge_mode="confirm", confirm_threshold=threshold)
+    plan = plan_analysis(t, assign_roles(t), RUBRIC, settings)
+    lexical = (await run_analysis(lexical_plan, None, source_name="p.txt")).report  # type: ignore[arg-type]
+    proposed = sorted(f.criterion_id for f in lexical.findings if f.verdict == "shown")
+    p_of = {cid: 0.45 if i % 2 else 0.7 for i, cid in enumerate(proposed)}  # 0.45 is a "no" by the word
+
+    def answer(request: ChatRequest) -> ChatResult:
+        assert request.top_logprobs >= 2  # asked for, so "yes" and "no" both come back
+        question = subject_of(request).question
+        assert question is not None
+        return _with_p_yes(p_of[question.criterion])
+
+    report = (await run_analysis(plan, FakeLLM(answer), source_name="p.txt")).report  # type: ignore[arg-type]
+    shown = {f.criterion_id: f.confidence for f in report.findings if f.verdict == "shown"}
+    assert shown == {cid: pytest.approx(p) for cid, p in p_of.items() if p >= threshold}
+    rejected = {
+        f.criterion_id: f.confidence for f in report.findings if f.criterion_id in p_of and f.verdict != "shown"
+    }
+    assert rejected == {cid: pytest.approx(1 - p) for cid, p in p_of.items() if p < threshold}

@@ -5,9 +5,10 @@ Qwen2.5-Coder-1.5B-Instruct (Q4_K_M) through llama-cpp-python's OpenAI-compatibl
 on 127.0.0.1. Skipped unless ``TJ_LIVE_LOCAL=1``; then ``TJ_BASE_URL`` and ``TJ_MODEL``
 name the server (``eval "$(scripts/live-local env)"`` sets them).
 
-Time budget on this machine's 2 CPU cores: about 3-8 minutes for the analysis (one chunk:
-~3,000 prompt tokens, then ~600-1,000 grammar-constrained answer tokens at 2-4 tokens/s)
-and the same again for the one-case eval. No assertion is about time.
+Time budget on this machine's 2 CPU cores: about 3-8 minutes for the analysis in judge mode
+full (one chunk: ~3,000 prompt tokens, then ~600-1,000 grammar-constrained answer tokens at
+2-4 tokens/s), and about a minute for the one-case eval in the default for a local server
+(auto: confirm, a few yes/no questions). No assertion is about time.
 
 These tests fail if the real server judges nothing: every chunk must come back judged.
 """
@@ -59,7 +60,10 @@ def server() -> tuple[str, str]:
 def test_analyse_judges_every_chunk_with_the_real_server(server: tuple[str, str], tmp_path: Path) -> None:
     base, model = server
     out = tmp_path / "report.json"
-    done = _cli("analyse", str(SHORT), "--base-url", base, "--model", model, "-o", str(out), "-v", home=tmp_path)
+    # judge mode full (not the default for a local server): the whole-answer pipeline, the one
+    # that must negotiate JSON with the server; the eval below runs the default (auto: confirm).
+    mode = ("--judge-mode", "full")
+    done = _cli("analyse", str(SHORT), "--base-url", base, "--model", model, *mode, "-o", str(out), "-v", home=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(out.read_text(encoding="utf-8"))
     coverage = report["coverage"]
@@ -73,7 +77,7 @@ def test_analyse_judges_every_chunk_with_the_real_server(server: tuple[str, str]
             assert quote["text"] in SHORT.read_text(encoding="utf-8") or quote.get("match") == "fuzzy"
 
     # A re-run is answered from the cache, and the negotiated mode was remembered.
-    again = _cli("analyse", str(SHORT), "--base-url", base, "--model", model, "-o", str(out), home=tmp_path)
+    again = _cli("analyse", str(SHORT), "--base-url", base, "--model", model, *mode, "-o", str(out), home=tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     second = json.loads(out.read_text(encoding="utf-8"))
     assert second["usage"]["calls"] == second["usage"]["cache_hits"] >= 1
@@ -97,3 +101,7 @@ def test_eval_scores_every_case_of_a_dev_subset(server: tuple[str, str], tmp_pat
     (score,) = [t for t in report["taggers"] if t["tagger"] == "llm"]
     assert score["cases_scored"] == score["cases_total"] == 1 and score["cases_failed"] == 0, score["failures"]
     assert score["calls"] >= 1 and score["completion_tokens"] > 0
+    # The default for a local server is judge mode confirm, whose confidence is the model's
+    # P(yes) from the answer's logprobs: not the fixed 0.7 of a word-only answer.
+    confidences = {round(b["mean_confidence"], 3) for b in score["calibration"]["bins"] if b["n"]}
+    assert confidences and confidences != {0.7}, score["calibration"]

@@ -9,6 +9,7 @@ stream with our answer text in the deltas.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,37 @@ async def test_a_fixed_structured_output_setting_is_sent_as_is(setting: str, fir
     assert (seen[0] or {}).get("type") == first and result.outcomes[0].ok
     if setting == "json_object":
         assert "schema" in seen[0]  # llama-cpp-python constrains decoding with it
+
+
+async def test_confirm_reads_p_yes_from_the_logprobs_llama_cpp_streams() -> None:
+    """judge_mode confirm asks for top_logprobs; llama-cpp-python streams them with each
+    content delta (capture 12: the answer "yes" at -0.56 beside "no" at -0.85). The
+    confidence of a confirmed match is P(yes) read there, not a fixed number."""
+    c = capture("12_confirm_logprobs_stream.json")
+    headers = {k: v for k, v in c["headers"].items() if k != "transfer-encoding"}
+    answer = [
+        e
+        for e in c["sse_events"]
+        if isinstance(e, dict) and e["choices"] and e["choices"][0]["delta"].get("content") == "yes"
+    ]
+    top = {t["token"]: t["logprob"] for t in answer[0]["choices"][0]["logprobs"]["content"][0]["top_logprobs"]}
+    p_yes = math.exp(top["yes"]) / (math.exp(top["yes"]) + math.exp(top["no"]))
+    sent: list[dict[str, Any]] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, content=c["body"].encode(), headers=headers)
+
+    t = read_transcript(FIXTURE)
+    settings = AnalysisSettings(model=MODEL, concurrency=1, judge_mode="confirm")
+    plan = plan_analysis(t, assign_roles(t), RUBRIC, settings)
+    async with httpx.AsyncClient() as http:
+        with respx.mock() as router:
+            router.post(f"{BASE}/chat/completions").mock(side_effect=server)
+            llm = OpenAIChatLLM(
+                ClientSettings(model=MODEL, base_url=BASE, structured_output="json_object"), http_client=http
+            )
+            report = (await run_analysis(plan, llm, source_name="plain.txt")).report
+    assert sent and all(b["logprobs"] is True and b["top_logprobs"] == 5 for b in sent)
+    shown = [f for f in report.findings if f.verdict == "shown"]
+    assert shown and {f.confidence for f in shown} == {round(p_yes, 2)}  # reports keep 2 decimals

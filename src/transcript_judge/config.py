@@ -4,13 +4,13 @@ Environment variables:
   TJ_MODEL, TJ_BASE_URL, TJ_API_KEY (else OPENAI_API_KEY / AZURE_OPENAI_API_KEY),
   OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION, TJ_CONFIG (config file path),
   TJ_HOME (the store's folder), TJ_TIMEOUT, TJ_MAX_RETRIES, TJ_STRUCTURED_OUTPUT,
-  TJ_CONCURRENCY, TJ_CHUNK_TOKENS, TJ_JUDGE_MODE; and TJ_PRICE_INPUT, TJ_PRICE_CACHED_INPUT,
+  TJ_CONCURRENCY, TJ_CHUNK_TOKENS, TJ_JUDGE_MODE, TJ_CONFIRM_THRESHOLD; and TJ_PRICE_INPUT, TJ_PRICE_CACHED_INPUT,
   TJ_PRICE_OUTPUT (USD per million tokens), TJ_CONTEXT_WINDOW (tokens), over the price
   table of :mod:`.pricing`. A value that isn't a number is an error, never ignored.
 The config file is TOML (``--config`` or TJ_CONFIG, else ``<user config dir>/config.toml``)
 with the keys ``model``, ``base_url``, ``azure_endpoint``, ``azure_api_version``,
-``timeout_s``, ``max_retries``, ``structured_output``, ``judge_mode``, ``probe_detection``, ``concurrency``,
-``chunk_tokens``. API keys are read from
+``timeout_s``, ``max_retries``, ``structured_output``, ``judge_mode``, ``confirm_threshold``,
+``probe_detection``, ``concurrency``, ``chunk_tokens``. API keys are read from
 the environment only, never from files we write, and never logged.
 """
 
@@ -27,17 +27,19 @@ import platformdirs
 
 from .chunking import DEFAULT_CHUNK_TOKENS, ChunkingSettings
 from .errors import ConfigError
+from .judge import DEFAULT_CONFIRM_THRESHOLD
 from .llm.base import STRUCTURED_OUTPUT_CHOICES
 from .llm.settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ClientSettings
 from .planning import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MODEL,
-    JUDGE_MODES,
+    JUDGE_MODE_SETTINGS,
     PROBE_DETECTIONS,
     AnalysisSettings,
     JudgeMode,
     ProbeDetection,
     TaggerName,
+    judge_mode_for,
 )
 from .pricing import NO_OVERRIDES, PriceOverrides
 
@@ -52,6 +54,7 @@ _KEYS = {
     "max_retries",
     "structured_output",
     "judge_mode",
+    "confirm_threshold",
     "probe_detection",
     "concurrency",
     "chunk_tokens",
@@ -94,6 +97,7 @@ class ResolvedConfig:
     judge_mode: str = "full"
     pricing: PriceOverrides = NO_OVERRIDES
     probe_detection: str = "cues"
+    confirm_threshold: float = DEFAULT_CONFIRM_THRESHOLD
 
     def analysis_settings(self, *, tagger: TaggerName = "llm", concurrency: int | None = None) -> AnalysisSettings:
         """The analysis these settings ask for: the one place the CLI, the web app and
@@ -105,6 +109,7 @@ class ResolvedConfig:
             chunking=ChunkingSettings(chunk_tokens=self.chunk_tokens),
             judge_mode=cast(JudgeMode, self.judge_mode),  # checked by resolve_config
             probe_detection=cast(ProbeDetection, self.probe_detection),  # checked by resolve_config
+            confirm_threshold=self.confirm_threshold,
             pricing=self.pricing,
         )
 
@@ -143,10 +148,11 @@ def _one_of(value: Any, key: str, choices: Sequence[str], *, hint: str) -> str:
 def _modes(pick: Callable[..., Any], judge_mode: str | None) -> tuple[str, str]:
     """How the llm tagger judges (``judge_mode``) and how probes are found (``probe_detection``)."""
     judge = _one_of(
-        pick(judge_mode, "judge_mode", "TJ_JUDGE_MODE", default="full"),
+        pick(judge_mode, "judge_mode", "TJ_JUDGE_MODE", default="auto"),
         "judge_mode",
-        JUDGE_MODES,
-        hint="full: one answer per chunk; confirm: the model confirms keyword matches (small models).",
+        JUDGE_MODE_SETTINGS,
+        hint="auto: confirm for a server on this machine or network, else full; full: one answer per chunk; "
+        "compact: a shorter full; confirm: the model confirms keyword matches (small models).",
     )
     probes = _one_of(
         pick(None, "probe_detection", "TJ_PROBE_DETECTION", default="cues"),
@@ -194,20 +200,27 @@ def resolve_config(
         )
         conc = int(pick(concurrency, "concurrency", "TJ_CONCURRENCY", default=DEFAULT_CONCURRENCY))
         chunk = int(pick(chunk_tokens, "chunk_tokens", "TJ_CHUNK_TOKENS", default=DEFAULT_CHUNK_TOKENS))
+        threshold = float(pick(None, "confirm_threshold", "TJ_CONFIRM_THRESHOLD", default=DEFAULT_CONFIRM_THRESHOLD))
     except (TypeError, ValueError) as e:
         raise ConfigError(f"A numeric setting is not a number: {e}") from e
     if conc < 1 or chunk < 500:
         raise ConfigError("--concurrency must be >= 1 and --chunk-tokens >= 500.")
     if client.timeout_s <= 0 or client.max_retries < 0:
         raise ConfigError("--timeout must be > 0 seconds and max_retries >= 0.")
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError(
+            f"confirm_threshold must be a probability from 0 to 1, not {threshold}.",
+            hint="The P(yes) a keyword match needs to count as confirmed (judge_mode confirm).",
+        )
     return ResolvedConfig(
         client=client,
         llm_configured=bool(client.api_key or client.base_url or client.azure_endpoint),
         concurrency=conc,
         chunk_tokens=chunk,
-        judge_mode=judge,
+        judge_mode=judge_mode_for(judge, local_server=client.on_this_network),
         pricing=price_overrides(env),
         probe_detection=probes,
+        confirm_threshold=threshold,
     )
 
 

@@ -8,29 +8,70 @@ definition and near misses, the transcript coming first so all the questions abo
 chunk share one prompt prefix. A cue the model confirms stays as evidence; one it rejects
 is dropped, and a criterion with no confirmed cue is "not shown".
 
+How sure the model is comes from the answer token's log-probabilities where the server
+returns them (``top_logprobs``; llama-cpp-python, vLLM, OpenAI's chat models do): the
+probability of "yes" against "no" (:func:`yes_probability`). A match is confirmed when it
+reaches ``confirm_threshold``, and that probability is the finding's confidence. Without
+log-probabilities the answer's word decides, with fixed confidences.
+
 Recall can't exceed the keyword baseline's; what the model adds is precision. Every
 question and answer is an ordinary cached, traced, recorded :class:`ChatRequest`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
 from .answer_json import AnswerUnreadableError, extract_json
 from .chunking import Chunk
-from .judge import ChunkOutcome, JudgeSettings
+from .judge import DEFAULT_CONFIRM_THRESHOLD, ChunkOutcome, JudgeSettings
 from .lexical import LexicalTagger
-from .llm.base import LLM, ChatRequest
+from .llm.base import LLM, ChatRequest, ChatResult
 from .prompting import PromptBuilder
 from .schema import Assessment, QuoteRef, confirmation_json_schema
 
-__all__ = ["confirm_chunk", "confirm_requests", "read_confirmation"]
+__all__ = [
+    "DEFAULT_CONFIRM_THRESHOLD",
+    "confirm_chunk",
+    "confirm_requests",
+    "read_confirmation",
+    "yes_probability",
+]
 
 _YES = re.compile(r"^\W*(?:yes|true|shown|y)\b", re.I)
 _NO = re.compile(r"^\W*(?:no|false|not[ _]shown|n)\b", re.I)
+#: The confidences of a word-only answer (a server that returns no log-probabilities).
 CONFIRMED_CONFIDENCE = 0.7
 REJECTED_CONFIDENCE = 0.6
+#: The alternatives asked for at each answer token: enough to hold both "yes" and "no".
+CONFIRM_TOP_LOGPROBS = 5
+_YES_WORDS = ("yes", "true")
+_NO_WORDS = ("no", "false")
+
+
+def _word(token: str) -> str:
+    return token.strip().strip("\"'{}:,. ").lower()
+
+
+def yes_probability(result: ChatResult) -> float | None:
+    """P(yes) / (P(yes) + P(no)) at the first answer token that says yes or no, from its
+    alternatives' log-probabilities; None when the result has none (the server gave no
+    log-probabilities, or no token said either)."""
+    for token in result.logprobs:
+        word = _word(token.token)
+        if not word.startswith(_YES_WORDS + _NO_WORDS):
+            continue
+        yes = no = 0.0
+        for alt, logprob in token.top.items():
+            alt_word = _word(alt)
+            if alt_word.startswith(_YES_WORDS):
+                yes += math.exp(logprob)
+            elif alt_word.startswith(_NO_WORDS):
+                no += math.exp(logprob)
+        return yes / (yes + no) if yes + no > 0 else None
+    return None
 
 
 def read_confirmation(content: str) -> bool | None:
@@ -88,6 +129,7 @@ def confirm_requests(
                 max_output_tokens=16,
                 seed=settings.seed,
                 repeat_index=repeat_index,
+                top_logprobs=CONFIRM_TOP_LOGPROBS,
             )
             out.append((cid, quote, request))
     return out
@@ -124,17 +166,24 @@ async def confirm_chunk(
         proposals=proposals,
     )
     outcome = ChunkOutcome(chunk=chunk, status="ok")
-    confirmed: dict[str, list[QuoteRef]] = {}
-    asked: dict[str, int] = {}
+    confirmed: dict[str, list[tuple[QuoteRef, float]]] = {}
+    asked: dict[str, list[float]] = {}
     for cid, quote, request in questions:  # one at a time: they share the server's prompt cache
         result = await llm.complete(request)
         outcome.add(result)
-        asked[cid] = asked.get(cid, 0) + 1
         verdict = read_confirmation(result.content or "") if result.finish_reason == "stop" else None
         if verdict is None:
             outcome.repairs["confirmation_unreadable"] += 1
-        elif verdict:
-            confirmed.setdefault(cid, []).append(quote)
+            asked.setdefault(cid, [])
+            continue
+        p_yes = yes_probability(result)
+        if p_yes is None:
+            yes, confidence = verdict, CONFIRMED_CONFIDENCE if verdict else 1 - REJECTED_CONFIDENCE
+        else:
+            yes, confidence = p_yes >= settings.confirm_threshold, p_yes
+        asked.setdefault(cid, []).append(confidence)
+        if yes:
+            confirmed.setdefault(cid, []).append((quote, confidence))
     outcome.assessments = _decide(proposals, confirmed, asked)
     if questions:
         kept = sum(len(v) for v in confirmed.values())
@@ -143,27 +192,34 @@ async def confirm_chunk(
 
 
 def _decide(
-    proposals: dict[str, Assessment], confirmed: dict[str, list[QuoteRef]], asked: dict[str, int]
+    proposals: dict[str, Assessment],
+    confirmed: dict[str, list[tuple[QuoteRef, float]]],
+    asked: dict[str, list[float]],
 ) -> dict[str, Assessment]:
+    """Each criterion's verdict from its confirmations. ``asked`` holds the P(yes) (or the
+    word-only confidence of a yes) of every readable answer about the criterion."""
     out: dict[str, Assessment] = {}
     for cid, proposed in proposals.items():
         if proposed.verdict != "shown":
             out[cid] = proposed
             continue
-        quotes: Sequence[QuoteRef] = confirmed.get(cid, [])
-        n = asked.get(cid, 0)
-        if quotes:
+        kept: Sequence[tuple[QuoteRef, float]] = confirmed.get(cid, [])
+        answers = asked.get(cid, [])
+        n = sum(1 for q in proposed.evidence)
+        if kept:
             out[cid] = Assessment(
-                evidence=list(quotes),
-                reasoning=f"the model confirmed {len(quotes)} of {n} keyword match(es)",
+                evidence=[q for q, _ in kept],
+                reasoning=f"the model confirmed {len(kept)} of {n} keyword match(es)",
                 verdict="shown",
-                confidence=CONFIRMED_CONFIDENCE,
+                confidence=round(max(p for _, p in kept), 3),
             )
         else:
+            # The chance that it is not shown: that the likeliest "yes" was wrong.
+            confidence = round(1 - max(answers), 3) if answers else REJECTED_CONFIDENCE
             out[cid] = Assessment(
                 evidence=[],
                 reasoning=f"the model rejected all {n} keyword match(es)",
                 verdict="not_shown",
-                confidence=REJECTED_CONFIDENCE,
+                confidence=confidence,
             )
     return out

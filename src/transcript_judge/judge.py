@@ -27,6 +27,12 @@ __all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "build_request", "j
 OutcomeStatus = Literal["ok", "refused", "truncated", "content_filter", "empty", "invalid", "failed"]
 
 
+#: ``judge_mode = "confirm"``: P(yes) at or above which a keyword match counts as confirmed. Chosen on the 12 tuning
+#: cases of the dev set with the 1.5B local model, and checked on the other 27
+#: (benchmarks/RESULTS.md, section 9). A small model's P(yes) sits low: 0.5 rejects nearly all.
+DEFAULT_CONFIRM_THRESHOLD = 0.3
+
+
 @dataclass(frozen=True)
 class JudgeSettings:
     model: str
@@ -37,6 +43,8 @@ class JudgeSettings:
     #: ``judge_mode = "compact"``: the short prompt (``compact_system.j2``) and the compact
     #: answer (:func:`.schema.compact_json_schema`).
     compact: bool = False
+    #: ``judge_mode = "confirm"``: the P(yes) a keyword match needs to count as confirmed.
+    confirm_threshold: float = DEFAULT_CONFIRM_THRESHOLD
 
 
 @dataclass

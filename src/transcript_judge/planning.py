@@ -12,11 +12,11 @@ choices into one frozen :class:`AnalysisSettings`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from .chunking import Chunk, ChunkingSettings, chunk_transcript, compute_budget
 from .errors import NoCandidateError
-from .judge import JudgeSettings
+from .judge import DEFAULT_CONFIRM_THRESHOLD, JudgeSettings
 from .lexical import LexicalTagger
 from .llm.base import ChatRequest
 from .pricing import NO_OVERRIDES, PriceOverrides, model_info
@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_MODEL",
     "JUDGE_MODES",
+    "JUDGE_MODE_SETTINGS",
     "LEXICAL_MODEL_LABEL",
     "PROBE_DETECTIONS",
     "AnalysisSettings",
@@ -38,6 +39,7 @@ __all__ = [
     "Plan",
     "ProbeDetection",
     "TaggerName",
+    "judge_mode_for",
     "plan_analysis",
 ]
 
@@ -55,6 +57,21 @@ TaggerName = Literal["llm", "lexical"]
 #: yes/no; see ``confirm.py``).
 JudgeMode = Literal["full", "compact", "confirm"]
 JUDGE_MODES: tuple[str, ...] = get_args(JudgeMode)
+#: What a user may set: a mode, or ``auto`` (:func:`judge_mode_for`).
+JUDGE_MODE_SETTINGS: tuple[str, ...] = ("auto", *JUDGE_MODES)
+
+
+def judge_mode_for(setting: str, *, local_server: bool) -> JudgeMode:
+    """The judge mode a setting means. ``auto`` is ``confirm`` for a server on this machine
+    or network, where the models measured were small (a 1.5B model: ``confirm`` matched its
+    keyword baseline's macro-F1 in 28 s an interview, ``full`` scored lower in 150 s), and
+    ``full`` for a hosted API, whose frontier models ``confirm`` would hold to the keyword
+    baseline's recall (benchmarks/RESULTS.md, section 9)."""
+    if setting == "auto":
+        return "confirm" if local_server else "full"
+    return cast(JudgeMode, setting)
+
+
 #: How the probes asked are found (:mod:`.probes`): the rubric's cue phrases (no call), or
 #: a model call per chunk over the interviewer's lines (:mod:`.probe_judge`; llm tagger only).
 ProbeDetection = Literal["cues", "model"]
@@ -75,6 +92,8 @@ class AnalysisSettings:
     seed: int | None = None
     judge_mode: JudgeMode = "full"
     probe_detection: ProbeDetection = "cues"
+    #: ``judge_mode = "confirm"``: the P(yes) a keyword match needs (:mod:`.confirm`).
+    confirm_threshold: float = DEFAULT_CONFIRM_THRESHOLD
     #: The user's prices and context window (``TJ_PRICE_*``, ``TJ_CONTEXT_WINDOW``), resolved
     #: by :func:`.config.resolve_config`.
     pricing: PriceOverrides = NO_OVERRIDES
@@ -97,6 +116,7 @@ class AnalysisSettings:
             max_reasks=self.max_reasks,
             seed=self.seed,
             compact=self.judge_mode == "compact",
+            confirm_threshold=self.confirm_threshold,
         )
 
     def fingerprint_settings(self) -> dict[str, object]:
@@ -111,6 +131,7 @@ class AnalysisSettings:
             "overlap_tokens": self.chunking.overlap_tokens,
             "judge_mode": self.judge_mode,
             "probe_detection": self.probe_detection,
+            **({"confirm_threshold": self.confirm_threshold} if self.judge_mode == "confirm" else {}),
         }
 
 

@@ -45,6 +45,7 @@ def combined_exit_code(codes: list[int]) -> int:
         return failures[0]
     return EXIT_PARTIAL if EXIT_PARTIAL in codes else EXIT_OK
 
+
 # Loggers that could carry request bodies (and so transcript text) at DEBUG.
 _CHATTY = ("openai", "httpx", "httpcore", "httpx2")
 
@@ -152,10 +153,10 @@ def judge_mode_option(f: _F) -> _F:
     return click.option(
         "--judge-mode",
         "judge_mode",
-        type=click.Choice(["full", "compact", "confirm"]),
-        help="full (default): one answer per chunk for every criterion; compact: the same with a short prompt "
-        "and a compact answer (about half the answer tokens, but lower F1 with a 1.5B model); confirm: the "
-        "keyword baseline proposes "
-        "and the model confirms each match yes/no (about 2x faster on a CPU, but lower F1 with a 1.5B model: "
-        "benchmarks/RESULTS.md). Env: TJ_JUDGE_MODE.",
+        type=click.Choice(["auto", "full", "compact", "confirm"]),
+        help="auto (default): confirm for a server on this machine or network (a small local model), full "
+        "for a hosted API; full: one answer per chunk for every criterion; compact: the same with a short "
+        "prompt and a compact answer; confirm: the keyword baseline proposes and the model confirms each "
+        "match yes/no, its P(yes) the confidence (with a 1.5B model: the baseline's F1 in 28 s an "
+        "interview, where full scored lower in 150 s: benchmarks/RESULTS.md). Env: TJ_JUDGE_MODE.",
     )(f)

@@ -24,6 +24,7 @@ __all__ = [
     "FinishReason",
     "StructuredMode",
     "StructuredOutput",
+    "TokenLogprob",
     "Usage",
     "cache_key",
     "stream_progress",
@@ -56,6 +57,16 @@ class Usage(BaseModel):
         )
 
 
+class TokenLogprob(BaseModel):
+    """One answer token and the log-probabilities of its likeliest alternatives (the
+    server's ``top_logprobs``, the token itself among them where it was the likeliest)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: str
+    top: dict[str, float] = Field(default_factory=dict)
+
+
 class ChatRequest(BaseModel):
     """Everything that shapes a response. Its :meth:`key` keys the cache and recordings."""
 
@@ -69,6 +80,9 @@ class ChatRequest(BaseModel):
     max_output_tokens: int = 4000
     seed: int | None = None
     repeat_index: int = Field(default=0, description="Which repeat of an eval this is for.")
+    #: How many alternatives of each answer token to return with their log-probabilities
+    #: (0: none). Only short answers ask for them (a yes/no: :mod:`..confirm`).
+    top_logprobs: int = 0
     #: Whether an answer's content is usable, by the same validator the pipeline uses
     #: (the cache keeps and replays only what passes it today). Not part of the key.
     accept: Callable[[str], bool] | None = Field(default=None, exclude=True, repr=False)
@@ -79,7 +93,10 @@ class ChatRequest(BaseModel):
 
     def key(self) -> str:
         """The request's identity, independent of where it is sent (recordings use it)."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        fields = self.model_dump(mode="json")
+        if not self.top_logprobs:  # so the keys of requests that don't ask stay as they were
+            del fields["top_logprobs"]
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -102,6 +119,9 @@ class ChatResult(BaseModel):
     retries: int = 0
     structured_mode: StructuredMode = "json_schema"
     cache_hit: bool = False
+    #: Each answer token with its alternatives, when the request asked (``top_logprobs``)
+    #: and the server gave them; empty otherwise.
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @runtime_checkable

@@ -33,7 +33,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ..errors import LLMError, LLMTimeoutError, LLMTransientError
-from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, Usage, stream_progress
+from .base import ChatRequest, ChatResult, FinishReason, StructuredMode, TokenLogprob, Usage, stream_progress
 from .openai_errors import error_text, map_error
 from .retry import RetryPolicy
 from .settings import ClientSettings, ModeMemory
@@ -73,6 +73,7 @@ _FORMAT_WORDS = (
 )
 # Keywords OpenAI's strict mode may refuse; the validator enforces them (salvage repairs).
 _STRICT_UNSUPPORTED = ("maxLength", "minLength")
+
 
 def build_openai_client(
     settings: ClientSettings, *, http_client: httpx.AsyncClient | None = None
@@ -128,10 +129,12 @@ def completion_result(completion: ChatCompletion, *, model: str, request_id: str
         return ChatResult(content=None, finish_reason="other", **common)
     choice = completion.choices[0]
     refusal = getattr(choice.message, "refusal", None)
+    logprobs = getattr(choice, "logprobs", None)
     return ChatResult(
         content=choice.message.content,
         refusal=refusal,
         finish_reason=finish_reason(choice.finish_reason, refusal),
+        logprobs=token_logprobs(getattr(logprobs, "content", None)),
         **common,
     )
 
@@ -179,6 +182,9 @@ def chat_body(
         params["stream_options"] = {"include_usage": True}
     if request.seed is not None:
         params["seed"] = request.seed
+    if request.top_logprobs:
+        params["logprobs"] = True
+        params["top_logprobs"] = request.top_logprobs
     if wire == "json_schema":
         params["response_format"] = {
             "type": "json_schema",
@@ -190,7 +196,33 @@ def chat_body(
         params["response_format"] = {"type": "json_object"}
     for name in drop:
         params.pop(name, None)
+    if "logprobs" in drop:
+        params.pop("top_logprobs", None)
     return params
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def token_logprobs(content: Any) -> tuple[TokenLogprob, ...]:
+    """The answer tokens' log-probabilities from a choice's ``logprobs.content`` (a list of
+    SDK objects or dicts, streamed piece by piece or whole); () when there are none."""
+    out: list[TokenLogprob] = []
+    for item in content or ():
+        token = _field(item, "token")
+        if not isinstance(token, str):
+            continue
+        top: dict[str, float] = {}
+        for alt in _field(item, "top_logprobs") or ():
+            a_token, a_lp = _field(alt, "token"), _field(alt, "logprob")
+            if isinstance(a_token, str) and isinstance(a_lp, int | float):
+                top[a_token] = max(float(a_lp), top.get(a_token, float("-inf")))
+        logprob = _field(item, "logprob")
+        if isinstance(logprob, int | float) and token not in top:
+            top[token] = float(logprob)
+        out.append(TokenLogprob(token=token, top=top))
+    return tuple(out)
 
 
 class OpenAIChatLLM:
@@ -252,7 +284,7 @@ class OpenAIChatLLM:
                 "max_tokens" if self._token_param == "max_completion_tokens" else "max_completion_tokens"
             )
             return True
-        for name in ("temperature", "seed"):
+        for name in ("temperature", "seed", "logprobs"):
             if name in low and name not in self._drop and ("unsupported" in low or "not support" in low):
                 self._drop.add(name)
                 return True
@@ -274,6 +306,7 @@ class OpenAIChatLLM:
         usage: Usage | None = None
         model = ""
         pieces = 0
+        logprobs: list[TokenLogprob] = []
         progress = stream_progress.get()
         async for chunk in stream:
             model = chunk.model or model
@@ -292,6 +325,8 @@ class OpenAIChatLLM:
                     pieces += 1
                     if progress is not None:
                         progress(pieces)
+                if request.top_logprobs and choice.logprobs is not None:
+                    logprobs.extend(token_logprobs(choice.logprobs.content))
                 if getattr(delta, "refusal", None):
                     refusal.append(delta.refusal or "")
                 finish = choice.finish_reason or finish
@@ -314,6 +349,7 @@ class OpenAIChatLLM:
             usage=usage,
             model=model or request.model,
             request_id=rid,
+            logprobs=tuple(logprobs),
         )
 
     async def complete(self, request: ChatRequest) -> ChatResult:

@@ -7,8 +7,10 @@ which a run with the keyword baseline, ``--help`` or ``inspect`` never uses.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from .base import StructuredOutput
 
@@ -17,7 +19,6 @@ __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT_S", "OPENAI_BASE_URL", "Clien
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_RETRIES = 4
-
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,22 @@ class ClientSettings:
     @property
     def self_hosted(self) -> bool:
         return not self.azure_endpoint and self.server != OPENAI_BASE_URL
+
+    @property
+    def on_this_network(self) -> bool:
+        """Whether the server is this machine or the local network (loopback, a private
+        address, ``localhost``, a ``.local`` name): where a small model usually runs. A
+        hosted gateway (OpenRouter, Together, ...) has a public name and is not."""
+        if not self.self_hosted or not self.base_url:
+            return False
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        if host in ("localhost", "host.docker.internal") or host.endswith((".local", ".localhost", ".internal")):
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_private or address.is_link_local
 
 
 class ModeMemory(Protocol):

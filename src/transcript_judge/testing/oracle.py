@@ -9,7 +9,9 @@ yes/no questions) from the case's labels and labelled quotes:
 - a criterion labelled true is "shown" in a chunk where one of its labelled quotes is in
   a candidate line, with that quote; "insufficient_evidence" in the other chunks;
 - a criterion labelled false is "not_shown";
-- a confirmation is "yes" exactly when the criterion is labelled true.
+- a confirmation is "yes" exactly when the criterion is labelled true, with the answer
+  token's log-probabilities where the request asks for them (P(yes) 0.95 or 0.05), as a
+  server that returns ``top_logprobs`` gives them.
 
 It finds the case a request is about by the candidate's words (the request's subject),
 never by the prompt's text, so a template change can't break it.
@@ -21,11 +23,12 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 from ..evaluation.dataset import Case, Dataset
 from ..grounding import normalize_text
-from ..llm.base import ChatRequest, ChatResult, Usage
+from ..llm.base import ChatRequest, ChatResult, TokenLogprob, Usage
 from ..llm.fake import subject_of
 from ..llm.subject import JudgedLine
 
@@ -65,13 +68,25 @@ class OracleResponder:
     def __call__(self, request: ChatRequest) -> ChatResult:
         subject = subject_of(request)
         case = self.case_for(subject.candidate_lines() or list(subject.lines))
+        logprobs: tuple[TokenLogprob, ...] = ()
         if subject.question is not None:
-            answer: object = {"answer": "yes" if case.labels.get(subject.question.criterion) else "no"}
+            word = "yes" if case.labels.get(subject.question.criterion) else "no"
+            answer: object = {"answer": word}
+            if request.top_logprobs:
+                p_yes = _CONFIDENCE_SHOWN if word == "yes" else 1 - _CONFIDENCE_SHOWN
+                top = {"yes": math.log(p_yes), "no": math.log(1 - p_yes)}
+                logprobs = (
+                    TokenLogprob(token='{"answer": "', top={'{"answer": "': 0.0}),
+                    TokenLogprob(token=word, top=top),
+                )
         else:
             compact = request.schema_name == "compact_judgement"
             answer = {cid: self._judge(case, cid, subject.candidate_lines(), compact) for cid in subject.criteria}
         return ChatResult(
-            content=json.dumps(answer), usage=Usage(prompt_tokens=1000, completion_tokens=100), model="oracle"
+            content=json.dumps(answer),
+            usage=Usage(prompt_tokens=1000, completion_tokens=100),
+            model="oracle",
+            logprobs=logprobs,
         )
 
     def _judge(self, case: Case, cid: str, lines: list[JudgedLine], compact: bool) -> dict[str, object]:

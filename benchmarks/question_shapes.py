@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from transcript_judge.confirm import yes_share
 from transcript_judge.evaluation.dataset import load_dataset
 from transcript_judge.evaluation.runner import EvalSettings, prepare_case
 from transcript_judge.planning import AnalysisSettings
@@ -63,19 +63,14 @@ def focused_question(c: Criterion) -> str:
 
 
 def p_yes(choice: dict[str, Any]) -> float:
-    """P(yes) / (P(yes) + P(no)) over the first answer token's alternatives."""
+    """P(yes) against P(no) over the first answer token's alternatives (:func:`yes_share`);
+    the answer's word when there are no log-probabilities, 0.5 when neither is there."""
     content = choice["message"]["content"] or ""
     tokens = (choice.get("logprobs") or {}).get("content") or []
     if not tokens:
         return 1.0 if content.strip().lower().startswith("yes") else 0.0
-    yes = no = 0.0
-    for alt in tokens[0]["top_logprobs"]:
-        word = alt["token"].strip().lower().strip('"{')
-        if word.startswith("yes"):
-            yes += math.exp(alt["logprob"])
-        elif word.startswith("no"):
-            no += math.exp(alt["logprob"])
-    return yes / (yes + no) if yes + no else 0.5
+    share = yes_share({alt["token"]: alt["logprob"] for alt in tokens[0]["top_logprobs"]})
+    return 0.5 if share is None else share
 
 
 def ask(client: httpx.Client, base_url: str, model: str, messages: list[dict[str, str]]) -> float:

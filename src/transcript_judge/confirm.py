@@ -22,23 +22,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .answer_json import AnswerUnreadableError, extract_json
 from .chunking import Chunk
-from .judge import DEFAULT_CONFIRM_THRESHOLD, ChunkOutcome, JudgeSettings
+from .judge import ChunkOutcome, JudgeSettings
 from .lexical import LexicalTagger
 from .llm.base import LLM, ChatRequest, ChatResult
 from .prompting import PromptBuilder
 from .schema import Assessment, QuoteRef, confirmation_json_schema
 
-__all__ = [
-    "DEFAULT_CONFIRM_THRESHOLD",
-    "confirm_chunk",
-    "confirm_requests",
-    "read_confirmation",
-    "yes_probability",
-]
+__all__ = ["confirm_chunk", "confirm_requests", "read_confirmation", "yes_probability", "yes_share"]
 
 _YES = re.compile(r"^\W*(?:yes|true|shown|y)\b", re.I)
 _NO = re.compile(r"^\W*(?:no|false|not[ _]shown|n)\b", re.I)
@@ -55,22 +49,25 @@ def _word(token: str) -> str:
     return token.strip().strip("\"'{}:,. ").lower()
 
 
+def yes_share(top: Mapping[str, float]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) over one token's alternatives (token -> log-probability);
+    None when neither is among them."""
+    yes = no = 0.0
+    for alt, logprob in top.items():
+        word = _word(alt)
+        if word.startswith(_YES_WORDS):
+            yes += math.exp(logprob)
+        elif word.startswith(_NO_WORDS):
+            no += math.exp(logprob)
+    return yes / (yes + no) if yes + no > 0 else None
+
+
 def yes_probability(result: ChatResult) -> float | None:
-    """P(yes) / (P(yes) + P(no)) at the first answer token that says yes or no, from its
-    alternatives' log-probabilities; None when the result has none (the server gave no
-    log-probabilities, or no token said either)."""
+    """:func:`yes_share` at the first answer token that says yes or no; None when the
+    result has no log-probabilities (the server gave none) or no token said either."""
     for token in result.logprobs:
-        word = _word(token.token)
-        if not word.startswith(_YES_WORDS + _NO_WORDS):
-            continue
-        yes = no = 0.0
-        for alt, logprob in token.top.items():
-            alt_word = _word(alt)
-            if alt_word.startswith(_YES_WORDS):
-                yes += math.exp(logprob)
-            elif alt_word.startswith(_NO_WORDS):
-                no += math.exp(logprob)
-        return yes / (yes + no) if yes + no > 0 else None
+        if _word(token.token).startswith(_YES_WORDS + _NO_WORDS):
+            return yes_share(token.top)
     return None
 
 
@@ -174,7 +171,6 @@ async def confirm_chunk(
         verdict = read_confirmation(result.content or "") if result.finish_reason == "stop" else None
         if verdict is None:
             outcome.repairs["confirmation_unreadable"] += 1
-            asked.setdefault(cid, [])
             continue
         p_yes = yes_probability(result)
         if p_yes is None:
@@ -205,7 +201,7 @@ def _decide(
             continue
         kept: Sequence[tuple[QuoteRef, float]] = confirmed.get(cid, [])
         answers = asked.get(cid, [])
-        n = sum(1 for q in proposed.evidence)
+        n = len(proposed.evidence)
         if kept:
             out[cid] = Assessment(
                 evidence=[q for q, _ in kept],

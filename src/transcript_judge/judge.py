@@ -27,9 +27,10 @@ __all__ = ["ChunkOutcome", "JudgeSettings", "OutcomeStatus", "build_request", "j
 OutcomeStatus = Literal["ok", "refused", "truncated", "content_filter", "empty", "invalid", "failed"]
 
 
-#: ``judge_mode = "confirm"``: P(yes) at or above which a keyword match counts as confirmed. Chosen on the 12 tuning
-#: cases of the dev set with the 1.5B local model, and checked on the other 27
-#: (benchmarks/RESULTS.md, section 9). A small model's P(yes) sits low: 0.5 rejects nearly all.
+#: ``judge_mode = "confirm"``: P(yes) at or above which a keyword match counts as confirmed.
+#: Chosen on the 12 tuning cases of the dev set with the 1.5B local model (the highest that
+#: lost nothing there; 0.5, the answer word's own cut, scored 0.02 less) and read on the
+#: other 27 (benchmarks/RESULTS.md, section 9).
 DEFAULT_CONFIRM_THRESHOLD = 0.3
 
 

@@ -201,27 +201,14 @@ def chat_body(
     return params
 
 
-def _field(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
 def token_logprobs(content: Any) -> tuple[TokenLogprob, ...]:
-    """The answer tokens' log-probabilities from a choice's ``logprobs.content`` (a list of
-    SDK objects or dicts, streamed piece by piece or whole); () when there are none."""
+    """The answer tokens' log-probabilities from a choice's ``logprobs.content`` (the SDK's
+    objects, streamed piece by piece or whole); () when there are none."""
     out: list[TokenLogprob] = []
     for item in content or ():
-        token = _field(item, "token")
-        if not isinstance(token, str):
-            continue
-        top: dict[str, float] = {}
-        for alt in _field(item, "top_logprobs") or ():
-            a_token, a_lp = _field(alt, "token"), _field(alt, "logprob")
-            if isinstance(a_token, str) and isinstance(a_lp, int | float):
-                top[a_token] = max(float(a_lp), top.get(a_token, float("-inf")))
-        logprob = _field(item, "logprob")
-        if isinstance(logprob, int | float) and token not in top:
-            top[token] = float(logprob)
-        out.append(TokenLogprob(token=token, top=top))
+        top = {alt.token: float(alt.logprob) for alt in getattr(item, "top_logprobs", None) or ()}
+        top.setdefault(item.token, float(item.logprob))
+        out.append(TokenLogprob(token=item.token, top=top))
     return tuple(out)
 
 

@@ -67,7 +67,7 @@ class ClientSettings:
         if not self.self_hosted or not self.base_url:
             return False
         host = (urlsplit(self.base_url).hostname or "").lower()
-        if host in ("localhost", "host.docker.internal") or host.endswith((".local", ".localhost", ".internal")):
+        if host == "localhost" or host.endswith((".local", ".localhost", ".internal")):
             return True
         try:
             address = ipaddress.ip_address(host)
